@@ -1,0 +1,126 @@
+// Element-wise activations: each forward next to its backward, over flat (batch, units) buffers.
+// softmax is not here: it only exists fused with categorical cross-entropy (see losses.ts).
+import type { ActivationName } from './spec.ts';
+
+export interface ActivationParams {
+  leakySlope: number;
+  eluAlpha: number;
+}
+
+/** Numerically stable logistic function. */
+export function sigmoid(z: number): number {
+  if (z >= 0) return 1 / (1 + Math.exp(-z));
+  const e = Math.exp(z);
+  return e / (1 + e);
+}
+
+/** A[i] = f(Z[i]) for i < len. Z and A are (batch, units) flattened; they may not alias. */
+export function activationForward(
+  name: ActivationName,
+  Z: Float64Array,
+  A: Float64Array,
+  len: number,
+  p: ActivationParams,
+): void {
+  switch (name) {
+    case 'linear':
+      for (let i = 0; i < len; i++) A[i] = Z[i];
+      return;
+    case 'sigmoid':
+      for (let i = 0; i < len; i++) A[i] = sigmoid(Z[i]);
+      return;
+    case 'tanh':
+      for (let i = 0; i < len; i++) A[i] = Math.tanh(Z[i]);
+      return;
+    case 'relu':
+      for (let i = 0; i < len; i++) A[i] = Z[i] > 0 ? Z[i] : 0;
+      return;
+    case 'leaky_relu':
+      for (let i = 0; i < len; i++) A[i] = Z[i] > 0 ? Z[i] : p.leakySlope * Z[i];
+      return;
+    case 'elu':
+      for (let i = 0; i < len; i++) A[i] = Z[i] > 0 ? Z[i] : p.eluAlpha * Math.expm1(Z[i]);
+      return;
+    case 'softplus':
+      // log(1 + e^z) = max(z, 0) + log1p(e^-|z|), finite for any finite z
+      for (let i = 0; i < len; i++) A[i] = Math.max(Z[i], 0) + Math.log1p(Math.exp(-Math.abs(Z[i])));
+      return;
+    case 'softmax':
+      throw new Error('activationForward: softmax is computed row-wise by softmaxRows');
+  }
+}
+
+/**
+ * dZ[i] = dA[i] · f'(Z[i]) for i < len. Uses the forward output A where it is cheaper:
+ * the forward was A = f(Z), so f' is restated in terms of A (σ' = A(1−A), tanh' = 1−A²).
+ */
+export function activationBackward(
+  name: ActivationName,
+  Z: Float64Array,
+  A: Float64Array,
+  dA: Float64Array,
+  dZ: Float64Array,
+  len: number,
+  p: ActivationParams,
+): void {
+  switch (name) {
+    case 'linear':
+      // forward: A = Z, so dZ = dA
+      for (let i = 0; i < len; i++) dZ[i] = dA[i];
+      return;
+    case 'sigmoid':
+      // forward: A = σ(Z), so dZ = dA · A(1 − A)
+      for (let i = 0; i < len; i++) dZ[i] = dA[i] * A[i] * (1 - A[i]);
+      return;
+    case 'tanh':
+      // forward: A = tanh(Z), so dZ = dA · (1 − A²)
+      for (let i = 0; i < len; i++) dZ[i] = dA[i] * (1 - A[i] * A[i]);
+      return;
+    case 'relu':
+      // forward: A = max(Z, 0), so dZ = dA where Z > 0, else 0 (PyTorch's choice at Z = 0)
+      for (let i = 0; i < len; i++) dZ[i] = Z[i] > 0 ? dA[i] : 0;
+      return;
+    case 'leaky_relu':
+      // forward: A = Z if Z > 0 else slope·Z
+      for (let i = 0; i < len; i++) dZ[i] = Z[i] > 0 ? dA[i] : p.leakySlope * dA[i];
+      return;
+    case 'elu':
+      // forward: A = Z if Z > 0 else α(e^Z − 1), so the negative side's slope is α·e^Z = A + α
+      for (let i = 0; i < len; i++) dZ[i] = Z[i] > 0 ? dA[i] : dA[i] * (A[i] + p.eluAlpha);
+      return;
+    case 'softplus':
+      // forward: A = log(1 + e^Z), so dZ = dA · σ(Z)
+      for (let i = 0; i < len; i++) dZ[i] = dA[i] * sigmoid(Z[i]);
+      return;
+    case 'softmax':
+      throw new Error('activationBackward: softmax only exists fused with categorical_cross_entropy');
+  }
+}
+
+/** Row-wise softmax of Z (rows, cols) into A, shifted by the row max so no exp overflows. */
+export function softmaxRows(Z: Float64Array, A: Float64Array, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let max = Z[o];
+    for (let j = 1; j < cols; j++) if (Z[o + j] > max) max = Z[o + j];
+    let sum = 0;
+    for (let j = 0; j < cols; j++) {
+      const e = Math.exp(Z[o + j] - max);
+      A[o + j] = e;
+      sum += e;
+    }
+    for (let j = 0; j < cols; j++) A[o + j] /= sum;
+  }
+}
+
+/** Whether an activation value sits in a flat (saturated) region: |tanh| > 0.99, σ outside [0.01, 0.99]. */
+export function saturationTest(name: ActivationName): ((a: number) => boolean) | null {
+  if (name === 'tanh') return (a) => a > 0.99 || a < -0.99;
+  if (name === 'sigmoid') return (a) => a > 0.99 || a < 0.01;
+  return null;
+}
+
+/** The ReLU family: a unit is dead when its pre-activation is ≤ 0 for every sample of the batch. */
+export function canDie(name: ActivationName): boolean {
+  return name === 'relu' || name === 'leaky_relu' || name === 'elu';
+}

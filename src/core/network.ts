@@ -1,0 +1,150 @@
+// A dense network's forward and backward passes over a batch, on workspaces allocated once per run.
+// Shapes: X is (batch, in); layer l has W (out, in), b (out); Z_l and A_l are (batch, out).
+import { type ActivationParams, activationBackward, activationForward } from './activations.ts';
+import { SpecError } from './errors.ts';
+import { lossBackward, lossValue, outputForward, requiredOutputActivation } from './losses.ts';
+import { gemmAB, gemmABt, gemmAtB } from './matmul.ts';
+import { type Layout, type LayerView, layoutOf } from './model.ts';
+import type { LossName, NetworkSpec } from './spec.ts';
+
+export interface Network {
+  spec: NetworkSpec;
+  layout: Layout;
+  loss: LossName;
+  l2: number;
+  act: ActivationParams;
+}
+
+/** Checks what a schema cannot (how layers relate to the loss) and builds the network's layout. */
+export function buildNetwork(spec: NetworkSpec): Network {
+  if (!(spec.inputSize >= 1)) throw new SpecError(['inputSize'], 'inputSize must be at least 1');
+  if (spec.layers.length === 0) throw new SpecError(['layers'], 'a network needs at least one layer');
+  const last = spec.layers.length - 1;
+  spec.layers.forEach((layer, i) => {
+    if (!Number.isInteger(layer.units) || layer.units < 1) {
+      throw new SpecError(['layers', i, 'units'], `units must be a positive integer, got ${layer.units}`);
+    }
+    if (layer.activation === 'softmax' && i !== last) {
+      throw new SpecError(['layers', i, 'activation'], 'softmax is only allowed on the output layer');
+    }
+  });
+  const output = spec.layers[last].activation;
+  const required = requiredOutputActivation(spec.loss);
+  if (required !== null && output !== required) {
+    throw new SpecError(
+      ['layers', last, 'activation'],
+      `loss ${spec.loss} needs a ${required} output layer (it is computed fused from the logits), got ${output}`,
+    );
+  }
+  if (required === null && output === 'softmax') {
+    throw new SpecError(['layers', last, 'activation'], `softmax output needs loss categorical_cross_entropy`);
+  }
+  if (spec.loss === 'categorical_cross_entropy' && spec.layers[last].units < 2) {
+    throw new SpecError(['layers', last, 'units'], 'categorical_cross_entropy needs at least 2 output units');
+  }
+  const layout = layoutOf(spec);
+  return {
+    spec,
+    layout,
+    loss: spec.loss,
+    l2: spec.l2 ?? 0,
+    act: { leakySlope: layout.leakySlope, eluAlpha: layout.eluAlpha },
+  };
+}
+
+/** Per-layer activations and deltas for batches of up to maxBatch samples. */
+export interface Workspace {
+  maxBatch: number;
+  /** Z[l]: pre-activations (maxBatch, out_l). */
+  Z: Float64Array[];
+  /** A[l]: activations (maxBatch, out_l). */
+  A: Float64Array[];
+  /** dZ[l]: ∂loss/∂Z[l] (maxBatch, out_l). */
+  dZ: Float64Array[];
+  /** Scratch for ∂loss/∂A of the layer being back-propagated into (maxBatch, maxWidth). */
+  dA: Float64Array;
+}
+
+export function createWorkspace(layout: Layout, maxBatch: number): Workspace {
+  const per = () => layout.layers.map((l) => new Float64Array(maxBatch * l.fanOut));
+  return { maxBatch, Z: per(), A: per(), dZ: per(), dA: new Float64Array(maxBatch * layout.maxWidth) };
+}
+
+/** Forward pass: fills Z[l], A[l]; the network output is A[L−1]. X is (batch, in). */
+export function forward(net: Network, params: LayerView[], X: Float64Array, batch: number, ws: Workspace): void {
+  const { layers } = net.layout;
+  let input = X;
+  for (let l = 0; l < layers.length; l++) {
+    const { fanIn, fanOut, hasBias, activation } = layers[l];
+    const Z = ws.Z[l];
+    const A = ws.A[l];
+    const { W, b } = params[l];
+    // Z = X·Wᵀ + b: start from the broadcast bias, then accumulate the product.
+    if (hasBias) for (let r = 0; r < batch; r++) Z.set(b, r * fanOut);
+    else Z.fill(0, 0, batch * fanOut);
+    gemmABt(input, W, Z, batch, fanOut, fanIn);
+    if (l === layers.length - 1) outputForward(activation, Z, A, batch, fanOut, net.act);
+    else activationForward(activation, Z, A, batch * fanOut, net.act);
+    input = A;
+  }
+}
+
+/** ½λ/batch · Σ_l ‖W_l‖², the course's L2 penalty. */
+export function l2Penalty(net: Network, params: LayerView[], batch: number): number {
+  if (net.l2 === 0) return 0;
+  let sum = 0;
+  for (const { W } of params) for (let i = 0; i < W.length; i++) sum += W[i] * W[i];
+  return (net.l2 / (2 * batch)) * sum;
+}
+
+/** Loss of the batch after `forward` (data loss + L2 penalty). Y is (batch, out). */
+export function batchLoss(net: Network, params: LayerView[], Y: Float64Array, batch: number, ws: Workspace): number {
+  const L = net.layout.layers.length - 1;
+  const out = net.layout.outputSize;
+  return lossValue(net.loss, ws.Z[L], ws.A[L], Y, batch, out) + l2Penalty(net, params, batch);
+}
+
+/**
+ * Backward pass after `forward`: ACCUMULATES ∂loss/∂W and ∂loss/∂b into `grads` (zero them first)
+ * and leaves ∂loss/∂Z[l] in ws.dZ[l].
+ */
+export function backward(
+  net: Network,
+  params: LayerView[],
+  grads: LayerView[],
+  X: Float64Array,
+  Y: Float64Array,
+  batch: number,
+  ws: Workspace,
+): void {
+  const { layers, outputSize } = net.layout;
+  const L = layers.length - 1;
+  lossBackward(net.loss, layers[L].activation, ws.Z[L], ws.A[L], Y, ws.dZ[L], ws.dA, batch, outputSize, net.act);
+  for (let l = L; l >= 0; l--) {
+    const { fanIn, fanOut, hasBias } = layers[l];
+    const dZ = ws.dZ[l];
+    const input = l === 0 ? X : ws.A[l - 1];
+    const { W } = params[l];
+    const g = grads[l];
+    // forward was Z = X·Wᵀ + b, so dW += dZᵀ·X (out, in) and db += Σ_batch dZ
+    gemmAtB(dZ, input, g.W, fanOut, fanIn, batch);
+    if (hasBias) {
+      for (let r = 0; r < batch; r++) {
+        const o = r * fanOut;
+        for (let j = 0; j < fanOut; j++) g.b[j] += dZ[o + j];
+      }
+    }
+    if (net.l2 !== 0) {
+      // the penalty was λ/(2·batch)·‖W‖², so dW += λ/batch · W
+      const s = net.l2 / batch;
+      for (let i = 0; i < W.length; i++) g.W[i] += s * W[i];
+    }
+    if (l > 0) {
+      // ... and dX = dZ·W (batch, in), then back through the previous layer's activation.
+      const dA = ws.dA;
+      dA.fill(0, 0, batch * fanIn);
+      gemmAB(dZ, W, dA, batch, fanIn, fanOut);
+      activationBackward(layers[l - 1].activation, ws.Z[l - 1], ws.A[l - 1], dA, ws.dZ[l - 1], batch * fanIn, net.act);
+    }
+  }
+}
