@@ -89,7 +89,7 @@ export function gradientCheck(
   const { layout } = net;
   const ws = createWorkspace(layout, batch);
   const params = viewsOf(layout, theta);
-  let grad = new Float64Array(layout.size);
+  let grad: Float64Array = new Float64Array(layout.size);
   if (options.gradient) {
     if (options.gradient.length !== layout.size) {
       throw new Error(`gradientCheck: gradient has ${options.gradient.length} values, the network ${layout.size}`);

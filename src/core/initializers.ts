@@ -1,0 +1,357 @@
+// Weight and bias initializers: fill each layer's W (fanOut, fanIn) and b from an InitSpec with a passed-in Rng.
+// Every random scheme draws its values in row-major order of W, so the same Rng state gives the same bits.
+// `gain` (default 1) multiplies the final values of every scheme: final = gain × base.
+import { type LayerShape, type Layout, viewsOf } from './model.ts';
+import type { Rng } from './rng.ts';
+import type { ActivationName, BiasInit, FanMode, InitScheme, InitSchemeName, InitSpec } from './spec.ts';
+
+/**
+ * Std of a standard normal truncated to [-2, 2] (Keras writes it 0.87962566103423978; same double).
+ * Keras' VarianceScaling divides its std by it so that the truncated draws keep the target variance.
+ */
+export const TRUNCATED_NORMAL_STD = 0.8796256610342398;
+
+/** Gain recommended for an activation, as PyTorch's nn.init.calculate_gain. */
+export function recommendedGain(activation: ActivationName, leakySlope: number): number {
+  if (activation === 'tanh') return 5 / 3;
+  if (activation === 'relu') return Math.SQRT2;
+  if (activation === 'leaky_relu') return Math.sqrt(2 / (1 + leakySlope * leakySlope));
+  // linear, sigmoid: 1 as PyTorch. softmax, elu, softplus: PyTorch has none (it raises; 3/4 is for selu only): 1.
+  return 1;
+}
+
+/** Whether the scheme needs data after the draw (LSUV: orthogonal start here, rescaling elsewhere). */
+export function isDataDriven(scheme: InitScheme | InitSchemeName): boolean {
+  return (typeof scheme === 'string' ? scheme : scheme.scheme) === 'lsuv';
+}
+
+/** Fill one layer's W (fanOut, fanIn), row-major, according to `scheme`. */
+export function fillWeights(shape: LayerShape, scheme: InitScheme, rng: Rng, W: Float64Array): void {
+  const n = shape.fanOut * shape.fanIn;
+  if (W.length !== n)
+    throw new Error(`fillWeights: layer ${shape.index} W has ${W.length} values, expected ${n}`);
+  checkWeights(shape, scheme, { fn: 'fillWeights', layer: shape.index, field: 'weights' });
+  drawWeights(shape, scheme, rng, W);
+}
+
+const ZERO_BIAS: BiasInit = { scheme: 'zeros' };
+
+/**
+ * Fill every layer's W and b in the flat `params` (laid out by `layout`) from `init`, drawing from `rng` layer by
+ * layer. Everything is checked before anything is drawn, so an error leaves `params` and `rng` untouched.
+ */
+export function initializeParameters(layout: Layout, init: InitSpec, rng: Rng, params: Float64Array): void {
+  const fn = 'initializeParameters';
+  const views = viewsOf(layout, params);
+  const count = layout.layers.length;
+  const overrides = init.overrides ?? [];
+  const overrideOf = new Array<number>(count).fill(-1); // layer → index into overrides
+  overrides.forEach((o, k) => {
+    if (!Number.isInteger(o.layer) || o.layer < 0 || o.layer >= count) {
+      throw new Error(
+        `${fn}: overrides[${k}].layer must be an integer in 0..${count - 1} (the network has ${count} layers), got ${show(o.layer)}`,
+      );
+    }
+    if (overrideOf[o.layer] >= 0) {
+      throw new Error(`${fn}: overrides[${k}].layer = ${o.layer} repeats overrides[${overrideOf[o.layer]}]`);
+    }
+    if (o.bias !== undefined && !layout.layers[o.layer].hasBias) {
+      throw new Error(`${fn}: layer ${o.layer} overrides[${k}].bias is given, but the layer has no bias`);
+    }
+    overrideOf[o.layer] = k;
+  });
+  const plan = layout.layers.map((shape) => {
+    const k = overrideOf[shape.index];
+    const o = k >= 0 ? overrides[k] : undefined;
+    const weights = o?.weights ?? init.weights;
+    const bias = o?.bias ?? init.bias ?? ZERO_BIAS;
+    const at = (field: string, overridden: boolean): At => ({
+      fn,
+      layer: shape.index,
+      field: overridden ? `overrides[${k}].${field}` : field,
+    });
+    checkWeights(shape, weights, at('weights', o?.weights !== undefined));
+    if (shape.hasBias) checkBias(shape, bias, at('bias', o?.bias !== undefined));
+    return { shape, weights, bias };
+  });
+  plan.forEach(({ shape, weights, bias }, i) => {
+    drawWeights(shape, weights, rng, views[i].W);
+    if (shape.hasBias) fillBias(bias, views[i].b);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Drawing. Arguments are already checked.
+
+function drawWeights(shape: LayerShape, s: InitScheme, rng: Rng, W: Float64Array): void {
+  const { fanIn, fanOut } = shape;
+  // zeros, constant: PyTorch zeros_, constant_.
+  if (s.scheme === 'zeros') W.fill(0);
+  else if (s.scheme === 'constant') W.fill(s.value);
+  else if (s.scheme === 'identity') {
+    // PyTorch nn.init.eye_: scale on the main diagonal W[i][i], i < min(fanOut, fanIn), zeros elsewhere.
+    W.fill(0);
+    for (let i = 0; i < Math.min(fanOut, fanIn); i++) W[i * fanIn + i] = s.scale ?? 1;
+  } else if (s.scheme === 'matrix') {
+    for (let i = 0; i < fanOut; i++) W.set(s.values[i], i * fanIn); // given (fanOut, fanIn), copied
+  } else if (s.scheme === 'orthogonal' || s.scheme === 'lsuv') {
+    // PyTorch nn.init.orthogonal_. LSUV starts from it; its data-driven rescaling lives with the training code.
+    fillOrthogonal(rng, fanOut, fanIn, W);
+  } else fillRandom(rng, W, distributionOf(shape, s));
+  const gain = s.gain ?? 1;
+  if (gain !== 1) for (let i = 0; i < W.length; i++) W[i] = gain * W[i];
+}
+
+/** N(a, b²); N(a, b²) with draws beyond a ± 2·b redrawn ('truncated'); or U[a, b). */
+interface Distribution {
+  kind: 'normal' | 'truncated' | 'uniform';
+  a: number;
+  b: number;
+}
+type RandomScheme = Exclude<
+  InitScheme,
+  { scheme: 'zeros' | 'constant' | 'identity' | 'matrix' | 'orthogonal' | 'lsuv' }
+>;
+
+function distributionOf(shape: LayerShape, s: RandomScheme): Distribution {
+  const { fanIn, fanOut } = shape;
+  const normal = (std: number): Distribution => ({ kind: 'normal', a: 0, b: std });
+  const uniform = (limit: number): Distribution => ({ kind: 'uniform', a: -limit, b: limit });
+  switch (s.scheme) {
+    // PyTorch nn.init.normal_: N(mean, std²).
+    case 'normal':
+      return { kind: 'normal', a: s.mean ?? 0, b: s.std };
+    // PyTorch nn.init.uniform_: U[low, high).
+    case 'uniform':
+      return { kind: 'uniform', a: s.low, b: s.high };
+    // Keras TruncatedNormal: N(mean, std²) with draws beyond mean ± 2·std redrawn. The std is NOT corrected, so the
+    // values' std is ≈ 0.88·std (unlike variance_scaling's).
+    case 'truncated_normal':
+      return { kind: 'truncated', a: s.mean ?? 0, b: s.std };
+    // PyTorch xavier_normal_ / Keras glorot_normal (a plain normal): std = √(2/(fanIn+fanOut)).
+    case 'xavier_normal':
+      return normal(Math.sqrt(2 / (fanIn + fanOut)));
+    // PyTorch xavier_uniform_ / Keras glorot_uniform: limit = √3·std = √(6/(fanIn+fanOut)).
+    case 'xavier_uniform':
+      return uniform(Math.sqrt(6 / (fanIn + fanOut)));
+    // PyTorch kaiming_normal_(a=0, nonlinearity='relu', mode): a plain normal, std = √2/√fan. Keras' he_normal is
+    // truncated instead; we follow PyTorch (variance_scaling with scale 2 gives the Keras one).
+    case 'he_normal':
+      return normal(Math.sqrt(2 / (s.mode === 'fan_out' ? fanOut : fanIn)));
+    // PyTorch kaiming_uniform_(a=0, nonlinearity='relu', mode): limit = √3·std = √(6/fan).
+    case 'he_uniform':
+      return uniform(Math.sqrt(6 / (s.mode === 'fan_out' ? fanOut : fanIn)));
+    // Keras lecun_normal = VarianceScaling(1, fan_in, truncated_normal): a truncated normal of std √(1/fanIn).
+    case 'lecun_normal':
+      return varianceScaling(shape, 1, 'fan_in', 'truncated_normal');
+    // Keras lecun_uniform = VarianceScaling(1, fan_in, uniform): limit = √(3/fanIn).
+    case 'lecun_uniform':
+      return varianceScaling(shape, 1, 'fan_in', 'uniform');
+    // Keras VarianceScaling, with its defaults (scale 1, fan_in, truncated_normal).
+    case 'variance_scaling':
+      return varianceScaling(shape, s.scale ?? 1, s.mode ?? 'fan_in', s.distribution ?? 'truncated_normal');
+  }
+}
+
+/**
+ * Keras VarianceScaling: n = fanIn, fanOut or (fanIn+fanOut)/2 (at least 1); truncated_normal: std = √(scale/n) /
+ * 0.8796… cut at ±2·std (so the values' std is √(scale/n)); normal: std = √(scale/n); uniform: limit = √(3·scale/n).
+ */
+function varianceScaling(
+  shape: LayerShape,
+  scale: number,
+  mode: FanMode,
+  distribution: string,
+): Distribution {
+  const { fanIn, fanOut } = shape;
+  const variance =
+    scale / Math.max(1, mode === 'fan_in' ? fanIn : mode === 'fan_out' ? fanOut : (fanIn + fanOut) / 2);
+  if (distribution === 'uniform')
+    return { kind: 'uniform', a: -Math.sqrt(3 * variance), b: Math.sqrt(3 * variance) };
+  if (distribution === 'normal') return { kind: 'normal', a: 0, b: Math.sqrt(variance) };
+  return { kind: 'truncated', a: 0, b: Math.sqrt(variance) / TRUNCATED_NORMAL_STD };
+}
+
+/** Fill W in order from `d`, one draw per value (plus the redraws of a truncated normal). */
+function fillRandom(rng: Rng, W: Float64Array, { kind, a, b }: Distribution): void {
+  const cut = kind === 'truncated' ? 2 : Number.POSITIVE_INFINITY;
+  for (let i = 0; i < W.length; i++) {
+    if (kind === 'uniform') {
+      W[i] = rng.uniformIn(a, b);
+      continue;
+    }
+    let z: number;
+    do z = rng.normal();
+    while (z < -cut || z > cut);
+    W[i] = a + b * z;
+  }
+}
+
+function fillBias(bias: BiasInit, b: Float64Array): void {
+  if (bias.scheme === 'zeros') b.fill(0);
+  else if (bias.scheme === 'constant') b.fill(bias.value);
+  else b.set(bias.values);
+}
+
+/**
+ * As PyTorch's orthogonal_: G (fanOut, fanIn) ~ N(0, 1) drawn row-major; A = G, or Gᵀ when fanOut < fanIn, so that
+ * A is (m, n) with m ≥ n; A = Q·R; Q·sign(diag R); W = Q, or Qᵀ. W·Wᵀ = I when fanOut ≤ fanIn, else Wᵀ·W = I.
+ */
+function fillOrthogonal(rng: Rng, fanOut: number, fanIn: number, W: Float64Array): void {
+  const wide = fanOut < fanIn;
+  const m = wide ? fanIn : fanOut;
+  const n = wide ? fanOut : fanIn;
+  const G = new Float64Array(fanOut * fanIn);
+  for (let i = 0; i < G.length; i++) G[i] = rng.normal();
+  // A column-major is G's transpose when A = G, and G itself when A = Gᵀ (a column of Gᵀ is a row of G).
+  const q = orthonormalColumns(wide ? G : transpose(G, fanOut, fanIn), m, n);
+  // q is (n, m) row-major = Q column-major; W = Qᵀ is exactly that, W = Q its transpose.
+  W.set(wide ? q : transpose(q, n, m));
+}
+
+/**
+ * Thin Q (m, n), m ≥ n, of A = Q·R with diag(R) > 0, by Householder QR in float64 (orthogonal to rounding error
+ * whatever A's conditioning, unlike classical Gram–Schmidt). `a` is A column-major (column j at a[j·m …]) and is
+ * overwritten; Q is returned column-major. Costs ≈ 4·m·n² flops.
+ */
+function orthonormalColumns(a: Float64Array, m: number, n: number): Float64Array {
+  const v = new Float64Array(m * n); // Householder vector k at v[k·m + k … k·m + m)
+  const vv = new Float64Array(n); // vᵀv of each reflector (0: identity)
+  const sign = new Float64Array(n); // sign of R[k][k]
+  for (let k = 0; k < n; k++) {
+    const ck = k * m;
+    let norm2 = 0;
+    for (let i = k; i < m; i++) norm2 += a[ck + i] * a[ck + i];
+    // R[k][k] = alpha, of the sign opposite to x0 so that v = x − alpha·e1 does not cancel.
+    const alpha = a[ck + k] >= 0 ? -Math.sqrt(norm2) : Math.sqrt(norm2);
+    sign[k] = alpha < 0 ? -1 : 1;
+    v[ck + k] = a[ck + k] - alpha;
+    for (let i = k + 1; i < m; i++) v[ck + i] = a[ck + i];
+    for (let i = k; i < m; i++) vv[k] += v[ck + i] * v[ck + i];
+    for (let j = k + 1; j < n; j++) reflect(v, vv[k], k, a, j * m, m);
+  }
+  // Q = H_0·H_1·…·H_{n-1}·[I; 0], applied right to left; H_k leaves columns j < k untouched.
+  const q = new Float64Array(m * n);
+  for (let j = 0; j < n; j++) q[j * m + j] = 1;
+  for (let k = n - 1; k >= 0; k--) {
+    for (let j = k; j < n; j++) reflect(v, vv[k], k, q, j * m, m);
+  }
+  for (let j = 0; j < n; j++) {
+    if (sign[j] < 0) for (let i = 0; i < m; i++) q[j * m + i] = -q[j * m + i];
+  }
+  return q;
+}
+
+/** x ← H_k·x = (I − 2·v·vᵀ/vᵀv)·x for the column x at x[xo …] (rows k..m−1) and v, vᵀv of reflector k. */
+function reflect(v: Float64Array, vv: number, k: number, x: Float64Array, xo: number, m: number): void {
+  if (vv === 0) return;
+  const vo = k * m;
+  let dot = 0;
+  for (let i = k; i < m; i++) dot += v[vo + i] * x[xo + i];
+  const f = (2 * dot) / vv;
+  for (let i = k; i < m; i++) x[xo + i] -= f * v[vo + i];
+}
+
+/** src (rows, cols) row-major → its transpose (cols, rows) row-major. */
+function transpose(src: Float64Array, rows: number, cols: number): Float64Array {
+  const dst = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) dst[j * rows + i] = src[i * cols + j];
+  return dst;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Checks: every message names the function, the layer and the field.
+
+/** Where a checked value sits: the function, the layer, and the scheme's path in the spec ("overrides[0].bias"). */
+interface At {
+  fn: string;
+  layer: number;
+  field: string;
+}
+
+function fail(at: At, detail: string): Error {
+  return new Error(`${at.fn}: layer ${at.layer} ${at.field}${detail}`);
+}
+
+function show(x: unknown): string {
+  return typeof x === 'number' ? String(x) : JSON.stringify(x);
+}
+
+/** What a field must be: a finite number (`?`: or absent), ≥ 0, > 0, or one of some strings (or absent). */
+type Rule = 'number' | 'number?' | 'nonnegative' | 'positive?' | readonly string[];
+const HE_MODES = ['fan_in', 'fan_out'];
+const RULES: Record<InitSchemeName, Record<string, Rule>> = {
+  zeros: {},
+  constant: { value: 'number' },
+  normal: { mean: 'number?', std: 'nonnegative' },
+  uniform: { low: 'number', high: 'number' },
+  truncated_normal: { mean: 'number?', std: 'nonnegative' },
+  identity: { scale: 'number?' },
+  xavier_normal: {},
+  xavier_uniform: {},
+  he_normal: { mode: HE_MODES },
+  he_uniform: { mode: HE_MODES },
+  lecun_normal: {},
+  lecun_uniform: {},
+  variance_scaling: {
+    scale: 'positive?',
+    mode: ['fan_in', 'fan_out', 'fan_avg'],
+    distribution: ['normal', 'truncated_normal', 'uniform'],
+  },
+  orthogonal: {},
+  matrix: {},
+  lsuv: { tolerance: 'positive?', maxIterations: 'positive?' },
+};
+
+function checkField(at: At, name: string, x: unknown, rule: Rule): void {
+  if (typeof rule !== 'string') {
+    if (x === undefined || rule.includes(x as string)) return;
+    throw fail(at, `${name} must be one of ${rule.join(', ')}, got ${show(x)}`);
+  }
+  if (x === undefined && rule.endsWith('?')) return;
+  const [min, what] =
+    rule === 'nonnegative' ? [0, ' ≥ 0'] : rule === 'positive?' ? [Number.MIN_VALUE, ' > 0'] : [];
+  if (typeof x !== 'number' || !Number.isFinite(x) || x < (min ?? -1 / 0)) {
+    throw fail(at, `${name} must be a finite number${what ?? ''}, got ${show(x)}`);
+  }
+}
+
+/** `xs` must be an array of `n` entries (named by `size`, e.g. "fanOut"), finite numbers unless they are rows. */
+function checkArray(
+  at: At,
+  name: string,
+  xs: unknown,
+  size: string,
+  n: number,
+  unit: 'rows' | 'entries',
+): void {
+  if (!Array.isArray(xs) || xs.length !== n) {
+    const got = Array.isArray(xs) ? `${xs.length} ${unit}` : `no ${unit} (${show(xs)})`;
+    throw fail(at, `${name} has ${got}, expected ${size} = ${n}`);
+  }
+  if (unit === 'entries') for (let i = 0; i < n; i++) checkField(at, `${name}[${i}]`, xs[i], 'number');
+}
+
+function checkWeights(shape: LayerShape, s: InitScheme, at: At): void {
+  if (s === null || typeof s !== 'object') throw fail(at, ` must be a scheme object, got ${show(s)}`);
+  if (!Object.hasOwn(RULES, s.scheme)) throw fail(at, `.scheme ${show(s.scheme)} is not a known scheme`);
+  const rules: Record<string, Rule> = { gain: 'number?', ...RULES[s.scheme] };
+  for (const name in rules)
+    checkField(at, `.${name}`, (s as unknown as Record<string, unknown>)[name], rules[name]);
+  if (s.scheme === 'uniform' && s.low > s.high)
+    throw fail(at, `.low (${s.low}) must not exceed .high (${s.high})`);
+  if (s.scheme === 'matrix') {
+    checkArray(at, '.values', s.values, 'fanOut', shape.fanOut, 'rows');
+    for (let i = 0; i < shape.fanOut; i++) {
+      checkArray(at, `.values[${i}]`, s.values[i], 'fanIn', shape.fanIn, 'entries');
+    }
+  }
+}
+
+function checkBias(shape: LayerShape, bias: BiasInit, at: At): void {
+  const scheme: unknown = bias.scheme;
+  if (bias.scheme === 'constant') checkField(at, '.value', bias.value, 'number');
+  else if (bias.scheme === 'vector')
+    checkArray(at, '.values', bias.values, 'fanOut', shape.fanOut, 'entries');
+  else if (scheme !== 'zeros') throw fail(at, `.scheme ${show(scheme)} is not a known bias scheme`);
+}
