@@ -1,0 +1,35 @@
+// A gradcheck job: build and initialize the network, then check backprop on a batch of its data.
+import { type GradCheckResult, gradientCheck } from './gradcheck.ts';
+import type { Layout } from './model.ts';
+import type { GradcheckRunSpec } from './run-spec.ts';
+import { prepare } from './setup.ts';
+
+export interface GradcheckOutcome {
+  batch: number;
+  result: GradCheckResult;
+  layout: Layout;
+  initialTheta: Float64Array;
+}
+
+const GRADCHECK_BATCH = 32;
+
+export function runGradcheck(spec: GradcheckRunSpec): GradcheckOutcome {
+  const { net, theta, train, trainY } = prepare(spec);
+  const { inputSize, outputSize } = net.layout;
+  const batch = Math.min(spec.batchSize ?? GRADCHECK_BATCH, train.n);
+  const result = gradientCheck(
+    net,
+    theta,
+    train.x.subarray(0, batch * inputSize),
+    trainY.subarray(0, batch * outputSize),
+    batch,
+    {
+      epsilon: spec.epsilon,
+      mode: spec.mode,
+      sampleSize: spec.sampleSize,
+      directions: spec.directions,
+      seed: spec.init.seed ?? 0,
+    },
+  );
+  return { batch, result, layout: net.layout, initialTheta: theta };
+}
