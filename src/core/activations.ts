@@ -113,10 +113,13 @@ export function softmaxRows(Z: Float64Array, A: Float64Array, rows: number, cols
   }
 }
 
-/** Whether an activation value sits in a flat (saturated) region: |tanh| > 0.99, σ outside [0.01, 0.99]. */
-export function saturationTest(name: ActivationName): ((a: number) => boolean) | null {
-  if (name === 'tanh') return (a) => a > 0.99 || a < -0.99;
-  if (name === 'sigmoid') return (a) => a > 0.99 || a < 0.01;
+/**
+ * The flat (saturated) regions of an activation as bounds [lo, hi]: a value outside them is saturated
+ * (|tanh| > 0.99, σ ∉ [0.01, 0.99]); null for activations without such regions.
+ */
+export function saturationBounds(name: ActivationName): [number, number] | null {
+  if (name === 'tanh') return [-0.99, 0.99];
+  if (name === 'sigmoid') return [0.01, 0.99];
   return null;
 }
 

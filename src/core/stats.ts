@@ -1,6 +1,6 @@
 // Per-layer statistics of one step: weight gradient, weights, update, deltas, activations, histograms.
 // A step's layer statistics are one flat Float64Array (layers × LAYER_FIELDS), cheap to move and store.
-import { canDie, saturationTest } from './activations.ts';
+import { canDie, saturationBounds } from './activations.ts';
 import type { LayerView } from './model.ts';
 import type { Network, Workspace } from './network.ts';
 
@@ -30,15 +30,6 @@ export const FIELD_COUNT = LAYER_FIELDS.length;
 export const FIELD: { [K in LayerField]: number } = Object.fromEntries(LAYER_FIELDS.map((f, i) => [f, i])) as {
   [K in LayerField]: number;
 };
-
-function meanStd(x: Float64Array, len: number): [number, number] {
-  let s = 0;
-  for (let i = 0; i < len; i++) s += x[i];
-  const mean = s / len;
-  let v = 0;
-  for (let i = 0; i < len; i++) v += (x[i] - mean) * (x[i] - mean);
-  return [mean, Math.sqrt(v / len)];
-}
 
 /**
  * Fills `out` (layers × FIELD_COUNT) after forward and backward of a batch, from the raw (unclipped)
@@ -85,31 +76,50 @@ export function layerStatistics(
     for (const w of params[l].W) w2 += w * w;
     out[o + FIELD.weightNorm] = Math.sqrt(w2);
     out[o + FIELD.updateRatio] = Number.NaN;
+    // One pass over the layer's (batch, out) buffers for deltas, pre-activations, activations,
+    // saturation and dead units; std as √(E[x²] − E[x]²), ample for display at float64.
     const len = batch * shape.fanOut;
+    const { fanOut, activation } = shape;
+    const Z = ws.Z[l];
+    const A = ws.A[l];
     const dZ = ws.dZ[l];
+    const bounds = saturationBounds(activation);
+    const lo = bounds ? bounds[0] : -Infinity;
+    const hi = bounds ? bounds[1] : Infinity;
+    const dying = canDie(activation);
+    const alive = dying ? new Uint8Array(fanOut) : null;
     let d2 = 0;
-    for (let i = 0; i < len; i++) d2 += dZ[i] * dZ[i];
-    out[o + FIELD.deltaRms] = Math.sqrt(d2 / len);
-    [out[o + FIELD.preactMean], out[o + FIELD.preactStd]] = meanStd(ws.Z[l], len);
-    [out[o + FIELD.actMean], out[o + FIELD.actStd]] = meanStd(ws.A[l], len);
-    const saturated = saturationTest(shape.activation);
-    if (saturated) {
-      let count = 0;
-      const A = ws.A[l];
-      for (let i = 0; i < len; i++) if (saturated(A[i])) count++;
-      out[o + FIELD.saturatedFrac] = count / len;
-    } else {
-      out[o + FIELD.saturatedFrac] = Number.NaN;
-    }
-    if (canDie(shape.activation)) {
-      const Z = ws.Z[l];
-      let dead = 0;
-      for (let j = 0; j < shape.fanOut; j++) {
-        let alive = false;
-        for (let r = 0; r < batch && !alive; r++) alive = Z[r * shape.fanOut + j] > 0;
-        if (!alive) dead++;
+    let zs = 0;
+    let z2 = 0;
+    let as = 0;
+    let a2 = 0;
+    let sat = 0;
+    for (let r = 0, i = 0; r < batch; r++) {
+      for (let j = 0; j < fanOut; j++, i++) {
+        const z = Z[i];
+        const a = A[i];
+        const d = dZ[i];
+        d2 += d * d;
+        zs += z;
+        z2 += z * z;
+        as += a;
+        a2 += a * a;
+        if (a < lo || a > hi) sat++;
+        if (z > 0 && alive !== null) alive[j] = 1;
       }
-      out[o + FIELD.deadFrac] = dead / shape.fanOut;
+    }
+    const zMean = zs / len;
+    const aMean = as / len;
+    out[o + FIELD.deltaRms] = Math.sqrt(d2 / len);
+    out[o + FIELD.preactMean] = zMean;
+    out[o + FIELD.preactStd] = Math.sqrt(Math.max(z2 / len - zMean * zMean, 0));
+    out[o + FIELD.actMean] = aMean;
+    out[o + FIELD.actStd] = Math.sqrt(Math.max(a2 / len - aMean * aMean, 0));
+    out[o + FIELD.saturatedFrac] = bounds ? sat / len : Number.NaN;
+    if (alive) {
+      let dead = 0;
+      for (let j = 0; j < fanOut; j++) if (alive[j] === 0) dead++;
+      out[o + FIELD.deadFrac] = dead / fanOut;
     } else {
       out[o + FIELD.deadFrac] = Number.NaN;
     }

@@ -1,0 +1,73 @@
+// npm run bench:core — ms/step and GFLOP/s of our core (statistics off and on) against PyTorch and tfjs,
+// interleaved round by round in one run; prints a table with medians, spreads and ratios.
+import { existsSync } from 'node:fs';
+import { runTraining } from '../src/core/index.ts';
+import { type PeerName, runPeer } from './peers/spawn.ts';
+import { flopsPerStep, WORKLOADS, type WorkloadName } from './workloads.ts';
+
+const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
+const rounds = Number(args.get('rounds') ?? 5);
+const names = (args.get('workloads') ?? 'W1,W2,W3').split(',') as WorkloadName[];
+const peersWanted = (args.get('peers') ?? 'torch,tfjs-wasm,tfjs-cpu').split(',').filter(Boolean) as PeerName[];
+const peers = peersWanted.filter((p) => p !== 'torch' || existsSync('/usr/bin/python3'));
+
+/** Steps per timed run, sized so one run takes ~0.3–1 s. */
+const STEPS: Record<WorkloadName, number> = { W1: 60, W2: 15, W3: 3000 };
+const BATCH: Record<WorkloadName, number> = { W1: 256, W2: 128, W3: 300 };
+const PEER_REPS: Record<WorkloadName, number> = { W1: 30, W2: 10, W3: 2000 };
+const PEER_WARMUP: Record<WorkloadName, number> = { W1: 5, W2: 3, W3: 300 };
+
+/** ms per step: time N steps minus time of 1 step (setup, data, init and final evaluation cancel out). */
+function timeOurs(name: WorkloadName, statsEvery: number | null): number {
+  const steps = STEPS[name];
+  const every = statsEvery ?? 1_000_000_000;
+  const run = (n: number) => {
+    const t0 = performance.now();
+    runTraining(WORKLOADS[name].spec(n, every));
+    return performance.now() - t0;
+  };
+  const one = run(1);
+  const many = run(steps + 1);
+  return (many - one) / steps;
+}
+
+type Row = Record<string, number[]>;
+const samples: Record<WorkloadName, Row> = { W1: {}, W2: {}, W3: {} };
+const add = (w: WorkloadName, who: string, ms: number) => {
+  samples[w][who] ??= [];
+  samples[w][who].push(ms);
+};
+
+// Warm the JIT once per workload.
+for (const name of names) timeOurs(name, 1);
+
+for (let r = 0; r < rounds; r++) {
+  for (const name of names) {
+    add(name, 'gradscope (stats off)', timeOurs(name, null));
+    add(name, 'gradscope (stats every step)', timeOurs(name, 1));
+  }
+  for (const peer of peers) {
+    const out = await runPeer(peer, { workloads: names, warmup: PEER_WARMUP, reps: PEER_REPS, rounds: 1 });
+    for (const res of out.results) add(res.workload, peer === 'torch' ? 'pytorch fp64 1 thread' : peer, res.median);
+  }
+  process.stderr.write(`round ${r + 1}/${rounds} done\n`);
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+console.log(`# bench:core — ${rounds} interleaved rounds, ${new Date().toISOString()}, node ${process.version}`);
+for (const name of names) {
+  const spec = WORKLOADS[name].spec(1, 1);
+  const flops = flopsPerStep(spec, BATCH[name]);
+  const ours = median(samples[name]['gradscope (stats off)']);
+  console.log(`\n## ${name}: ${WORKLOADS[name].title} (${(flops / 1e6).toFixed(2)} MFLOP/step)`);
+  console.log('| implementation | ms/step (median) | spread (min–max) | GFLOP/s | time ÷ gradscope (stats off) |');
+  console.log('|---|---|---|---|---|');
+  for (const [who, xs] of Object.entries(samples[name])) {
+    const m = median(xs);
+    const spread = `${Math.min(...xs).toPrecision(3)}–${Math.max(...xs).toPrecision(3)}`;
+    console.log(`| ${who} | ${m.toPrecision(3)} | ${spread} | ${(flops / m / 1e6).toFixed(2)} | ${(m / ours).toFixed(2)}× |`);
+  }
+}
