@@ -11,3 +11,17 @@ export class SpecError extends Error {
     this.name = 'SpecError';
   }
 }
+
+/**
+ * Runs `fn`, re-throwing the core's path-carrying errors (and plain messages, such as the
+ * initializers') as SpecErrors under `prefix`, so a caller can name the spec field.
+ */
+export function withPath<T>(prefix: FieldPath, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof Error && 'path' in e && Array.isArray(e.path)) throw new SpecError([...prefix, ...e.path], e.message);
+    if (e instanceof Error) throw new SpecError(prefix, e.message.replace(/^\w+: /, ''));
+    throw e;
+  }
+}

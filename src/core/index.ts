@@ -12,3 +12,4 @@ export { SpecError } from './errors.ts';
 export { FIELD, FIELD_COUNT, LAYER_FIELDS, type LayerField } from './stats.ts';
 export { plannedSteps, runTraining, type StepRecord, type TrainOutcome } from './train.ts';
 export * from './spec.ts';
+export { type SpecFacts, validateRunSpec } from './validate.ts';

@@ -41,8 +41,24 @@ const ZERO_BIAS: BiasInit = { scheme: 'zeros' };
  * layer. Everything is checked before anything is drawn, so an error leaves `params` and `rng` untouched.
  */
 export function initializeParameters(layout: Layout, init: InitSpec, rng: Rng, params: Float64Array): void {
-  const fn = 'initializeParameters';
   const views = viewsOf(layout, params);
+  planInitialization(layout, init).forEach(({ shape, weights, bias }, i) => {
+    drawWeights(shape, weights, rng, views[i].W);
+    if (shape.hasBias) fillBias(bias, views[i].b);
+  });
+}
+
+/** Checks `init` against the network without drawing anything (errors as initializeParameters throws them). */
+export function checkInitialization(layout: Layout, init: InitSpec): void {
+  planInitialization(layout, init);
+}
+
+/** Resolves each layer's weight scheme and bias init (overrides applied) and checks them all. */
+function planInitialization(
+  layout: Layout,
+  init: InitSpec,
+): { shape: LayerShape; weights: InitScheme; bias: BiasInit }[] {
+  const fn = 'initializeParameters';
   const count = layout.layers.length;
   const overrides = init.overrides ?? [];
   const overrideOf = new Array<number>(count).fill(-1); // layer → index into overrides
@@ -60,7 +76,7 @@ export function initializeParameters(layout: Layout, init: InitSpec, rng: Rng, p
     }
     overrideOf[o.layer] = k;
   });
-  const plan = layout.layers.map((shape) => {
+  return layout.layers.map((shape) => {
     const k = overrideOf[shape.index];
     const o = k >= 0 ? overrides[k] : undefined;
     const weights = o?.weights ?? init.weights;
@@ -73,10 +89,6 @@ export function initializeParameters(layout: Layout, init: InitSpec, rng: Rng, p
     checkWeights(shape, weights, at('weights', o?.weights !== undefined));
     if (shape.hasBias) checkBias(shape, bias, at('bias', o?.bias !== undefined));
     return { shape, weights, bias };
-  });
-  plan.forEach(({ shape, weights, bias }, i) => {
-    drawWeights(shape, weights, rng, views[i].W);
-    if (shape.hasBias) fillBias(bias, views[i].b);
   });
 }
 

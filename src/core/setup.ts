@@ -1,6 +1,6 @@
 // Turns a job's specs into ready buffers: the network, its initialized parameters and the encoded data.
 import { checkInputSize, type Dataset, encodeTargets, makeDataset } from './datasets.ts';
-import { SpecError } from './errors.ts';
+import { withPath } from './errors.ts';
 import { initializeParameters } from './initializers.ts';
 import { applyLsuv, type LsuvLayerReport } from './lsuv.ts';
 import { type LayerView, viewsOf } from './model.ts';
@@ -46,15 +46,4 @@ export function prepare(spec: { network: NetworkSpec; init: InitSpec; data: Data
     lsuv = applyLsuv(net, params, schemes, train.x.subarray(0, batch * train.inputSize), batch);
   }
   return { net, theta, params, train, trainY, test, testY, lsuv };
-}
-
-/** Re-throws the core's path-carrying errors (and initializer messages) under a spec prefix. */
-function withPath<T>(prefix: (string | number)[], fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof Error && 'path' in e && Array.isArray(e.path)) throw new SpecError([...prefix, ...e.path], e.message);
-    if (e instanceof Error) throw new SpecError(prefix, e.message.replace(/^initializeParameters: /, ''));
-    throw e;
-  }
 }
