@@ -13,3 +13,4 @@ export { FIELD, FIELD_COUNT, LAYER_FIELDS, type LayerField } from './stats.ts';
 export { plannedSteps, runTraining, type StepRecord, type TrainOutcome } from './train.ts';
 export * from './spec.ts';
 export { type SpecFacts, validateRunSpec } from './validate.ts';
+export { type BatchEvaluation, evaluateBatch } from './evaluate-batch.ts';

@@ -1,0 +1,101 @@
+// The typed messages that cross the worker-thread boundary: tasks in, record batches and results out.
+import type { MessagePort } from 'node:worker_threads';
+import type { Diagnosis, GradCheckResult, RunSpec, TrainOutcome, Verdict } from '../core/index.ts';
+import type { LayerWeights } from '../core/export.ts';
+import type { LsuvLayerReport } from '../core/lsuv.ts';
+import type { NetworkSpec } from '../core/spec.ts';
+
+/** A job for the pool. `cancel` is a shared Int32Array(1): the main thread sets it to 1 to stop. */
+export interface JobTask {
+  runId: string;
+  spec: RunSpec;
+  cancel: Int32Array;
+  /** Record batches and the final 'done' travel on this port (transferred with the task). */
+  port: MessagePort;
+  /** Post buffered records at least this often… */
+  flushIntervalMs: number;
+  /** …or when this many are buffered. */
+  flushMaxRecords: number;
+}
+
+/**
+ * Statistics of k recorded steps, packed in transferable buffers:
+ * steps (k), scalars (k × 4: loss, gradNorm, trainAccuracy, testAccuracy; NaN for null),
+ * layers (k × layerCount × fieldCount), histograms (k × layerCount × (bins + 2), NaN rows for
+ * steps without) or null when the run records none.
+ */
+export interface RecordBatch {
+  type: 'records';
+  runId: string;
+  layerCount: number;
+  fieldCount: number;
+  histogramBins: number;
+  steps: Float64Array;
+  scalars: Float64Array;
+  layers: Float64Array;
+  histograms: Float64Array | null;
+}
+
+/** Always the last message on a task's port, so the main thread knows every batch has arrived. */
+export interface PortDone {
+  type: 'done';
+}
+
+export type PortMessage = RecordBatch | PortDone;
+
+export interface TrainResult {
+  kind: 'train';
+  status: TrainOutcome['status'];
+  totalSteps: number;
+  stepsCompleted: number;
+  final: TrainOutcome['final'];
+  divergence: TrainOutcome['divergence'];
+  diagnosis: TrainOutcome['diagnosis'];
+  lsuv: LsuvLayerReport[] | null;
+  initialTheta: Float64Array;
+  finalTheta: Float64Array;
+}
+
+export interface ProbeLayerResult {
+  layer: number;
+  stats: Record<string, number | null>;
+  activationHistogram: { lo: number | null; hi: number | null; counts: number[] };
+  gradientHistogram: { lo: number | null; hi: number | null; counts: number[] };
+}
+
+export interface ProbeResult {
+  kind: 'probe';
+  batch: number;
+  loss: number;
+  layers: ProbeLayerResult[];
+  diagnosis: Diagnosis;
+  lsuv: LsuvLayerReport[] | null;
+  initialTheta: Float64Array;
+}
+
+export interface GradcheckJobResult {
+  kind: 'gradcheck';
+  batch: number;
+  result: GradCheckResult;
+  initialTheta: Float64Array;
+}
+
+export type JobResult = TrainResult | ProbeResult | GradcheckJobResult;
+
+/** The synchronous /v1/evaluate computation, also run on the pool. */
+export interface EvaluateTask {
+  network: NetworkSpec;
+  weights: LayerWeights[];
+  features: number[][];
+  labels: number[] | number[][];
+}
+
+export interface EvaluateResult {
+  outputs: number[][];
+  loss: number;
+  dataLoss: number;
+  l2Penalty: number;
+  gradients: { dW: number[][]; db: number[] | null }[];
+}
+
+export type { Verdict };

@@ -1,0 +1,94 @@
+// The worker-thread pool (piscina) that runs jobs on the core: start, stream records, cancel, evaluate.
+import { MessageChannel } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { RunSpec } from '../core/index.ts';
+import type { EvaluateResult, EvaluateTask, JobResult, JobTask, PortMessage, RecordBatch } from './messages.ts';
+
+export interface JobPoolOptions {
+  /** Worker threads (≥ 1). */
+  size: number;
+  /** The worker module (default: ./worker.ts); tests substitute one that can crash on purpose. */
+  workerFile?: string;
+  /** Per-worker V8 heap limit in MB; a worker beyond it dies and only its job fails. */
+  maxOldGenerationSizeMb?: number;
+  flushIntervalMs?: number;
+  flushMaxRecords?: number;
+}
+
+export interface RunningJob {
+  /** Settles after the worker returned AND every record batch was delivered to onBatch. */
+  done: Promise<JobResult>;
+  /** Asks the job to stop before its next step (it then resolves as cancelled). */
+  cancel(): void;
+}
+
+export interface JobPool {
+  readonly size: number;
+  /** Jobs running or queued inside piscina. */
+  readonly active: number;
+  start(runId: string, spec: RunSpec, onBatch: (batch: RecordBatch) => void): RunningJob;
+  evaluate(task: EvaluateTask): Promise<EvaluateResult>;
+  close(): Promise<void>;
+}
+
+export function createJobPool(options: JobPoolOptions): JobPool {
+  if (!Number.isInteger(options.size) || options.size < 1) {
+    throw new Error(`createJobPool: size must be a positive integer, got ${options.size}`);
+  }
+  const filename = options.workerFile ?? fileURLToPath(new URL('./worker.ts', import.meta.url));
+  const piscina = new Piscina({
+    filename,
+    minThreads: options.size,
+    maxThreads: options.size,
+    idleTimeout: Number.POSITIVE_INFINITY,
+    resourceLimits: options.maxOldGenerationSizeMb ? { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb } : undefined,
+  });
+  let active = 0;
+
+  return {
+    size: options.size,
+    get active() {
+      return active;
+    },
+    start(runId, spec, onBatch) {
+      const { port1, port2 } = new MessageChannel();
+      const cancel = new Int32Array(new SharedArrayBuffer(4));
+      // The port's 'done' is the worker's last message; the task result may overtake the batches
+      // (they travel on different channels), so `done` waits for both.
+      const portDone = new Promise<void>((resolve) => {
+        port1.on('message', (m: PortMessage) => {
+          if (m.type === 'records') onBatch(m);
+          else resolve();
+        });
+        port1.on('close', () => resolve());
+      });
+      const task: JobTask = {
+        runId,
+        spec,
+        cancel,
+        port: port2,
+        flushIntervalMs: options.flushIntervalMs ?? 100,
+        flushMaxRecords: options.flushMaxRecords ?? 500,
+      };
+      active++;
+      const result = piscina.run(task, { transferList: [port2] }) as Promise<JobResult>;
+      const done = result
+        .then(async (r) => {
+          await portDone;
+          return r;
+        })
+        .finally(() => {
+          active--;
+          port1.close();
+        });
+      return { done, cancel: () => Atomics.store(cancel, 0, 1) };
+    },
+    evaluate(task) {
+      return piscina.run(task, { name: 'evaluate' }) as Promise<EvaluateResult>;
+    },
+    async close() {
+      await piscina.destroy();
+    },
+  };
+}
