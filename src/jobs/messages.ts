@@ -1,9 +1,11 @@
 // The typed messages that cross the worker-thread boundary: tasks in, record batches and results out.
 import type { MessagePort } from 'node:worker_threads';
-import type { Diagnosis, GradCheckResult, RunSpec, TrainOutcome, Verdict } from '../core/index.ts';
+import type { z } from 'zod';
+import type { RunSpec, TrainOutcome } from '../core/index.ts';
 import type { LayerWeights } from '../core/export.ts';
 import type { LsuvLayerReport } from '../core/lsuv.ts';
 import type { NetworkSpec } from '../core/spec.ts';
+import type { GradcheckResultSchema, ProbeResultSchema, RunDiagnosisSchema } from '../schemas/results.ts';
 
 /** A job for the pool. `cancel` is a shared Int32Array(1): the main thread sets it to 1 to stop. */
 export interface JobTask {
@@ -50,37 +52,25 @@ export interface TrainResult {
   stepsCompleted: number;
   final: TrainOutcome['final'];
   divergence: TrainOutcome['divergence'];
-  diagnosis: TrainOutcome['diagnosis'];
+  diagnosis: z.output<typeof RunDiagnosisSchema>;
   lsuv: LsuvLayerReport[] | null;
   initialTheta: Float64Array;
   finalTheta: Float64Array;
 }
 
-export interface ProbeLayerResult {
-  layer: number;
-  stats: Record<string, number | null>;
-  activationHistogram: { lo: number | null; hi: number | null; counts: number[] };
-  gradientHistogram: { lo: number | null; hi: number | null; counts: number[] };
-}
-
-export interface ProbeResult {
+export interface ProbeJobResult {
   kind: 'probe';
-  batch: number;
-  loss: number;
-  layers: ProbeLayerResult[];
-  diagnosis: Diagnosis;
-  lsuv: LsuvLayerReport[] | null;
+  result: z.output<typeof ProbeResultSchema>;
   initialTheta: Float64Array;
 }
 
 export interface GradcheckJobResult {
   kind: 'gradcheck';
-  batch: number;
-  result: GradCheckResult;
+  result: z.output<typeof GradcheckResultSchema>;
   initialTheta: Float64Array;
 }
 
-export type JobResult = TrainResult | ProbeResult | GradcheckJobResult;
+export type JobResult = TrainResult | ProbeJobResult | GradcheckJobResult;
 
 /** The synchronous /v1/evaluate computation, also run on the pool. */
 export interface EvaluateTask {
@@ -98,4 +88,3 @@ export interface EvaluateResult {
   gradients: { dW: number[][]; db: number[] | null }[];
 }
 
-export type { Verdict };

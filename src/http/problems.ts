@@ -1,0 +1,108 @@
+// The one error catalog (code → HTTP status and title) and the handler that answers every error as
+// RFC 9457 application/problem+json. 5xx bodies stay generic; the log keeps the full context.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { SpecError } from '../core/index.ts';
+import {
+  issuesFromFastifyValidation,
+  jsonPointer,
+  type Problem,
+  type ProblemError,
+  type ProblemLocation,
+  zodIssuesToProblemErrors,
+} from '../schemas/problem.ts';
+
+export const ERROR_CATALOG = {
+  validation_failed: { status: 400, title: 'The request is not valid' },
+  invalid_spec: { status: 422, title: 'The run spec cannot be run' },
+  budget_exceeded: { status: 422, title: 'The run is over the compute budget' },
+  idempotency_conflict: { status: 409, title: 'The idempotency key was used for a different request' },
+  run_not_found: { status: 404, title: 'No such run' },
+  route_not_found: { status: 404, title: 'No such endpoint' },
+  run_not_finished: { status: 409, title: 'The run has not finished' },
+  run_finished: { status: 409, title: 'The run has already finished' },
+  unauthorized: { status: 401, title: 'A valid bearer token is required' },
+  payload_too_large: { status: 413, title: 'The request body is too large' },
+  unsupported_media_type: { status: 415, title: 'Unsupported content type' },
+  not_acceptable: { status: 406, title: 'Cannot produce the requested media type' },
+  queue_full: { status: 429, title: 'The run queue is full' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  unavailable: { status: 503, title: 'The service is temporarily unavailable' },
+  internal: { status: 500, title: 'Internal server error' },
+} as const;
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+/** An error users see: a catalog code, a detail for them, optional fields (errors, limit, retryAfter…). */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    readonly extra: Partial<Problem> = {},
+  ) {
+    super(detail);
+    this.name = 'AppError';
+  }
+}
+
+export function problemOf(code: ErrorCode, detail: string, instance: string, extra: Partial<Problem> = {}): Problem {
+  const { status, title } = ERROR_CATALOG[code];
+  return { type: 'about:blank', title, status, detail, instance, code, ...extra };
+}
+
+/** A SpecError from the core as a 422 whose error names the body field. */
+export function specProblem(e: SpecError, prefix: (string | number)[] = []): AppError {
+  const path = [...prefix, ...e.path];
+  const error: ProblemError = { path, pointer: jsonPointer('body', path), message: e.message };
+  return new AppError('invalid_spec', `${error.pointer}: ${e.message}`, { errors: [error] });
+}
+
+export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  if (problem.retryAfter !== undefined) reply.header('retry-after', String(problem.retryAfter));
+  return reply.status(problem.status).type('application/problem+json').send(problem);
+}
+
+const LOCATIONS: Record<string, ProblemLocation> = {
+  body: 'body',
+  querystring: 'query',
+  params: 'params',
+  headers: 'headers',
+};
+
+export function registerProblemHandling(app: FastifyInstance): void {
+  app.setNotFoundHandler((req: FastifyRequest, reply: FastifyReply) =>
+    sendProblem(reply, problemOf('route_not_found', `${req.method} ${req.url.split('?')[0]} does not exist`, req.url)),
+  );
+  app.setErrorHandler((err: FastifyError | AppError | SpecError, req, reply) => {
+    const instance = req.url.split('?')[0];
+    if (err instanceof AppError) return sendProblem(reply, problemOf(err.code, err.detail, instance, err.extra));
+    if (err instanceof SpecError) {
+      const e = specProblem(err);
+      return sendProblem(reply, problemOf(e.code, e.detail, instance, e.extra));
+    }
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const location = LOCATIONS[err.validationContext ?? 'body'] ?? 'body';
+      const errors = zodIssuesToProblemErrors(issuesFromFastifyValidation(err.validation), location);
+      const detail = errors
+        .slice(0, 5)
+        .map((e) => `${e.pointer}: ${e.message}`)
+        .join('; ');
+      return sendProblem(reply, problemOf('validation_failed', detail, instance, { errors }));
+    }
+    const fe = err as FastifyError;
+    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return sendProblem(reply, problemOf('payload_too_large', fe.message, instance));
+    }
+    if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return sendProblem(reply, problemOf('unsupported_media_type', fe.message, instance));
+    }
+    if (fe.statusCode === 429) {
+      return sendProblem(reply, problemOf('rate_limited', fe.message, instance));
+    }
+    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+      // Malformed JSON, bad content-length, and other client errors fastify detects itself.
+      return sendProblem(reply, { ...problemOf('validation_failed', fe.message, instance), status: fe.statusCode });
+    }
+    req.log.error({ err }, 'unhandled error');
+    return sendProblem(reply, problemOf('internal', 'An unexpected error occurred; it has been logged.', instance));
+  });
+}

@@ -1,0 +1,256 @@
+// Per instance: claims queued runs up to the pool's free workers, runs them, keeps their leases alive,
+// honours cancel requests, stores their outcome, and on shutdown finishes or re-queues what runs.
+import type { RunSpec } from '../core/index.ts';
+import { rowsFromBatch } from '../stream/step-encoding.ts';
+import type { TelemetrySink } from '../stream/telemetry-sink.ts';
+import type { JobResult } from './messages.ts';
+import type { JobPool, RunningJob } from './pool.ts';
+
+export interface ClaimedRun {
+  id: string;
+  spec: RunSpec;
+  attempts: number;
+}
+
+export type FinalStatus = 'succeeded' | 'failed' | 'cancelled' | 'diverged';
+
+export interface RunOutcome {
+  status: FinalStatus;
+  summary?: unknown;
+  diagnosis?: unknown;
+  result?: unknown;
+  error?: { code: string; message: string };
+  lastStep?: number | null;
+  weights?: { initial?: Float64Array; final?: Float64Array };
+}
+
+/** What the dispatcher needs of the run table (the queue). */
+export interface QueueStore {
+  claimRuns(owner: string, limit: number, leaseMs: number): Promise<ClaimedRun[]>;
+  /** Renews the leases; returns the ids this owner still holds. */
+  renewLeases(owner: string, ids: string[], leaseMs: number): Promise<string[]>;
+  cancelRequestedAmong(ids: string[]): Promise<string[]>;
+  /** Back to queued (graceful shutdown), fenced by owner. */
+  releaseRun(id: string, owner: string): Promise<void>;
+  /** Stores the outcome, fenced by owner; false when the lease was lost. */
+  finishRun(id: string, owner: string, outcome: RunOutcome): Promise<boolean>;
+  /** Fails runs whose lease expired after maxAttempts starts; returns their ids. */
+  failExhausted(maxAttempts: number): Promise<string[]>;
+}
+
+export interface DispatcherEvents {
+  started(id: string): void;
+  finished(id: string): void;
+  error(err: unknown, context: string): void;
+}
+
+export interface DispatcherOptions {
+  owner: string;
+  leaseMs: number;
+  pollMs: number;
+  maxAttempts: number;
+}
+
+interface Execution {
+  job: RunningJob;
+  reason: 'none' | 'user' | 'shutdown';
+  done: Promise<void>;
+}
+
+export class Dispatcher {
+  private readonly running = new Map<string, Execution>();
+  private stopping = false;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+  private wakeRequested = false;
+  /** Durations of finished jobs, for metrics (seconds) — read and cleared by the metrics plugin. */
+  readonly outcomes: { status: FinalStatus; seconds: number }[] = [];
+
+  constructor(
+    private readonly store: QueueStore,
+    private readonly pool: JobPool,
+    private readonly sink: TelemetrySink,
+    private readonly events: DispatcherEvents,
+    private readonly o: DispatcherOptions,
+  ) {}
+
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  start(): void {
+    this.pollTimer = setInterval(() => this.wake(), this.o.pollMs);
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), Math.max(50, Math.floor(this.o.leaseMs / 3)));
+    this.wake();
+  }
+
+  /** Look for work now (called on a timer, and when a run is created on this instance). */
+  wake(): void {
+    if (this.stopping) return;
+    if (this.ticking) {
+      this.wakeRequested = true;
+      return;
+    }
+    this.ticking = this.tick()
+      .catch((e) => this.events.error(e, 'claiming runs'))
+      .finally(() => {
+        this.ticking = null;
+        if (this.wakeRequested) {
+          this.wakeRequested = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** Cancels a run if it runs here; returns whether it did. */
+  cancelLocal(id: string): boolean {
+    const ex = this.running.get(id);
+    if (!ex) return false;
+    ex.reason = 'user';
+    ex.job.cancel();
+    return true;
+  }
+
+  /**
+   * Stops claiming; lets running jobs finish for up to graceMs, then stops them and re-queues them
+   * (they restart from step 0 elsewhere; stored steps are kept and duplicates ignored).
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    await this.ticking;
+    const all = () => Promise.all([...this.running.values()].map((e) => e.done));
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'timeout'>((r) => {
+      timer = setTimeout(() => r('timeout'), graceMs);
+    });
+    if ((await Promise.race([all(), graceOver])) === 'timeout') {
+      for (const ex of this.running.values()) {
+        if (ex.reason === 'none') ex.reason = 'shutdown';
+        ex.job.cancel();
+      }
+      await all();
+    }
+    clearTimeout(timer);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+  }
+
+  private async tick(): Promise<void> {
+    await this.store.failExhausted(this.o.maxAttempts).then((ids) => ids.forEach((id) => this.events.finished(id)));
+    const free = this.pool.size - this.running.size;
+    if (free <= 0 || this.stopping) return;
+    const claimed = await this.store.claimRuns(this.o.owner, free, this.o.leaseMs);
+    for (const run of claimed) this.execute(run);
+  }
+
+  private execute(run: ClaimedRun): void {
+    const spec = run.spec;
+    const histograms = spec.kind === 'train' ? spec.telemetry?.histograms : undefined;
+    this.sink.open(run.id, spec.network.layers.length, histograms ? { bins: histograms.bins ?? 32, logScale: histograms.logScale ?? false } : null);
+    const started = Date.now();
+    const job = this.pool.start(run.id, spec, (batch) => this.sink.enqueue(run.id, rowsFromBatch(batch)));
+    const ex: Execution = { job, reason: 'none', done: Promise.resolve() };
+    ex.done = job.done
+      .then(
+        (result) => this.complete(run.id, ex, result),
+        (err: unknown) => this.crashed(run.id, err),
+      )
+      .then((status) => {
+        if (status) this.outcomes.push({ status, seconds: (Date.now() - started) / 1000 });
+      })
+      .catch((e) => this.events.error(e, `finishing run ${run.id}`))
+      .finally(() => {
+        this.running.delete(run.id);
+        this.events.finished(run.id);
+        this.wake();
+      });
+    this.running.set(run.id, ex);
+    this.events.started(run.id);
+  }
+
+  /** Stores the job's outcome; returns its status, or null when the run went back to the queue. */
+  private async complete(id: string, ex: Execution, result: JobResult): Promise<FinalStatus | null> {
+    if (result.kind === 'train' && result.status === 'cancelled' && ex.reason === 'shutdown') {
+      this.sink.discard(id);
+      await this.store.releaseRun(id, this.o.owner);
+      return null;
+    }
+    let outcome: RunOutcome;
+    try {
+      await this.sink.close(id);
+    } catch (e) {
+      outcome = { status: 'failed', error: { code: 'telemetry_write_failed', message: `storing statistics failed: ${String(e)}` } };
+      await this.store.finishRun(id, this.o.owner, outcome);
+      return outcome.status;
+    }
+    if (result.kind === 'train') {
+      outcome = {
+        status: result.status,
+        summary: {
+          stepsCompleted: result.stepsCompleted,
+          totalSteps: result.totalSteps,
+          finalLoss: finiteOrNull(result.final.loss),
+          trainAccuracy: result.final.trainAccuracy,
+          testAccuracy: result.final.testAccuracy,
+          testLoss: result.final.testLoss === null ? null : finiteOrNull(result.final.testLoss),
+          divergence: result.divergence,
+          lsuv: result.lsuv?.map((l) => ({ ...l, variance: finiteOrNull(l.variance) })) ?? null,
+        },
+        diagnosis: result.diagnosis,
+        error: result.divergence ? { code: 'diverged', message: result.divergence.message } : undefined,
+        weights: { initial: result.initialTheta, final: result.finalTheta },
+      };
+    } else {
+      outcome = {
+        status: 'succeeded',
+        result: result.result,
+        diagnosis:
+          result.kind === 'probe'
+            ? { verdict: result.result.diagnosis.verdict, message: result.result.diagnosis.message, atInit: result.result.diagnosis, atEnd: null }
+            : undefined,
+        weights: { initial: result.initialTheta },
+      };
+    }
+    await this.store.finishRun(id, this.o.owner, outcome);
+    return outcome.status;
+  }
+
+  private async crashed(id: string, err: unknown): Promise<FinalStatus> {
+    this.sink.discard(id);
+    const message = err instanceof Error ? err.message : String(err);
+    const isSpec = err instanceof Error && err.name === 'SpecError';
+    await this.store.finishRun(id, this.o.owner, {
+      status: 'failed',
+      error: isSpec
+        ? { code: 'invalid_spec', message }
+        : { code: 'worker_crashed', message: `the worker running this job failed: ${message}` },
+    });
+    return 'failed';
+  }
+
+  private async heartbeat(): Promise<void> {
+    const ids = [...this.running.keys()];
+    if (ids.length === 0) return;
+    try {
+      const held = new Set(await this.store.renewLeases(this.o.owner, ids, this.o.leaseMs));
+      for (const id of ids) {
+        if (!held.has(id)) {
+          // Another instance took the run over (our lease expired): stop, store nothing.
+          const ex = this.running.get(id);
+          if (ex) {
+            ex.reason = 'shutdown';
+            ex.job.cancel();
+          }
+        }
+      }
+      for (const id of await this.store.cancelRequestedAmong(ids)) this.cancelLocal(id);
+    } catch (e) {
+      this.events.error(e, 'renewing leases');
+    }
+  }
+}
+
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}

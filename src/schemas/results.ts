@@ -1,0 +1,207 @@
+// Schemas of what a finished run reports (diagnosis, gradient check, probe), and their JSON form from the core's.
+import { z } from 'zod';
+import type { Diagnosis } from '../core/diagnosis.ts';
+import type { GradCheckResult } from '../core/gradcheck.ts';
+import type { GradcheckOutcome } from '../core/gradcheck-run.ts';
+import type { LsuvLayerReport } from '../core/lsuv.ts';
+import type { ProbeOutcome } from '../core/probe.ts';
+import { FIELD_COUNT, LAYER_FIELDS } from '../core/stats.ts';
+import { type Check, type Full, JsonNumber, type JsonOf, nullIfNotFinite } from './common.ts';
+
+const VerdictSchema = z
+  .enum(['healthy', 'vanishing', 'exploding'])
+  .describe('healthy, vanishing or exploding signal across the layers.');
+
+const SignalTrendSchema = z
+  .object({
+    signal: z
+      .enum(['forward', 'backward'])
+      .describe('forward: pre-activation std; backward: RMS of ∂loss/∂Z.'),
+    ratio: JsonNumber.describe(
+      'Last-reached over first-reached layer (layer L / layer 1 forward, 1 / L backward).',
+    ),
+    perLayer: JsonNumber.describe('Geometric mean change per layer, ratio^(1/(L−1)).'),
+    verdict: VerdictSchema,
+  })
+  .describe('How one signal changes from layer to layer.');
+
+export const DiagnosisSchema = z
+  .object({
+    verdict: VerdictSchema,
+    message: z.string().describe('What was seen, in words.'),
+    step: z.int().describe('Step whose statistics were read.'),
+    forward: SignalTrendSchema.nullable().describe(
+      'null when the signal never starts (e.g. all-zero weights).',
+    ),
+    backward: SignalTrendSchema.nullable().describe('null when the gradient never starts.'),
+  })
+  .meta({
+    id: 'Diagnosis',
+    description:
+      'Vanishing/exploding read off one step: unhealthy when a signal changes by more than 10× end to end and by ' +
+      'more than 25% per layer; non-finite values are exploding.',
+  });
+
+export const RunDiagnosisSchema = z
+  .object({
+    verdict: VerdictSchema,
+    message: z.string().describe('The verdict in words, naming the step and the signal.'),
+    atInit: DiagnosisSchema.nullable().describe('At the first recorded step (initialization).'),
+    atEnd: DiagnosisSchema.nullable().describe(
+      'At the last recorded step (null for probes and gradient checks).',
+    ),
+  })
+  .meta({ id: 'RunDiagnosis', description: "The run's verdict: exploding beats vanishing beats healthy." });
+
+const GroupDifferenceSchema = z.object({
+  difference: JsonNumber.describe(
+    '‖g − ĝ‖₂ / (‖g‖₂ + ‖ĝ‖₂) over the checked parameters; null if none was checked.',
+  ),
+  checked: z.int().describe('Parameters of this group that were checked.'),
+  total: z.int().describe('Parameters in this group.'),
+});
+
+export const GradcheckResultSchema = z
+  .object({
+    batch: z.int().describe('Samples in the checked batch.'),
+    mode: z.enum(['full', 'fast']).describe('full: every parameter; fast: a sample plus random directions.'),
+    epsilon: z.number().describe('ε used.'),
+    difference: JsonNumber.describe(
+      "‖g − ĝ‖₂ / (‖g‖₂ + ‖ĝ‖₂) over every checked parameter (the course's); null when not finite.",
+    ),
+    verdict: z
+      .enum(['pass', 'warn', 'fail'])
+      .describe('pass: < 1e-7; warn: in [1e-7, 1e-3), look carefully; fail: ≥ 1e-3 or not finite.'),
+    message: z.string().describe('The verdict in words.'),
+    layers: z
+      .array(
+        z.object({
+          layer: z.int().describe('0-based layer index.'),
+          W: GroupDifferenceSchema.describe("Over the layer's weights."),
+          b: GroupDifferenceSchema.describe("Over the layer's biases (checked 0 without bias)."),
+        }),
+      )
+      .describe('The difference per layer, for W and b separately.'),
+    directionalDifference: JsonNumber.describe('Fast mode: relative difference of directional derivatives.'),
+    worst: z
+      .array(
+        z.object({
+          layer: z.int().describe('0-based layer index.'),
+          param: z.enum(['W', 'b']).describe('Weight or bias.'),
+          row: z.int().describe('Output unit (row of W, entry of b).'),
+          col: z.int().nullable().describe('Input (column of W); null for b.'),
+          analytic: JsonNumber.describe("Backprop's ∂loss/∂θ."),
+          numeric: JsonNumber.describe('(f(θ+ε) − f(θ−ε)) / 2ε.'),
+          difference: JsonNumber.describe('|g − ĝ| / (|g| + |ĝ|) for this parameter.'),
+        }),
+      )
+      .describe('The parameters with the largest |g − ĝ|, worst first.'),
+    cost: z
+      .object({
+        parameters: z.int().describe('Parameters of the network.'),
+        checkedParameters: z.int().describe('Parameters perturbed one by one.'),
+        directions: z.int().describe('Random directions checked (fast mode).'),
+        lossEvaluations: z.int().describe('Forward passes spent: 2 per parameter and per direction.'),
+      })
+      .describe('What the check cost.'),
+  })
+  .meta({ id: 'GradcheckResult', description: 'Result of a gradcheck run.' });
+
+const LsuvReportSchema = z.object({
+  layer: z.int().describe('0-based layer index.'),
+  iterations: z.int().describe('Rescaling passes made.'),
+  variance: JsonNumber.describe('Var(Z) on the batch after the last rescale.'),
+  converged: z.boolean().describe('Whether |Var(Z) − gain²| fell below the tolerance.'),
+});
+export const LsuvReportsSchema = z
+  .array(LsuvReportSchema)
+  .nullable()
+  .describe('One entry per LSUV-initialized layer; null without LSUV.');
+
+/** Histograms of one kind, one row per layer: [lo, hi, count_0 … count_{bins−1}]; lo/hi null when empty. */
+const HistogramRows = z.array(z.array(JsonNumber));
+
+export const ProbeResultSchema = z
+  .object({
+    batch: z.int().describe('Samples in the probe batch.'),
+    loss: JsonNumber.describe('Loss of the batch at initialization.'),
+    fields: z.array(z.enum(LAYER_FIELDS)).describe('Names of the columns of `layers`.'),
+    layers: z
+      .array(z.array(JsonNumber))
+      .describe('Per-layer statistics (layer × field); null = not applicable (NaN) or not finite.'),
+    bins: z.int().describe('Bins per histogram.'),
+    activationHistograms: HistogramRows.describe('Per layer: [lo, hi, counts…] of the activations A.'),
+    gradientHistograms: HistogramRows.describe('Per layer: [lo, hi, counts…] of the weight gradient dW.'),
+    diagnosis: DiagnosisSchema,
+    lsuv: LsuvReportsSchema,
+  })
+  .meta({ id: 'ProbeResult', description: 'Result of a probe run: statistics at initialization.' });
+
+export const RunResultSchema = z
+  .union([GradcheckResultSchema, ProbeResultSchema])
+  .describe('gradcheck: GradcheckResult; probe: ProbeResult. Training runs report in `summary` instead.');
+
+/** (rows × width) flat values as rows, NaN/±Infinity → null. */
+export function toRows(flat: Float64Array, width: number): (number | null)[][] {
+  return Array.from({ length: flat.length / width }, (_, r) =>
+    Array.from(flat.subarray(r * width, (r + 1) * width), nullIfNotFinite),
+  );
+}
+
+/** The JSON form of a gradcheck outcome (ProbeResult's sibling). */
+export function gradcheckResultJson(outcome: GradcheckOutcome): z.output<typeof GradcheckResultSchema> {
+  const r = outcome.result;
+  const n = nullIfNotFinite;
+  return {
+    ...r,
+    batch: outcome.batch,
+    difference: n(r.difference),
+    directionalDifference: r.directionalDifference === null ? null : n(r.directionalDifference),
+    worst: r.worst.map((w) => ({
+      ...w,
+      analytic: n(w.analytic),
+      numeric: n(w.numeric),
+      difference: n(w.difference),
+    })),
+  };
+}
+
+/** The JSON form of a probe outcome. */
+export function probeResultJson(outcome: ProbeOutcome): z.output<typeof ProbeResultSchema> {
+  return {
+    batch: outcome.batch,
+    loss: nullIfNotFinite(outcome.loss),
+    fields: [...LAYER_FIELDS],
+    layers: toRows(outcome.layers, FIELD_COUNT),
+    bins: outcome.bins,
+    activationHistograms: toRows(outcome.activationHistograms, outcome.bins + 2),
+    gradientHistograms: toRows(outcome.gradientHistograms, outcome.bins + 2),
+    diagnosis: diagnosisJson(outcome.diagnosis),
+    lsuv: outcome.lsuv?.map((l) => ({ ...l, variance: nullIfNotFinite(l.variance) })) ?? null,
+  };
+}
+
+/** A core Diagnosis with its non-finite ratios as null. */
+export function diagnosisJson(d: Diagnosis): z.output<typeof DiagnosisSchema> {
+  const trend = (t: Diagnosis['forward']) =>
+    t && { ...t, ratio: nullIfNotFinite(t.ratio), perLayer: nullIfNotFinite(t.perLayer) };
+  return { ...d, forward: trend(d.forward), backward: trend(d.backward) };
+}
+
+/** The core's value fits the schema (after NaN → null) and the schema has nothing the JSON form lacks. */
+type JsonMirrors<S, C> = [C] extends [S]
+  ? [S] extends [JsonOf<C>]
+    ? [Full<C>] extends [Full<S>]
+      ? [Full<S>] extends [Full<JsonOf<C>>]
+        ? true
+        : false
+      : false
+    : false
+  : false;
+
+// Drift checks against the core's types.
+export type _ResultChecks = [
+  Check<JsonMirrors<z.infer<typeof DiagnosisSchema>, Diagnosis>>,
+  Check<JsonMirrors<z.infer<typeof GradcheckResultSchema>, GradCheckResult & { batch: number }>>,
+  Check<JsonMirrors<z.infer<typeof LsuvReportSchema>, LsuvLayerReport>>,
+];

@@ -1,0 +1,236 @@
+// Schemas of the /v1/runs resources: a run, run lists, their queries, metrics for charts, and exported models.
+import { z } from 'zod';
+import { LAYER_FIELDS } from '../core/stats.ts';
+import { JsonNumber } from './common.ts';
+import { RunDiagnosisSchema, RunResultSchema } from './results.ts';
+import { ActivationSchema, MAX_LAYERS, RunSpecSchema } from './specs.ts';
+
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'diverged'] as const;
+export const RUN_KINDS = ['train', 'probe', 'gradcheck'] as const;
+/** Statuses a run never leaves. */
+export const FINAL_STATUSES = ['succeeded', 'failed', 'cancelled', 'diverged'] as const;
+
+export const RunStatusSchema = z.enum(RUN_STATUSES).meta({
+  id: 'RunStatus',
+  description:
+    'queued → running → succeeded | diverged (the loss or a gradient became NaN/Infinity) | failed (an error; ' +
+    'see `error`) | cancelled. A queued or running run can be cancelled.',
+});
+export type RunStatus = z.infer<typeof RunStatusSchema>;
+
+export const RunKindSchema = z.enum(RUN_KINDS).meta({ id: 'RunKind', description: 'What the run computes.' });
+
+const isoTime = (what: string) => z.iso.datetime().nullable().describe(`${what} (ISO 8601, UTC), or null.`);
+
+export const RunLinksSchema = z
+  .object({
+    self: z.string().describe('This run: GET for its state, DELETE to remove a finished run.'),
+    stream: z.string().describe("WebSocket of the run's live progress (history first, then live steps)."),
+    metrics: z.string().describe('Recorded per-step statistics, columnar for charts.'),
+    model: z.string().describe('Initial and final weights as JSON matrices.'),
+    cancel: z.string().describe('POST to cancel a queued or running run.'),
+  })
+  .describe("Relative URLs of the run's resources.");
+
+export const RunListItemSchema = z
+  .object({
+    id: z.uuid().describe('Run id.'),
+    kind: RunKindSchema,
+    name: z.string().nullable().describe('Display name given at creation, or null.'),
+    status: RunStatusSchema,
+    createdAt: z.iso.datetime().describe('When the run was created (ISO 8601, UTC).'),
+    startedAt: isoTime('When a worker started the run (its latest attempt)'),
+    finishedAt: isoTime('When the run reached a final status'),
+    attempts: z
+      .int()
+      .min(0)
+      .describe('How many times a worker claimed the run (> 1 after a crashed instance).'),
+    progress: z
+      .object({
+        step: z.int().nullable().describe('Last recorded step (0-based), or null before the first.'),
+        totalSteps: z.int().min(0).describe('Steps the run plans (1 for probes and gradient checks).'),
+      })
+      .describe('How far the run got.'),
+    summary: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .describe(
+        'Training outcome, once finished: {stepsCompleted, totalSteps, final: {loss, trainAccuracy, testAccuracy, ' +
+          'testLoss} (over the whole sets, after the last update; accuracy null for mse), divergence: {step, layer, ' +
+          'where: forward|loss|backward|weights, message} | null, lsuv: [{layer, iterations, variance, converged}] ' +
+          '| null}. Non-finite numbers are null. null until the run finishes, and for other kinds.',
+      ),
+    diagnosis: RunDiagnosisSchema.nullable().describe('Vanishing/exploding verdict, once known.'),
+    result: RunResultSchema.nullable().describe('gradcheck and probe runs: their result, once finished.'),
+    error: z
+      .object({
+        code: z.string().describe('Stable error code.'),
+        message: z.string().describe('What went wrong.'),
+      })
+      .nullable()
+      .describe('Why a failed run failed (also a spec the core rejected), or null.'),
+    links: RunLinksSchema,
+  })
+  .meta({ id: 'RunListItem', description: 'A run without its spec (as in lists and stream messages).' });
+export type RunListItem = z.infer<typeof RunListItemSchema>;
+
+export const RunSchema = RunListItemSchema.extend({ spec: RunSpecSchema }).meta({
+  id: 'Run',
+  description: 'A run: its spec, where it stands, and what it found.',
+});
+export type Run = z.infer<typeof RunSchema>;
+
+export const RunListSchema = z
+  .object({
+    items: z.array(RunListItemSchema).describe('Runs, newest first.'),
+    nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page.'),
+  })
+  .meta({ id: 'RunList', description: 'One page of runs.' });
+
+export const ListRunsQuerySchema = z.strictObject({
+  status: RunStatusSchema.optional().describe('Only runs in this status.'),
+  kind: RunKindSchema.optional().describe('Only runs of this kind.'),
+  name: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('Only runs whose name contains this text (case-insensitive).'),
+  cursor: z.string().min(1).max(500).optional().describe("Opaque cursor from a previous page's nextCursor."),
+  limit: z.coerce.number().int().min(1).max(100).default(20).describe('Runs per page, 1..100 (default 20).'),
+});
+
+export const RunIdParamsSchema = z.strictObject({ id: z.uuid().describe('Run id.') });
+
+/** Comma-separated list in a query string (a repeated parameter arrives as an array and is accepted too). */
+function commaList<T extends z.ZodType<unknown, string>>(item: T) {
+  return z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) =>
+      (Array.isArray(v) ? v.join(',') : v)
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    )
+    .pipe(z.array(item).min(1));
+}
+
+const queryStep = (what: string) => z.coerce.number().int().min(0).optional().describe(what);
+
+export const MetricsQuerySchema = z.strictObject({
+  from: queryStep('First step to include (default: the first recorded).'),
+  to: queryStep('Last step to include (default: the last recorded).'),
+  layers: commaList(
+    z.coerce
+      .number<string>()
+      .int()
+      .min(0)
+      .max(MAX_LAYERS - 1),
+  )
+    .optional()
+    .describe('Comma-separated 0-based layer indices, e.g. "0,3" (default: every layer).'),
+  fields: commaList(z.string().pipe(z.enum(LAYER_FIELDS)))
+    .optional()
+    .describe(`Comma-separated statistics, a subset of ${LAYER_FIELDS.join(', ')} (default: all of them).`),
+  maxPoints: z.coerce
+    .number()
+    .int()
+    .min(2)
+    .max(10_000)
+    .default(2000)
+    .describe(
+      'Most steps returned (2..10000, default 2000): more are downsampled evenly, first and last kept.',
+    ),
+});
+export type MetricsQuery = z.output<typeof MetricsQuerySchema>;
+
+const series = (what: string) => z.array(JsonNumber).describe(`${what}, one per entry of steps.`);
+
+export const MetricsSchema = z
+  .object({
+    runId: z.uuid().describe('Run id.'),
+    fields: z
+      .array(z.enum(LAYER_FIELDS))
+      .describe('Statistics returned, in the order of values[layer][field].'),
+    layers: z
+      .array(z.int().min(0))
+      .describe('0-based layer indices returned, in the order of values[layer].'),
+    steps: z.array(z.int().min(0)).describe('The recorded steps returned, ascending.'),
+    loss: series("Batch loss before the step's update (data loss + L2 penalty); null when not finite"),
+    gradNorm: series('‖∇θ‖₂ before clipping; null when not finite'),
+    trainAccuracy: series('Accuracy over the training set on evaluated steps, else null'),
+    testAccuracy: series('Accuracy over the test set on evaluated steps, else null'),
+    values: z
+      .array(z.array(z.array(JsonNumber)))
+      .describe(
+        'values[layerPos][fieldPos][point]: the statistic `fields[fieldPos]` of layer `layers[layerPos]` at ' +
+          '`steps[point]`; null = not applicable (e.g. deadFrac of a tanh layer) or not finite.',
+      ),
+    downsampled: z.boolean().describe('Whether steps were dropped to honour maxPoints.'),
+    totalPoints: z.int().min(0).describe('Recorded steps in [from, to] before downsampling.'),
+  })
+  .meta({
+    id: 'Metrics',
+    description: "A run's recorded statistics, columnar (ready for uPlot-style charts).",
+  });
+
+/** Weights of one layer in a model download: like LayerWeights, but null where a diverged run holds NaN/±Infinity. */
+export const ModelLayerWeightsSchema = z
+  .object({
+    W: z
+      .array(z.array(JsonNumber))
+      .describe('(out, in): W[j][k] connects input k to unit j (PyTorch nn.Linear.weight).'),
+    b: z.array(JsonNumber).nullable().describe('(out), or null for a layer without bias.'),
+  })
+  .meta({
+    id: 'ModelLayerWeights',
+    description: "One layer's W and b; non-finite entries (after divergence) are null.",
+  });
+
+export const ModelSchema = z
+  .object({
+    runId: z.uuid().describe('Run id.'),
+    layout: z
+      .object({
+        inputSize: z.int().min(1).describe('Features per sample.'),
+        layers: z
+          .array(
+            z.object({
+              fanIn: z.int().min(1).describe('Input width n_{l−1}.'),
+              fanOut: z.int().min(1).describe('Output width n_l.'),
+              activation: ActivationSchema,
+              hasBias: z.boolean().describe('Whether the layer has a bias b.'),
+            }),
+          )
+          .describe('The dense layers in order.'),
+      })
+      .describe('Shapes of the network, as the weights below are laid out.'),
+    initial: z
+      .array(ModelLayerWeightsSchema)
+      .nullable()
+      .describe('Weights right after initialization, or null.'),
+    final: z.array(ModelLayerWeightsSchema).nullable().describe('Weights after the last update, or null.'),
+  })
+  .meta({
+    id: 'Model',
+    description:
+      "A run's parameters as JSON. Load into PyTorch with layer.weight.data = torch.tensor(W, dtype=torch.float64) " +
+      'and layer.bias.data = torch.tensor(b): no transpose needed.',
+  });
+
+export const CreateRunResponseSchema = z
+  .object({ id: z.uuid().describe('Id of the new run.'), status: RunStatusSchema, links: RunLinksSchema })
+  .meta({ id: 'CreateRunResponse', description: 'The run was accepted and queued (202).' });
+
+export const CancelRunResponseSchema = z
+  .object({
+    id: z.uuid().describe('Run id.'),
+    status: RunStatusSchema.describe(
+      'Status after the request: cancelled, or running until the worker stops.',
+    ),
+    cancelRequested: z
+      .boolean()
+      .describe('Whether the run is (being) cancelled; false when it had already finished.'),
+    message: z.string().describe('What happened, in words.'),
+  })
+  .meta({ id: 'CancelRunResponse', description: 'Outcome of a cancel request.' });

@@ -1,0 +1,63 @@
+// In-process fan-out of live run messages: step payloads per run, status changes, and the lifecycle firehose.
+// Steps are published only after they are persisted, which is what lets a subscriber replay history
+// from the database and then switch to live messages without a gap (see run-session.ts).
+import type { RunListItem } from '../schemas/runs.ts';
+import type { StepPayload } from './step-encoding.ts';
+
+export interface RunListener {
+  steps(steps: StepPayload[]): void;
+  status(run: RunListItem): void;
+  end(run: RunListItem): void;
+}
+
+export type LifecycleEvent = 'created' | 'started' | 'progress' | 'finished' | 'deleted';
+export type FirehoseListener = (event: LifecycleEvent, run: RunListItem) => void;
+
+export class StreamHub {
+  private readonly runs = new Map<string, Set<RunListener>>();
+  private readonly firehose = new Set<FirehoseListener>();
+
+  subscribe(runId: string, listener: RunListener): () => void {
+    let set = this.runs.get(runId);
+    if (!set) {
+      set = new Set();
+      this.runs.set(runId, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.runs.delete(runId);
+    };
+  }
+
+  subscribeFirehose(listener: FirehoseListener): () => void {
+    this.firehose.add(listener);
+    return () => this.firehose.delete(listener);
+  }
+
+  /** Whether anyone on this instance listens to the run (so remote steps need fetching). */
+  hasSubscribers(runId: string): boolean {
+    return this.runs.has(runId);
+  }
+
+  get subscriberCount(): number {
+    let n = this.firehose.size;
+    for (const set of this.runs.values()) n += set.size;
+    return n;
+  }
+
+  publishSteps(runId: string, steps: StepPayload[]): void {
+    if (steps.length === 0) return;
+    for (const l of this.runs.get(runId) ?? []) l.steps(steps);
+  }
+
+  /** A lifecycle event: to the firehose, and as status/end to the run's own subscribers. */
+  publishRunEvent(event: LifecycleEvent, run: RunListItem): void {
+    for (const l of this.firehose) l(event, run);
+    if (event === 'progress' || event === 'created') return;
+    for (const l of this.runs.get(run.id) ?? []) {
+      if (event === 'finished' || event === 'deleted') l.end(run);
+      else l.status(run);
+    }
+  }
+}

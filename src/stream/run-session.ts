@@ -1,0 +1,154 @@
+// One WebSocket subscriber of one run: hello, history from the database, then live steps, with no gap
+// and no duplicate at the seam; downsampling; coalescing for slow readers; end and close.
+//
+// The seam: the sink persists steps before it publishes them, and this session subscribes before it
+// reads history. It replays database pages until a read finds nothing new AND nothing was published
+// during that read; only then does it go live, sending live steps whose step is above the last sent.
+import type { WebSocket } from 'ws';
+import type { RunListItem } from '../schemas/runs.ts';
+import type { StreamHub } from './hub.ts';
+import type { StepPayload, StepRow } from './step-encoding.ts';
+
+export interface RunSessionOptions {
+  runId: string;
+  /** First step to send (default 0). */
+  from: number;
+  /** Send only steps that are multiples of this (and the last one). */
+  every: number;
+  /** The `hello` message body (without type/seq). */
+  hello: Record<string, unknown>;
+  /** The run as it was when the client connected. */
+  run: RunListItem;
+  isFinal(run: RunListItem): boolean;
+  readSteps(fromStep: number, limit: number): Promise<StepRow[]>;
+  encode(row: StepRow): StepPayload;
+  /** Bytes queued in the socket beyond which steps are coalesced (skipped, with a notice). */
+  softBufferBytes?: number;
+  /** A reader stuck over the soft limit this long is disconnected (1008). */
+  slowConsumerMs?: number;
+  pageSize?: number;
+}
+
+export class RunSession {
+  private seq = 0;
+  private lastSent: number;
+  private live = false;
+  private dirty = false;
+  private pendingEnd: RunListItem | null = null;
+  private heldBack: StepPayload | null = null;
+  private skipped = 0;
+  private overSince = 0;
+  private closed = false;
+  private unsubscribe: () => void = () => {};
+  private readonly soft: number;
+  private readonly slowMs: number;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly hub: StreamHub,
+    private readonly o: RunSessionOptions,
+  ) {
+    this.lastSent = o.from - 1;
+    this.soft = o.softBufferBytes ?? 512 * 1024;
+    this.slowMs = o.slowConsumerMs ?? 30_000;
+  }
+
+  async start(): Promise<void> {
+    this.socket.on('close', () => this.stop());
+    this.unsubscribe = this.hub.subscribe(this.o.runId, {
+      steps: (steps) => (this.live ? this.onLiveSteps(steps) : (this.dirty = true)),
+      status: (run) => this.send('status', `"status":${JSON.stringify(run.status)},"run":${JSON.stringify(run)}}`),
+      end: (run) => {
+        this.pendingEnd = run;
+        if (this.live) this.finish();
+      },
+    });
+    this.send('hello', `${JSON.stringify(this.o.hello).slice(1)}`);
+    if (this.o.isFinal(this.o.run)) this.pendingEnd = this.o.run;
+    const page = this.o.pageSize ?? 500;
+    for (;;) {
+      this.dirty = false;
+      const rows = await this.o.readSteps(this.lastSent + 1, page);
+      if (this.closed) return;
+      for (const row of rows) {
+        await this.drained();
+        if (this.closed) return;
+        this.offer(this.o.encode(row), false);
+      }
+      if (rows.length === page || this.dirty) continue;
+      break;
+    }
+    this.live = true;
+    if (this.pendingEnd) this.finish();
+  }
+
+  stop(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe();
+  }
+
+  private onLiveSteps(steps: StepPayload[]): void {
+    for (const s of steps) {
+      if (s.step <= this.lastSent) continue;
+      this.offer(s, true);
+    }
+  }
+
+  /** Sends a step (or holds it back for downsampling / skips it when the reader is behind). */
+  private offer(s: StepPayload, live: boolean): void {
+    if (s.step <= this.lastSent || this.closed) return;
+    if (s.step % this.o.every !== 0) {
+      this.heldBack = s;
+      return;
+    }
+    if (live && this.socket.bufferedAmount > this.soft) {
+      this.skipped++;
+      this.lastSent = s.step;
+      if (this.overSince === 0) this.overSince = Date.now();
+      else if (Date.now() - this.overSince > this.slowMs) this.disconnectSlow();
+      return;
+    }
+    this.overSince = 0;
+    if (this.skipped > 0) {
+      const n = this.skipped;
+      this.skipped = 0;
+      this.send(
+        'notice',
+        `"code":"coalesced","message":"the client reads slower than the run records: ${n} steps were skipped","skippedSteps":${n}}`,
+      );
+    }
+    this.heldBack = null;
+    this.lastSent = s.step;
+    this.send('step', s.body);
+  }
+
+  private finish(): void {
+    if (this.closed || !this.pendingEnd) return;
+    const held = this.heldBack;
+    if (held && held.step > this.lastSent) {
+      this.lastSent = held.step;
+      this.send('step', held.body);
+    }
+    this.send('end', `"run":${JSON.stringify(this.pendingEnd)}}`);
+    this.stop();
+    this.socket.close(1000, 'run finished');
+  }
+
+  private disconnectSlow(): void {
+    this.stop();
+    this.socket.close(1008, 'slow consumer: fell behind for too long');
+  }
+
+  /** Resolves when the socket's queue is below the soft limit (history is paced, never skipped). */
+  private async drained(): Promise<void> {
+    while (!this.closed && this.socket.bufferedAmount > this.soft) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  private send(type: string, body: string): void {
+    if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
+    this.socket.send(`{"type":"${type}","seq":${this.seq++},${body}`);
+  }
+}

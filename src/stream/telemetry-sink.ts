@@ -1,0 +1,110 @@
+// Batches per-step statistics from running jobs into the database, then publishes them live.
+// Persist-then-publish is what gives stream subscribers their gap-free seam (see run-session.ts).
+import type { StreamHub } from './hub.ts';
+import { encodeStep, type HistogramMeta, type StepRow } from './step-encoding.ts';
+
+export interface StepStore {
+  /** Inserts rows (duplicates of (run, step) ignored) and records the run's last persisted step. */
+  insertSteps(runId: string, rows: StepRow[]): Promise<void>;
+}
+
+export interface SinkOptions {
+  /** Write pending rows at least this often (ms)… */
+  flushMs?: number;
+  /** …or as soon as this many are pending for a run. */
+  maxRows?: number;
+  /** Called after rows are persisted (e.g. to tell other instances through NOTIFY). */
+  onPersisted?(runId: string, fromStep: number, toStep: number): void;
+}
+
+/** Tries per batch (backoff 200 ms, 400 ms, … ≈ 6 s in all) before the run is failed. */
+const WRITE_ATTEMPTS = 6;
+
+interface RunChannel {
+  layerCount: number;
+  histogram: HistogramMeta | null;
+  pending: StepRow[];
+  /** The chain of writes for this run, so batches land and publish in order. */
+  writing: Promise<void>;
+  timer: NodeJS.Timeout | null;
+  failed: Error | null;
+}
+
+export class TelemetrySink {
+  private readonly runs = new Map<string, RunChannel>();
+  /** Layer-steps (rows × layers) persisted since start, for metrics. */
+  layerStepsWritten = 0;
+  rowsWritten = 0;
+
+  constructor(
+    private readonly store: StepStore,
+    private readonly hub: StreamHub,
+    private readonly options: SinkOptions = {},
+  ) {}
+
+  open(runId: string, layerCount: number, histogram: HistogramMeta | null): void {
+    this.runs.set(runId, { layerCount, histogram, pending: [], writing: Promise.resolve(), timer: null, failed: null });
+  }
+
+  enqueue(runId: string, rows: StepRow[]): void {
+    const ch = this.runs.get(runId);
+    if (!ch) throw new Error(`TelemetrySink.enqueue: run ${runId} is not open`);
+    ch.pending.push(...rows);
+    if (ch.pending.length >= (this.options.maxRows ?? 2000)) this.write(runId, ch);
+    else ch.timer ??= setTimeout(() => this.write(runId, ch), this.options.flushMs ?? 200);
+  }
+
+  /** Writes everything pending for the run and waits for it; throws if any write of the run failed. */
+  async close(runId: string): Promise<void> {
+    const ch = this.runs.get(runId);
+    if (!ch) return;
+    this.write(runId, ch);
+    await ch.writing;
+    this.runs.delete(runId);
+    if (ch.failed) throw ch.failed;
+  }
+
+  /** Drops a run's pending rows (e.g. its lease was lost to another instance). */
+  discard(runId: string): void {
+    const ch = this.runs.get(runId);
+    if (ch?.timer) clearTimeout(ch.timer);
+    this.runs.delete(runId);
+  }
+
+  get pendingRows(): number {
+    let n = 0;
+    for (const ch of this.runs.values()) n += ch.pending.length;
+    return n;
+  }
+
+  private write(runId: string, ch: RunChannel): void {
+    if (ch.timer) clearTimeout(ch.timer);
+    ch.timer = null;
+    if (ch.pending.length === 0) return;
+    const rows = ch.pending;
+    ch.pending = [];
+    ch.writing = ch.writing.then(async () => {
+      if (ch.failed) return;
+      // A brief database outage should not cost the run: retry with backoff before giving up.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.store.insertSteps(runId, rows);
+          break;
+        } catch (e) {
+          if (attempt >= WRITE_ATTEMPTS) {
+            ch.failed = e instanceof Error ? e : new Error(String(e));
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+        }
+      }
+      this.rowsWritten += rows.length;
+      this.layerStepsWritten += rows.length * ch.layerCount;
+      this.hub.publishSteps(
+        runId,
+        rows.map((r) => encodeStep(r, ch.layerCount, ch.histogram)),
+      );
+      this.options.onPersisted?.(runId, rows[0].step, rows[rows.length - 1].step);
+    });
+  }
+}
