@@ -177,6 +177,12 @@ export class Dispatcher {
       return null;
     }
     let outcome: RunOutcome;
+    if (result.kind === 'failed') {
+      this.sink.discard(id);
+      const where = result.path.length ? `${result.path.join('.')}: ` : '';
+      await this.store.finishRun(id, this.o.owner, { status: 'failed', error: { code: result.code, message: where + result.message } });
+      return 'failed';
+    }
     try {
       await this.sink.close(id);
     } catch (e) {
@@ -190,10 +196,12 @@ export class Dispatcher {
         summary: {
           stepsCompleted: result.stepsCompleted,
           totalSteps: result.totalSteps,
-          finalLoss: finiteOrNull(result.final.loss),
-          trainAccuracy: result.final.trainAccuracy,
-          testAccuracy: result.final.testAccuracy,
-          testLoss: result.final.testLoss === null ? null : finiteOrNull(result.final.testLoss),
+          final: {
+            loss: finiteOrNull(result.final.loss),
+            trainAccuracy: result.final.trainAccuracy,
+            testAccuracy: result.final.testAccuracy,
+            testLoss: result.final.testLoss === null ? null : finiteOrNull(result.final.testLoss),
+          },
           divergence: result.divergence,
           lsuv: result.lsuv?.map((l) => ({ ...l, variance: finiteOrNull(l.variance) })) ?? null,
         },
@@ -219,12 +227,9 @@ export class Dispatcher {
   private async crashed(id: string, err: unknown): Promise<FinalStatus> {
     this.sink.discard(id);
     const message = err instanceof Error ? err.message : String(err);
-    const isSpec = err instanceof Error && err.name === 'SpecError';
     await this.store.finishRun(id, this.o.owner, {
       status: 'failed',
-      error: isSpec
-        ? { code: 'invalid_spec', message }
-        : { code: 'worker_crashed', message: `the worker running this job failed: ${message}` },
+      error: { code: 'worker_crashed', message: `the worker running this job failed: ${message}` },
     });
     return 'failed';
   }

@@ -70,7 +70,15 @@ export interface GradcheckJobResult {
   initialTheta: Float64Array;
 }
 
-export type JobResult = TrainResult | ProbeJobResult | GradcheckJobResult;
+/** The core rejected the spec inside the worker (errors lose their class crossing threads, so it is data). */
+export interface FailedJobResult {
+  kind: 'failed';
+  code: 'invalid_spec';
+  path: (string | number)[];
+  message: string;
+}
+
+export type JobResult = TrainResult | ProbeJobResult | GradcheckJobResult | FailedJobResult;
 
 /** The synchronous /v1/evaluate computation, also run on the pool. */
 export interface EvaluateTask {
@@ -79,6 +87,10 @@ export interface EvaluateTask {
   features: number[][];
   labels: number[] | number[][];
 }
+
+export type EvaluateOutcome =
+  | ({ ok: true } & EvaluateResult)
+  | { ok: false; path: (string | number)[]; message: string };
 
 export interface EvaluateResult {
   outputs: number[][];

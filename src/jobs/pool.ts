@@ -3,7 +3,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { RunSpec } from '../core/index.ts';
-import type { EvaluateResult, EvaluateTask, JobResult, JobTask, PortMessage, RecordBatch } from './messages.ts';
+import type { EvaluateOutcome, EvaluateTask, JobResult, JobTask, PortMessage, RecordBatch } from './messages.ts';
 
 export interface JobPoolOptions {
   /** Worker threads (≥ 1). */
@@ -28,7 +28,7 @@ export interface JobPool {
   /** Jobs running or queued inside piscina. */
   readonly active: number;
   start(runId: string, spec: RunSpec, onBatch: (batch: RecordBatch) => void): RunningJob;
-  evaluate(task: EvaluateTask): Promise<EvaluateResult>;
+  evaluate(task: EvaluateTask): Promise<EvaluateOutcome>;
   close(): Promise<void>;
 }
 
@@ -85,7 +85,7 @@ export function createJobPool(options: JobPoolOptions): JobPool {
       return { done, cancel: () => Atomics.store(cancel, 0, 1) };
     },
     evaluate(task) {
-      return piscina.run(task, { name: 'evaluate' }) as Promise<EvaluateResult>;
+      return piscina.run(task, { name: 'evaluate' }) as Promise<EvaluateOutcome>;
     },
     async close() {
       await piscina.destroy();

@@ -1,12 +1,15 @@
 // The piscina worker: runs one job on the numeric core and posts its records; nothing else lives here.
-import { evaluateBatch, runGradcheck, runProbe, runTraining, type RunSpec } from '../core/index.ts';
+import { evaluateBatch, runGradcheck, runProbe, runTraining, type RunSpec, SpecError } from '../core/index.ts';
 import { diagnosisJson, gradcheckResultJson, probeResultJson } from '../schemas/results.ts';
-import type { EvaluateResult, EvaluateTask, JobResult, JobTask } from './messages.ts';
+import type { EvaluateOutcome, EvaluateTask, JobResult, JobTask } from './messages.ts';
 import { RecordBuffer } from './record-buffer.ts';
 
 export default function runJob(task: JobTask): JobResult {
   try {
     return execute(task.spec, task);
+  } catch (e) {
+    if (e instanceof SpecError) return { kind: 'failed', code: 'invalid_spec', path: e.path, message: e.message };
+    throw e;
   } finally {
     task.port.postMessage({ type: 'done' });
     task.port.close();
@@ -57,6 +60,11 @@ function execute(spec: RunSpec, task: JobTask): JobResult {
   };
 }
 
-export function evaluate(task: EvaluateTask): EvaluateResult {
-  return evaluateBatch(task.network, task.weights, task.features, task.labels);
+export function evaluate(task: EvaluateTask): EvaluateOutcome {
+  try {
+    return { ok: true, ...evaluateBatch(task.network, task.weights, task.features, task.labels) };
+  } catch (e) {
+    if (e instanceof SpecError) return { ok: false, path: e.path, message: e.message };
+    throw e;
+  }
 }

@@ -1,0 +1,80 @@
+// The running machinery of one instance as a fastify plugin: stream hub, telemetry sink, worker pool,
+// dispatcher and the runs service; started when the app is ready, drained and closed on shutdown.
+import fp from 'fastify-plugin';
+import type { Config } from '../config.ts';
+import { Dispatcher } from '../jobs/dispatcher.ts';
+import { createJobPool, type JobPool } from '../jobs/pool.ts';
+import { DEFAULT_BUDGET } from '../runs/budget.ts';
+import { RunsService, toListItem } from '../runs/service.ts';
+import { StreamHub } from '../stream/hub.ts';
+import { TelemetrySink } from '../stream/telemetry-sink.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    hub: StreamHub;
+    pool: JobPool;
+    dispatcher: Dispatcher;
+    sink: TelemetrySink;
+    runs: RunsService;
+  }
+}
+
+export interface RuntimeOptions {
+  config: Config;
+  /** Worker module override (tests). */
+  workerFile?: string;
+}
+
+export const runtimePlugin = fp<RuntimeOptions>(
+  async (app, { config, workerFile }) => {
+    const store = app.store;
+    const hub = new StreamHub();
+    const sink = new TelemetrySink(store, hub, {
+      onPersisted: (runId, from, to) => app.notifier.progress(runId, from, to),
+    });
+    const pool = createJobPool({ size: config.WORKERS, workerFile, maxOldGenerationSizeMb: config.WORKER_MAX_MEMORY_MB });
+    const publish = async (id: string, event: 'started' | 'finished') => {
+      const run = await store.getRun(id);
+      if (!run) return;
+      const item = toListItem(run);
+      hub.publishRunEvent(event, item);
+      app.notifier.lifecycle(event, item);
+    };
+    const dispatcher = new Dispatcher(
+      store,
+      pool,
+      sink,
+      {
+        started: (id) => void publish(id, 'started').catch((e) => app.log.error({ err: e, runId: id }, 'publish failed')),
+        finished: (id) => void publish(id, 'finished').catch((e) => app.log.error({ err: e, runId: id }, 'publish failed')),
+        error: (err, context) => app.log.error({ err }, context),
+      },
+      { owner: config.INSTANCE_ID, leaseMs: config.LEASE_MS, pollMs: config.POLL_MS, maxAttempts: config.MAX_ATTEMPTS },
+    );
+    const runs = new RunsService(store, hub, dispatcher, {
+      queueMaxDepth: config.QUEUE_MAX_DEPTH,
+      budget: DEFAULT_BUDGET,
+      retryAfterSeconds: 5,
+    });
+    app.decorate('hub', hub);
+    app.decorate('sink', sink);
+    app.decorate('pool', pool);
+    app.decorate('dispatcher', dispatcher);
+    app.decorate('runs', runs);
+    app.notifier.attach(hub, store);
+
+    app.addHook('onReady', async () => {
+      if (app.database.kind === 'pglite') {
+        // Only one process can open an embedded database: whatever is 'running' was left by a previous one.
+        const n = await store.expireAllLeases();
+        if (n > 0) app.log.warn({ runs: n }, 'recovering runs left running by a previous process');
+      }
+      dispatcher.start();
+    });
+    app.addHook('preClose', async () => {
+      await dispatcher.stop(config.SHUTDOWN_GRACE_MS);
+      await pool.close();
+    });
+  },
+  { name: 'runtime', dependencies: ['database'] },
+);

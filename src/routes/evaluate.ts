@@ -1,0 +1,35 @@
+// POST /v1/evaluate: outputs, loss and every gradient of an explicit network on a small batch (on the pool).
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { SpecError } from '../core/index.ts';
+import { specProblem } from '../http/problems.ts';
+import { nullIfNotFinite } from '../schemas/common.ts';
+import { EVALUATE_CONVENTIONS, EvaluateRequestSchema, EvaluateResponseSchema } from '../schemas/evaluate.ts';
+import { ProblemSchema } from '../schemas/problem.ts';
+
+export const evaluateRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.post(
+    '/v1/evaluate',
+    {
+      schema: {
+        tags: ['evaluate'],
+        summary: 'Forward and backward pass of your network on your batch: outputs, loss, dW and db',
+        description: EVALUATE_CONVENTIONS,
+        body: EvaluateRequestSchema,
+        response: { 200: EvaluateResponseSchema, 400: ProblemSchema, 422: ProblemSchema },
+      },
+    },
+    async (req) => {
+      const r = await app.pool.evaluate(req.body);
+      if (!r.ok) throw specProblem(new SpecError(r.path, r.message));
+      const n = nullIfNotFinite;
+      return {
+        outputs: r.outputs.map((row) => row.map(n)),
+        loss: n(r.loss),
+        dataLoss: n(r.dataLoss),
+        l2Penalty: n(r.l2Penalty),
+        gradients: r.gradients.map((g) => ({ dW: g.dW.map((row) => row.map(n)), db: g.db && g.db.map(n) })),
+        conventions: EVALUATE_CONVENTIONS,
+      };
+    },
+  );
+};

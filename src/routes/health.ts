@@ -1,0 +1,32 @@
+// Probes: /healthz (the process answers) and /readyz (database reachable, worker pool up, not shutting down).
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+const Health = z.object({ status: z.enum(['ok', 'unavailable']), checks: z.record(z.string(), z.boolean()).optional() });
+
+export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.get(
+    '/healthz',
+    { schema: { tags: ['health'], summary: 'Liveness: the process answers', response: { 200: Health } } },
+    async () => ({ status: 'ok' as const }),
+  );
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Readiness: database reachable and worker pool up',
+        response: { 200: Health, 503: Health },
+      },
+    },
+    async (_req, reply) => {
+      const checks = { database: await app.store.ping(), pool: app.pool.size > 0, accepting: !closing };
+      const ok = Object.values(checks).every(Boolean);
+      return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
+    },
+  );
+};

@@ -1,0 +1,98 @@
+// WebSocket streams: /v1/runs/:id/stream (history then live steps of one run) and /v1/stream (lifecycle firehose).
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type {} from '@fastify/websocket';
+import type { WebSocket } from 'ws';
+import { LAYER_FIELDS, layoutOf } from '../core/index.ts';
+import type { RunRecord } from '../runs/store.ts';
+import { isFinal, toListItem } from '../runs/service.ts';
+import { RunIdParamsSchema } from '../schemas/runs.ts';
+import { RunStreamQuerySchema } from '../schemas/stream.ts';
+import { FirehoseSession } from '../stream/firehose-session.ts';
+import { RunSession } from '../stream/run-session.ts';
+import { encodeStep } from '../stream/step-encoding.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    streamRun?: RunRecord;
+  }
+}
+
+/** Pings every `pingMs`; a peer that has not answered the previous ping is cut off. */
+function keepAlive(socket: WebSocket, pingMs: number): void {
+  let alive = true;
+  socket.on('pong', () => {
+    alive = true;
+  });
+  const timer = setInterval(() => {
+    if (!alive) {
+      socket.terminate();
+      return;
+    }
+    alive = false;
+    socket.ping();
+  }, pingMs);
+  socket.on('close', () => clearInterval(timer));
+}
+
+export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number }> = async (app, { pingMs }) => {
+  app.get(
+    '/v1/runs/:id/stream',
+    {
+      websocket: true,
+      schema: {
+        tags: ['streams'],
+        summary: 'WebSocket: a run’s history, then its live steps, then its end',
+        description:
+          'Messages (see RunStreamMessage): hello, then every recorded step from `from` on (history, then live, with no ' +
+          'gap or duplicate), status changes, coalescing notices for slow readers, and end; then the server closes (1000).',
+        params: RunIdParamsSchema,
+        querystring: RunStreamQuerySchema,
+      },
+      preHandler: async (req) => {
+        req.streamRun = await app.runs.get((req.params as { id: string }).id);
+      },
+    },
+    (socket, req) => {
+      const run = req.streamRun!;
+      const { from = 0, every = 1 } = req.query;
+      keepAlive(socket, pingMs);
+      const layout = layoutOf(run.spec.network);
+      const h = run.spec.kind === 'train' ? run.spec.telemetry?.histograms : undefined;
+      const meta = h ? { bins: h.bins ?? 32, logScale: h.logScale ?? false } : null;
+      const session = new RunSession(socket, app.hub, {
+        runId: run.id,
+        from,
+        every,
+        run: toListItem(run),
+        hello: {
+          run: toListItem(run),
+          fields: LAYER_FIELDS,
+          layers: layout.layers.map((l) => ({ index: l.index, fanIn: l.fanIn, fanOut: l.fanOut, activation: l.activation })),
+        },
+        isFinal: (r) => isFinal(r.status),
+        readSteps: (fromStep, limit) => app.store.readSteps(run.id, { fromStep, limit }),
+        encode: (row) => encodeStep(row, layout.layers.length, meta),
+      });
+      session.start().catch((err) => {
+        req.log.error({ err, runId: run.id }, 'run stream failed');
+        socket.close(1011, 'internal error');
+      });
+    },
+  );
+
+  app.get(
+    '/v1/stream',
+    {
+      websocket: true,
+      schema: {
+        tags: ['streams'],
+        summary: 'WebSocket: lifecycle events of every run (for dashboards)',
+        description: 'Messages (see FirehoseMessage): run events created, started, progress, finished, deleted.',
+      },
+    },
+    (socket) => {
+      keepAlive(socket, pingMs);
+      new FirehoseSession(socket, app.hub).start();
+    },
+  );
+};

@@ -1,0 +1,208 @@
+// The runs use cases behind the routes: create (validate, budget, queue bound), read, list, metrics,
+// model, cancel, delete, and waiting for completion. Routes stay thin; the database sits behind RunStore.
+import { createHash } from 'node:crypto';
+import { layoutOf, LAYER_FIELDS, type RunSpec, SpecError, validateRunSpec, weightsToJson } from '../core/index.ts';
+import { AppError, specProblem } from '../http/problems.ts';
+import type { Dispatcher } from '../jobs/dispatcher.ts';
+import { nullIfNotFinite } from '../schemas/common.ts';
+import type { MetricsQuery, Run, RunListItem } from '../schemas/runs.ts';
+import { FINAL_STATUSES } from '../schemas/runs.ts';
+import type { NamedRunSpec } from '../schemas/specs.ts';
+import type { StreamHub } from '../stream/hub.ts';
+import { type BudgetLimits, checkBudget } from './budget.ts';
+import type { ListQuery, RunRecord, RunStore } from './store.ts';
+
+export interface RunsServiceOptions {
+  queueMaxDepth: number;
+  budget: BudgetLimits;
+  /** Seconds a client is told to wait when the queue is full. */
+  retryAfterSeconds: number;
+}
+
+export const isFinal = (status: string) => (FINAL_STATUSES as readonly string[]).includes(status);
+
+export class RunsService {
+  constructor(
+    private readonly store: RunStore,
+    private readonly hub: StreamHub,
+    private readonly dispatcher: Dispatcher,
+    private readonly o: RunsServiceOptions,
+  ) {}
+
+  /** Validates, checks the budget and the queue bound, stores the run (queued) and wakes the dispatcher. */
+  async create(input: NamedRunSpec, idempotencyKey: string | null): Promise<{ run: RunRecord; created: boolean }> {
+    const { name, ...spec } = input;
+    const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
+    let facts: ReturnType<typeof validateRunSpec>;
+    try {
+      facts = validateRunSpec(spec as RunSpec);
+    } catch (e) {
+      if (e instanceof SpecError) throw specProblem(e);
+      throw e;
+    }
+    const violation = checkBudget(spec as RunSpec, this.o.budget, facts.trainRows + facts.testRows);
+    if (violation) {
+      throw new AppError('budget_exceeded', violation.message, {
+        limitName: violation.limit,
+        limit: violation.max,
+        actual: violation.actual,
+        errors: [{ path: violation.path, pointer: `/body/${violation.path.join('/')}`, message: violation.message }],
+      });
+    }
+    const replay = idempotencyKey !== null && (await this.store.findByIdempotencyKey(idempotencyKey)) !== null;
+    if (!replay && (await this.store.queueDepth()) >= this.o.queueMaxDepth) {
+      throw new AppError('queue_full', `${this.o.queueMaxDepth} runs are already queued; retry later`, {
+        retryAfter: this.o.retryAfterSeconds,
+      });
+    }
+    const result = await this.store.createRun({
+      kind: spec.kind,
+      name: name ?? null,
+      spec: spec as RunSpec,
+      totalSteps: spec.kind === 'train' ? facts.totalSteps : 1,
+      layerCount: facts.layerCount,
+      idempotencyKey,
+      requestHash,
+    });
+    if (!result.created && result.run.requestHash !== requestHash) {
+      throw new AppError('idempotency_conflict', `Idempotency-Key ${idempotencyKey} was used for a different run`);
+    }
+    if (result.created) {
+      this.hub.publishRunEvent('created', toListItem(result.run));
+      this.dispatcher.wake();
+    }
+    return result;
+  }
+
+  async get(id: string): Promise<RunRecord> {
+    const run = await this.store.getRun(id);
+    if (!run) throw new AppError('run_not_found', `run ${id} does not exist`);
+    return run;
+  }
+
+  async list(q: ListQuery): Promise<{ items: RunListItem[]; nextCursor: string | null }> {
+    const page = await this.store.listRuns(q);
+    return { items: page.items.map(toListItem), nextCursor: page.nextCursor };
+  }
+
+  /** Resolves with the run once it is final, or as it is after `ms`. */
+  async waitForFinal(id: string, ms: number): Promise<RunRecord> {
+    const deadline = Date.now() + ms;
+    let run = await this.get(id);
+    while (!isFinal(run.status) && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.min(250, Math.max(0, deadline - Date.now())));
+        const unsubscribe = this.hub.subscribe(id, { steps() {}, status() {}, end: done });
+        function done() {
+          clearTimeout(timer);
+          unsubscribe();
+          resolve();
+        }
+      });
+      run = await this.get(id);
+    }
+    return run;
+  }
+
+  async cancel(id: string): Promise<RunRecord> {
+    const before = await this.get(id);
+    if (isFinal(before.status)) throw new AppError('run_finished', `run ${id} already ${before.status}`);
+    const after = await this.store.requestCancel(id);
+    if (!after) throw new AppError('run_not_found', `run ${id} does not exist`);
+    if (after.status === 'cancelled') this.hub.publishRunEvent('finished', toListItem(after));
+    else this.dispatcher.cancelLocal(id);
+    return after;
+  }
+
+  async remove(id: string): Promise<void> {
+    const run = await this.store.getRun(id);
+    const outcome = await this.store.deleteRun(id);
+    if (outcome === 'not_found' || !run) throw new AppError('run_not_found', `run ${id} does not exist`);
+    if (outcome === 'not_finished') {
+      throw new AppError('run_not_finished', `run ${id} is ${run.status}; cancel it first, then delete it`);
+    }
+    this.hub.publishRunEvent('deleted', toListItem(run));
+  }
+
+  async metrics(id: string, q: MetricsQuery) {
+    const run = await this.get(id);
+    const layers = q.layers ?? Array.from({ length: run.layerCount }, (_, i) => i);
+    const bad = layers.find((l) => l >= run.layerCount);
+    if (bad !== undefined) {
+      throw new AppError('validation_failed', `layer ${bad} does not exist: the network has ${run.layerCount} layers`, {
+        errors: [{ path: ['layers'], pointer: '/query/layers', message: `layer ${bad} ≥ ${run.layerCount}` }],
+      });
+    }
+    const fields = q.fields ?? [...LAYER_FIELDS];
+    const fieldIdx = fields.map((f) => LAYER_FIELDS.indexOf(f));
+    const total = await this.store.countSteps(id, q.from, q.to);
+    const stride = Math.max(1, Math.ceil(total / q.maxPoints));
+    const rows = await this.store.readSteps(id, { fromStep: q.from, toStep: q.to, stride });
+    const F = LAYER_FIELDS.length;
+    return {
+      runId: id,
+      fields,
+      layers,
+      steps: rows.map((r) => r.step),
+      loss: rows.map((r) => nullIfNotFinite(r.loss)),
+      gradNorm: rows.map((r) => nullIfNotFinite(r.gradNorm)),
+      trainAccuracy: rows.map((r) => r.trainAccuracy),
+      testAccuracy: rows.map((r) => r.testAccuracy),
+      values: layers.map((l) => fieldIdx.map((f) => rows.map((r) => nullIfNotFinite(r.layers[l * F + f])))),
+      downsampled: rows.length < total,
+      totalPoints: total,
+    };
+  }
+
+  async model(id: string) {
+    const run = await this.get(id);
+    const layout = layoutOf(run.spec.network);
+    const weights = await this.store.readWeights(id);
+    const json = (theta?: Float64Array) =>
+      theta
+        ? weightsToJson(layout, theta).map(({ W, b }) => ({
+            W: W.map((row) => row.map(nullIfNotFinite)),
+            b: b && b.map(nullIfNotFinite),
+          }))
+        : null;
+    return {
+      runId: id,
+      layout: {
+        inputSize: layout.inputSize,
+        layers: layout.layers.map((l) => ({ fanIn: l.fanIn, fanOut: l.fanOut, activation: l.activation, hasBias: l.hasBias })),
+      },
+      initial: json(weights.initial),
+      final: json(weights.final),
+    };
+  }
+}
+
+export function linksOf(id: string) {
+  const self = `/v1/runs/${id}`;
+  return { self, stream: `${self}/stream`, metrics: `${self}/metrics`, model: `${self}/model`, cancel: `${self}/cancel` };
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function toListItem(r: RunRecord): RunListItem {
+  return {
+    id: r.id,
+    kind: r.kind,
+    name: r.name,
+    status: r.status,
+    createdAt: r.createdAt.toISOString(),
+    startedAt: iso(r.startedAt),
+    finishedAt: iso(r.finishedAt),
+    attempts: r.attempts,
+    progress: { step: r.lastStep, totalSteps: r.totalSteps },
+    summary: (r.summary as RunListItem['summary']) ?? null,
+    diagnosis: (r.diagnosis as RunListItem['diagnosis']) ?? null,
+    result: (r.result as RunListItem['result']) ?? null,
+    error: (r.error as RunListItem['error']) ?? null,
+    links: linksOf(r.id),
+  };
+}
+
+export function toRun(r: RunRecord): Run {
+  return { ...toListItem(r), spec: r.spec as Run['spec'] };
+}
