@@ -1,0 +1,112 @@
+// node --import tsx bench/kernels.ts [--rounds=7] [--ms=60] — GFLOP/s of the JS (matmul.ts) and WebAssembly
+// SIMD (kernels/gemm.ts) GEMM kernels on the benchmark workloads' layer shapes, interleaved round by round;
+// prints a markdown table of medians and the wasm/JS ratio.
+import { createWasmKernels, type GemmKernels, jsKernels } from '../src/core/wasm/kernels.ts';
+
+const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
+const rounds = Number(args.get('rounds') ?? 7);
+const sampleMs = Number(args.get('ms') ?? 60);
+
+type Form = 'gemmABt' | 'gemmAB' | 'gemmAtB';
+
+/** A dense layer X (batch, in) → Z (batch, out) with W (out, in), from bench/workloads.ts. */
+const LAYERS = [
+  { name: 'W1 64→64', batch: 256, out: 64, in: 64 },
+  { name: 'W2 784→512', batch: 128, out: 512, in: 784 },
+  { name: 'W2 512→512', batch: 128, out: 512, in: 512 },
+  { name: 'W3 2→10', batch: 300, out: 10, in: 2 },
+];
+
+/** The (m, n, k) each form runs for a layer: Z = X·Wᵀ, dX = dZ·W, dW = dZᵀ·X. */
+const shapeOf = (form: Form, l: (typeof LAYERS)[number]): [number, number, number] =>
+  form === 'gemmABt'
+    ? [l.batch, l.out, l.in]
+    : form === 'gemmAB'
+      ? [l.batch, l.in, l.out]
+      : [l.out, l.in, l.batch];
+
+interface Case {
+  label: string;
+  form: Form;
+  m: number;
+  n: number;
+  k: number;
+  run: Record<'js' | 'wasm', () => void>;
+  reps: Record<'js' | 'wasm', number>;
+  gflops: Record<'js' | 'wasm', number[]>;
+}
+
+/** Operands for one shape from `kernels`, filled with the same deterministic values. */
+function operands(kernels: GemmKernels, m: number, n: number, k: number) {
+  const A = kernels.f64(m * k);
+  const B = kernels.f64(n * k);
+  const C = kernels.f64(m * n);
+  for (let i = 0; i < A.length; i++) A[i] = Math.sin(0.37 * i);
+  for (let i = 0; i < B.length; i++) B[i] = Math.cos(0.11 * i);
+  return { A, B, C };
+}
+
+const forms: Form[] = ['gemmABt', 'gemmAB', 'gemmAtB'];
+const shapes = LAYERS.flatMap((l) => forms.map((form) => ({ label: l.name, form, mnk: shapeOf(form, l) })));
+const doubles = shapes.reduce((s, { mnk: [m, n, k] }) => s + m * k + n * k + m * n + 6, 0);
+const wasm = createWasmKernels(doubles);
+
+const cases: Case[] = shapes.map(({ label, form, mnk: [m, n, k] }) => {
+  const j = operands(jsKernels, m, n, k);
+  const w = operands(wasm, m, n, k);
+  return {
+    label,
+    form,
+    m,
+    n,
+    k,
+    run: {
+      js: () => jsKernels[form](j.A, j.B, j.C, m, n, k),
+      wasm: () => wasm[form](w.A, w.B, w.C, m, n, k),
+    },
+    reps: { js: 1, wasm: 1 },
+    gflops: { js: [], wasm: [] },
+  };
+});
+
+/** Seconds per call over `reps` calls. */
+function time(fn: () => void, reps: number): number {
+  const t0 = performance.now();
+  for (let r = 0; r < reps; r++) fn();
+  return (performance.now() - t0) / 1000 / reps;
+}
+
+// Warm up (JIT and wasm tier-up happen on repeated calls) and size each sample to ~sampleMs.
+for (const c of cases) {
+  for (const impl of ['js', 'wasm'] as const) {
+    let reps = 1;
+    while (time(c.run[impl], reps) * reps < 0.1) reps *= 2;
+    c.reps[impl] = Math.max(1, Math.round(sampleMs / 1000 / time(c.run[impl], reps)));
+  }
+}
+
+for (let r = 0; r < rounds; r++) {
+  for (const c of cases) {
+    // Alternate which implementation goes first so neither always runs on a warmer cache.
+    const order = r % 2 ? (['wasm', 'js'] as const) : (['js', 'wasm'] as const);
+    for (const impl of order)
+      c.gflops[impl].push((2 * c.m * c.n * c.k) / time(c.run[impl], c.reps[impl]) / 1e9);
+  }
+  process.stderr.write(`round ${r + 1}/${rounds} done\n`);
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+console.log(`# bench/kernels.ts — ${rounds} interleaved rounds × ~${sampleMs} ms, node ${process.version}`);
+console.log('');
+console.log('| layer | kernel | m×n×k | JS GFLOP/s | wasm SIMD GFLOP/s | wasm/JS |');
+console.log('|---|---|---|---:|---:|---:|');
+for (const c of cases) {
+  const js = median(c.gflops.js);
+  const w = median(c.gflops.wasm);
+  console.log(
+    `| ${c.label} | ${c.form} | ${c.m}×${c.n}×${c.k} | ${js.toFixed(2)} | ${w.toFixed(2)} | ${(w / js).toFixed(2)}× |`,
+  );
+}
