@@ -3,14 +3,20 @@ import type { TrainRunSpec } from '../src/core/index.ts';
 
 export type WorkloadName = 'W1' | 'W2' | 'W3';
 
-export const WORKLOADS: Record<WorkloadName, { title: string; spec: (steps: number, every: number) => TrainRunSpec }> = {
+export const WORKLOADS: Record<
+  WorkloadName,
+  { title: string; spec: (steps: number, every: number) => TrainRunSpec }
+> = {
   W1: {
     title: 'deep-narrow 2-(20×64 tanh)-1, sigmoid+BCE, batch 256',
     spec: (steps, every) => ({
       kind: 'train',
       network: {
         inputSize: 2,
-        layers: [...Array.from({ length: 20 }, () => ({ units: 64, activation: 'tanh' as const })), { units: 1, activation: 'sigmoid' as const }],
+        layers: [
+          ...Array.from({ length: 20 }, () => ({ units: 64, activation: 'tanh' as const })),
+          { units: 1, activation: 'sigmoid' as const },
+        ],
         loss: 'binary_cross_entropy',
       },
       init: { weights: { scheme: 'xavier_normal' }, seed: 1 },

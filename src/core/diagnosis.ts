@@ -66,7 +66,13 @@ export function diagnose(stats: Float64Array, layers: number, step: number): Dia
     };
   }
   if (layers < 2) {
-    return { verdict: 'healthy', message: 'a single layer has no depth to vanish or explode over', step, forward: null, backward: null };
+    return {
+      verdict: 'healthy',
+      message: 'a single layer has no depth to vanish or explode over',
+      step,
+      forward: null,
+      backward: null,
+    };
   }
   const forward = trend('forward', at(0, FIELD.preactStd), at(layers - 1, FIELD.preactStd), layers);
   const backward = trend('backward', at(layers - 1, FIELD.deltaRms), at(0, FIELD.deltaRms), layers);
@@ -91,7 +97,11 @@ export function combine(atInit: Diagnosis, atEnd: Diagnosis | null): { verdict: 
   const all = atEnd ? [atInit, atEnd] : [atInit];
   for (const v of ['exploding', 'vanishing'] as const) {
     const d = all.find((x) => x.verdict === v);
-    if (d) return { verdict: v, message: `${d === atInit ? 'at initialization' : `at step ${d.step}`}: ${d.message}` };
+    if (d)
+      return {
+        verdict: v,
+        message: `${d === atInit ? 'at initialization' : `at step ${d.step}`}: ${d.message}`,
+      };
   }
   return { verdict: 'healthy', message: atInit.message };
 }

@@ -20,7 +20,8 @@ export function withPath<T>(prefix: FieldPath, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof Error && 'path' in e && Array.isArray(e.path)) throw new SpecError([...prefix, ...e.path], e.message);
+    if (e instanceof Error && 'path' in e && Array.isArray(e.path))
+      throw new SpecError([...prefix, ...e.path], e.message);
     if (e instanceof Error) throw new SpecError(prefix, e.message.replace(/^\w+: /, ''));
     throw e;
   }

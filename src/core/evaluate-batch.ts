@@ -1,6 +1,6 @@
 // One forward and backward pass of an explicit network on a small batch: outputs, loss and every gradient,
 // so learners can compare their own backprop (or PyTorch's) number by number.
-import { encodeTargets, checkInputSize } from './datasets.ts';
+import { checkInputSize, encodeTargets } from './datasets.ts';
 import { withPath } from './errors.ts';
 import { type LayerWeights, weightsFromJson, weightsToJson } from './export.ts';
 import { inlineDatasets } from './inline-data.ts';

@@ -21,7 +21,9 @@ export function weightsToJson(layout: Layout, theta: Float64Array): LayerWeights
 /** The inverse of weightsToJson: a flat θ laid out by `layout` (throws on a shape mismatch). */
 export function weightsFromJson(layout: Layout, layers: LayerWeights[]): Float64Array {
   if (layers.length !== layout.layers.length) {
-    throw new Error(`weightsFromJson: ${layers.length} layers given, the network has ${layout.layers.length}`);
+    throw new Error(
+      `weightsFromJson: ${layers.length} layers given, the network has ${layout.layers.length}`,
+    );
   }
   const theta = new Float64Array(layout.size);
   const views = viewsOf(layout, theta);

@@ -1,8 +1,9 @@
 // Two-sided numerical gradient check, (f(θ+ε) − f(θ−ε)) / 2ε against backprop, overall and per layer.
 // Full mode perturbs every parameter; fast mode a seeded sample of them plus random directions.
-import { backward, batchLoss, createWorkspace, forward, type Network } from './network.ts';
+
 import { viewsOf } from './model.ts';
-import { Rng, RNG_STREAM } from './rng.ts';
+import { backward, batchLoss, createWorkspace, forward, type Network } from './network.ts';
+import { RNG_STREAM, Rng } from './rng.ts';
 import { DEFAULTS } from './spec.ts';
 
 export type GradCheckVerdict = 'pass' | 'warn' | 'fail';
@@ -57,9 +58,13 @@ export interface GradCheckResult {
 /** The course's thresholds: < 1e-7 great, up to 1e-3 look carefully, beyond almost surely a bug. */
 export function verdictOf(difference: number): { verdict: GradCheckVerdict; message: string } {
   if (!Number.isFinite(difference)) return { verdict: 'fail', message: 'the gradients are not finite' };
-  if (difference < 1e-7) return { verdict: 'pass', message: 'backprop matches the numerical gradient (< 1e-7)' };
+  if (difference < 1e-7)
+    return { verdict: 'pass', message: 'backprop matches the numerical gradient (< 1e-7)' };
   if (difference < 1e-3) {
-    return { verdict: 'warn', message: 'difference between 1e-7 and 1e-3: look carefully (kinks, ε, precision)' };
+    return {
+      verdict: 'warn',
+      message: 'difference between 1e-7 and 1e-3: look carefully (kinks, ε, precision)',
+    };
   }
   return { verdict: 'fail', message: 'difference ≥ 1e-3: backprop almost surely has a bug' };
 }
@@ -92,7 +97,9 @@ export function gradientCheck(
   let grad: Float64Array = new Float64Array(layout.size);
   if (options.gradient) {
     if (options.gradient.length !== layout.size) {
-      throw new Error(`gradientCheck: gradient has ${options.gradient.length} values, the network ${layout.size}`);
+      throw new Error(
+        `gradientCheck: gradient has ${options.gradient.length} values, the network ${layout.size}`,
+      );
     }
     grad = options.gradient;
   } else {
@@ -109,7 +116,12 @@ export function gradientCheck(
   // Which parameters to perturb one at a time.
   let indices: Int32Array;
   if (mode === 'full') indices = Int32Array.from({ length: layout.size }, (_, i) => i);
-  else indices = sampleIndices(layout.size, options.sampleSize ?? 200, new Rng(options.seed ?? 0, RNG_STREAM.gradcheck));
+  else
+    indices = sampleIndices(
+      layout.size,
+      options.sampleSize ?? 200,
+      new Rng(options.seed ?? 0, RNG_STREAM.gradcheck),
+    );
 
   const numeric = new Float64Array(indices.length);
   for (let k = 0; k < indices.length; k++) {
@@ -135,7 +147,11 @@ export function gradientCheck(
   let layerIndex = 0;
   for (let k = 0; k < indices.length; k++) {
     const i = indices[k];
-    while (i >= layout.layers[layerIndex].bOffset + (layout.layers[layerIndex].hasBias ? layout.layers[layerIndex].fanOut : 0)) {
+    while (
+      i >=
+      layout.layers[layerIndex].bOffset +
+        (layout.layers[layerIndex].hasBias ? layout.layers[layerIndex].fanOut : 0)
+    ) {
       layerIndex++;
     }
     const shape = layout.layers[layerIndex];

@@ -1,16 +1,24 @@
 // The numeric core's public surface: what the worker, the service and the benchmarks use.
 export { type Diagnosis, diagnose, type Verdict } from './diagnosis.ts';
+export { SpecError } from './errors.ts';
 export { type Evaluation, evaluateDataset } from './evaluate.ts';
+export { type BatchEvaluation, evaluateBatch } from './evaluate-batch.ts';
 export { type LayerWeights, weightsFromJson, weightsToJson } from './export.ts';
 export { type GradCheckResult, gradientCheck, verdictOf } from './gradcheck.ts';
 export { type GradcheckOutcome, runGradcheck } from './gradcheck-run.ts';
 export { type Layout, layoutOf, macsPerSample, viewsOf } from './model.ts';
-export { backward, batchLoss, buildNetwork, createWorkspace, forward, l2Penalty, type Network } from './network.ts';
+export {
+  backward,
+  batchLoss,
+  buildNetwork,
+  createWorkspace,
+  forward,
+  l2Penalty,
+  type Network,
+} from './network.ts';
 export { type ProbeOutcome, runProbe } from './probe.ts';
 export type { GradcheckRunSpec, ProbeRunSpec, RunKind, RunSpec, TrainRunSpec } from './run-spec.ts';
-export { SpecError } from './errors.ts';
+export * from './spec.ts';
 export { FIELD, FIELD_COUNT, LAYER_FIELDS, type LayerField } from './stats.ts';
 export { plannedSteps, runTraining, type StepRecord, type TrainOutcome } from './train.ts';
-export * from './spec.ts';
 export { type SpecFacts, validateRunSpec } from './validate.ts';
-export { type BatchEvaluation, evaluateBatch } from './evaluate-batch.ts';

@@ -1,6 +1,6 @@
 // LSUV (Mishkin & Matas, "All you need is a good init"): orthonormal start, then, layer by layer from
 // the input, rescale W by 1/√Var(Z) on a data batch until |Var(Z) − gain²| < tolerance (at most maxIterations).
-import { type LayerView } from './model.ts';
+import type { LayerView } from './model.ts';
 import { createWorkspace, forward, type Network } from './network.ts';
 import { DEFAULTS, type InitScheme } from './spec.ts';
 

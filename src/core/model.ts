@@ -39,7 +39,15 @@ export function layoutOf(spec: NetworkSpec): Layout {
     const wOffset = offset;
     const bOffset = wOffset + fanIn * layer.units;
     offset = bOffset + (hasBias ? layer.units : 0);
-    layers.push({ index, fanIn, fanOut: layer.units, activation: layer.activation, hasBias, wOffset, bOffset });
+    layers.push({
+      index,
+      fanIn,
+      fanOut: layer.units,
+      activation: layer.activation,
+      hasBias,
+      wOffset,
+      bOffset,
+    });
     fanIn = layer.units;
     maxWidth = Math.max(maxWidth, layer.units);
   });

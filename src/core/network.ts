@@ -3,9 +3,9 @@
 import { type ActivationParams, activationBackward, activationForward } from './activations.ts';
 import { SpecError } from './errors.ts';
 import { lossBackward, lossValue, outputForward, requiredOutputActivation } from './losses.ts';
-import { gemmAB, gemmABt, gemmAtB } from './matmul.ts';
-import { type Layout, type LayerView, layoutOf } from './model.ts';
+import { type LayerView, type Layout, layoutOf } from './model.ts';
 import type { LossName, NetworkSpec } from './spec.ts';
+import { type GemmKernels, jsKernels } from './wasm/kernels.ts';
 
 export interface Network {
   spec: NetworkSpec;
@@ -13,6 +13,8 @@ export interface Network {
   loss: LossName;
   l2: number;
   act: ActivationParams;
+  /** The matrix products: JS by default; training swaps in WASM SIMD kernels over its own arena. */
+  kernels: GemmKernels;
 }
 
 /** Checks what a schema cannot (how layers relate to the loss) and builds the network's layout. */
@@ -37,7 +39,10 @@ export function buildNetwork(spec: NetworkSpec): Network {
     );
   }
   if (required === null && output === 'softmax') {
-    throw new SpecError(['layers', last, 'activation'], `softmax output needs loss categorical_cross_entropy`);
+    throw new SpecError(
+      ['layers', last, 'activation'],
+      `softmax output needs loss categorical_cross_entropy`,
+    );
   }
   if (spec.loss === 'categorical_cross_entropy' && spec.layers[last].units < 2) {
     throw new SpecError(['layers', last, 'units'], 'categorical_cross_entropy needs at least 2 output units');
@@ -49,6 +54,7 @@ export function buildNetwork(spec: NetworkSpec): Network {
     loss: spec.loss,
     l2: spec.l2 ?? 0,
     act: { leakySlope: layout.leakySlope, eluAlpha: layout.eluAlpha },
+    kernels: jsKernels,
   };
 }
 
@@ -65,13 +71,30 @@ export interface Workspace {
   dA: Float64Array;
 }
 
-export function createWorkspace(layout: Layout, maxBatch: number): Workspace {
-  const per = () => layout.layers.map((l) => new Float64Array(maxBatch * l.fanOut));
-  return { maxBatch, Z: per(), A: per(), dZ: per(), dA: new Float64Array(maxBatch * layout.maxWidth) };
+/** `alloc` places the buffers where the kernels can reach them (e.g. a WASM arena). */
+export function createWorkspace(
+  layout: Layout,
+  maxBatch: number,
+  alloc: (n: number) => Float64Array = (n) => new Float64Array(n),
+): Workspace {
+  const per = () => layout.layers.map((l) => alloc(maxBatch * l.fanOut));
+  return { maxBatch, Z: per(), A: per(), dZ: per(), dA: alloc(maxBatch * layout.maxWidth) };
+}
+
+/** Doubles createWorkspace allocates (for sizing an arena). */
+export function workspaceSize(layout: Layout, maxBatch: number): number {
+  const perLayer = layout.layers.reduce((s, l) => s + maxBatch * l.fanOut, 0);
+  return 3 * perLayer + maxBatch * layout.maxWidth;
 }
 
 /** Forward pass: fills Z[l], A[l]; the network output is A[L−1]. X is (batch, in). */
-export function forward(net: Network, params: LayerView[], X: Float64Array, batch: number, ws: Workspace): void {
+export function forward(
+  net: Network,
+  params: LayerView[],
+  X: Float64Array,
+  batch: number,
+  ws: Workspace,
+): void {
   const { layers } = net.layout;
   let input = X;
   for (let l = 0; l < layers.length; l++) {
@@ -82,7 +105,7 @@ export function forward(net: Network, params: LayerView[], X: Float64Array, batc
     // Z = X·Wᵀ + b: start from the broadcast bias, then accumulate the product.
     if (hasBias) for (let r = 0; r < batch; r++) Z.set(b, r * fanOut);
     else Z.fill(0, 0, batch * fanOut);
-    gemmABt(input, W, Z, batch, fanOut, fanIn);
+    net.kernels.gemmABt(input, W, Z, batch, fanOut, fanIn);
     if (l === layers.length - 1) outputForward(activation, Z, A, batch, fanOut, net.act);
     else activationForward(activation, Z, A, batch * fanOut, net.act);
     input = A;
@@ -98,7 +121,13 @@ export function l2Penalty(net: Network, params: LayerView[], batch: number): num
 }
 
 /** Loss of the batch after `forward` (data loss + L2 penalty). Y is (batch, out). */
-export function batchLoss(net: Network, params: LayerView[], Y: Float64Array, batch: number, ws: Workspace): number {
+export function batchLoss(
+  net: Network,
+  params: LayerView[],
+  Y: Float64Array,
+  batch: number,
+  ws: Workspace,
+): number {
   const L = net.layout.layers.length - 1;
   const out = net.layout.outputSize;
   return lossValue(net.loss, ws.Z[L], ws.A[L], Y, batch, out) + l2Penalty(net, params, batch);
@@ -119,7 +148,18 @@ export function backward(
 ): void {
   const { layers, outputSize } = net.layout;
   const L = layers.length - 1;
-  lossBackward(net.loss, layers[L].activation, ws.Z[L], ws.A[L], Y, ws.dZ[L], ws.dA, batch, outputSize, net.act);
+  lossBackward(
+    net.loss,
+    layers[L].activation,
+    ws.Z[L],
+    ws.A[L],
+    Y,
+    ws.dZ[L],
+    ws.dA,
+    batch,
+    outputSize,
+    net.act,
+  );
   for (let l = L; l >= 0; l--) {
     const { fanIn, fanOut, hasBias } = layers[l];
     const dZ = ws.dZ[l];
@@ -127,7 +167,7 @@ export function backward(
     const { W } = params[l];
     const g = grads[l];
     // forward was Z = X·Wᵀ + b, so dW += dZᵀ·X (out, in) and db += Σ_batch dZ
-    gemmAtB(dZ, input, g.W, fanOut, fanIn, batch);
+    net.kernels.gemmAtB(dZ, input, g.W, fanOut, fanIn, batch);
     if (hasBias) {
       for (let r = 0; r < batch; r++) {
         const o = r * fanOut;
@@ -143,8 +183,16 @@ export function backward(
       // ... and dX = dZ·W (batch, in), then back through the previous layer's activation.
       const dA = ws.dA;
       dA.fill(0, 0, batch * fanIn);
-      gemmAB(dZ, W, dA, batch, fanIn, fanOut);
-      activationBackward(layers[l - 1].activation, ws.Z[l - 1], ws.A[l - 1], dA, ws.dZ[l - 1], batch * fanIn, net.act);
+      net.kernels.gemmAB(dZ, W, dA, batch, fanIn, fanOut);
+      activationBackward(
+        layers[l - 1].activation,
+        ws.Z[l - 1],
+        ws.A[l - 1],
+        dA,
+        ws.dZ[l - 1],
+        batch * fanIn,
+        net.act,
+      );
     }
   }
 }

@@ -7,7 +7,7 @@ import { backward, batchLoss, createWorkspace, forward } from './network.ts';
 import type { ProbeRunSpec } from './run-spec.ts';
 import { prepare } from './setup.ts';
 import { DEFAULTS } from './spec.ts';
-import { FIELD_COUNT, histogram, histogramStride, layerStatistics } from './stats.ts';
+import { FIELD_COUNT, histogram, histogramStride, layerStatistics, weightNorms } from './stats.ts';
 
 export interface ProbeOutcome {
   batch: number;
@@ -41,13 +41,19 @@ export function runProbe(spec: ProbeRunSpec): ProbeOutcome {
   backward(net, params, grads, X, Y, batch, ws);
   const layers = new Float64Array(L * FIELD_COUNT);
   layerStatistics(net, params, grads, ws, batch, layers);
+  weightNorms(params, layers);
   const bins = spec.histograms?.bins ?? DEFAULTS.histogramBins;
   const logScale = spec.histograms?.logScale ?? false;
   const stride = histogramStride(bins);
   const activationHistograms = new Float64Array(L * stride);
   const gradientHistograms = new Float64Array(L * stride);
   layout.layers.forEach((shape, l) => {
-    histogram(ws.A[l].subarray(0, batch * shape.fanOut), { bins, logScale: false }, activationHistograms, l * stride);
+    histogram(
+      ws.A[l].subarray(0, batch * shape.fanOut),
+      { bins, logScale: false },
+      activationHistograms,
+      l * stride,
+    );
     histogram(grads[l].W, { bins, logScale }, gradientHistograms, l * stride);
   });
   return {

@@ -24,7 +24,12 @@ export interface Prepared {
 /** Samples LSUV rescales on (the first rows of the training set). */
 const LSUV_BATCH = 256;
 
-export function prepare(spec: { network: NetworkSpec; init: InitSpec; data: DataSpec; seed?: number }): Prepared {
+export function prepare(spec: {
+  network: NetworkSpec;
+  init: InitSpec;
+  data: DataSpec;
+  seed?: number;
+}): Prepared {
   const net = buildNetwork(spec.network);
   const seed = spec.seed ?? 0;
   const { train, test } = withPath(['data'], () => makeDataset(spec.data, seed));
@@ -32,10 +37,15 @@ export function prepare(spec: { network: NetworkSpec; init: InitSpec; data: Data
   const [trainY, testY] = withPath(['data'], () => {
     checkInputSize(train, net.layout.inputSize);
     if (test) checkInputSize(test, net.layout.inputSize);
-    return [encodeTargets(train, net.loss, outputSize), test ? encodeTargets(test, net.loss, outputSize) : null];
+    return [
+      encodeTargets(train, net.loss, outputSize),
+      test ? encodeTargets(test, net.loss, outputSize) : null,
+    ];
   });
   const theta = new Float64Array(net.layout.size);
-  withPath(['init'], () => initializeParameters(net.layout, spec.init, new Rng(spec.init.seed ?? 0, RNG_STREAM.init), theta));
+  withPath(['init'], () =>
+    initializeParameters(net.layout, spec.init, new Rng(spec.init.seed ?? 0, RNG_STREAM.init), theta),
+  );
   const params = viewsOf(net.layout, theta);
   const schemes: InitScheme[] = net.layout.layers.map(
     (l) => spec.init.overrides?.find((o) => o.layer === l.index)?.weights ?? spec.init.weights,

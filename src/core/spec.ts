@@ -74,7 +74,10 @@ export type InitScheme = { gain?: number } & (
 );
 export type InitSchemeName = InitScheme['scheme'];
 
-export type BiasInit = { scheme: 'zeros' } | { scheme: 'constant'; value: number } | { scheme: 'vector'; values: number[] };
+export type BiasInit =
+  | { scheme: 'zeros' }
+  | { scheme: 'constant'; value: number }
+  | { scheme: 'vector'; values: number[] };
 
 export interface InitSpec {
   /** Scheme for every layer without an override. */
@@ -144,7 +147,7 @@ export interface TrainSpec {
 export interface TelemetrySpec {
   /** Record per-layer statistics every `every` steps (and at step 0 and the last step). Default 1. */
   every?: number;
-  /** Evaluate train/test accuracy every `evalEvery` steps (default: 10 × every). */
+  /** Evaluate train/test accuracy every `evalEvery` steps (default: about 200 times per run, on recorded steps). */
   evalEvery?: number;
   /** Per-layer weight-gradient histograms every `every` steps (default: telemetry every); off when omitted. */
   histograms?: { bins?: number; logScale?: boolean; every?: number };

@@ -3,6 +3,7 @@
 import { canDie, saturationBounds } from './activations.ts';
 import type { LayerView } from './model.ts';
 import type { Network, Workspace } from './network.ts';
+import { moments, sumSquares } from './reduce.ts';
 
 /** Field order of the per-layer record. NaN means "not applicable" (e.g. deadFrac of a tanh layer). */
 export const LAYER_FIELDS = [
@@ -27,7 +28,9 @@ export const LAYER_FIELDS = [
 ] as const;
 export type LayerField = (typeof LAYER_FIELDS)[number];
 export const FIELD_COUNT = LAYER_FIELDS.length;
-export const FIELD: { [K in LayerField]: number } = Object.fromEntries(LAYER_FIELDS.map((f, i) => [f, i])) as {
+export const FIELD: { [K in LayerField]: number } = Object.fromEntries(
+  LAYER_FIELDS.map((f, i) => [f, i]),
+) as {
   [K in LayerField]: number;
 };
 
@@ -47,19 +50,10 @@ export function layerStatistics(
     const o = l * FIELD_COUNT;
     const dW = grads[l].W;
     const n = dW.length;
-    let sum = 0;
-    let sq = 0;
-    let min = Infinity;
-    let max = -Infinity;
+    const { sum, sumSquares: sq, min, max } = moments(dW);
+    // Σg² is finite exactly when every g is (barring overflow of the sum): count only then.
     let nonFinite = 0;
-    for (let i = 0; i < n; i++) {
-      const g = dW[i];
-      if (!Number.isFinite(g)) nonFinite++;
-      sum += g;
-      sq += g * g;
-      if (g < min) min = g;
-      if (g > max) max = g;
-    }
+    if (!Number.isFinite(sq)) for (let i = 0; i < n; i++) if (!Number.isFinite(dW[i])) nonFinite++;
     const mean = sum / n;
     out[o + FIELD.gradNorm] = Math.sqrt(sq);
     out[o + FIELD.gradRms] = Math.sqrt(sq / n);
@@ -69,15 +63,12 @@ export function layerStatistics(
     out[o + FIELD.gradMax] = max;
     out[o + FIELD.gradAbsMax] = Math.max(Math.abs(min), Math.abs(max));
     out[o + FIELD.gradNonFinite] = nonFinite;
-    let b2 = 0;
-    for (const g of grads[l].b) b2 += g * g;
-    out[o + FIELD.biasGradNorm] = Math.sqrt(b2);
-    let w2 = 0;
-    for (const w of params[l].W) w2 += w * w;
-    out[o + FIELD.weightNorm] = Math.sqrt(w2);
+    out[o + FIELD.biasGradNorm] = Math.sqrt(sumSquares(grads[l].b));
+    out[o + FIELD.weightNorm] = Number.NaN;
     out[o + FIELD.updateRatio] = Number.NaN;
-    // One pass over the layer's (batch, out) buffers for deltas, pre-activations, activations,
-    // saturation and dead units; std as √(E[x²] − E[x]²), ample for display at float64.
+    // One pass over the layer's (batch, out) buffers for deltas, pre-activations, activations and
+    // saturation, two elements at a time into two sets of sums (halving the add-latency chains);
+    // std as √(E[x²] − E[x]²), ample for display at float64.
     const len = batch * shape.fanOut;
     const { fanOut, activation } = shape;
     const Z = ws.Z[l];
@@ -86,28 +77,52 @@ export function layerStatistics(
     const bounds = saturationBounds(activation);
     const lo = bounds ? bounds[0] : -Infinity;
     const hi = bounds ? bounds[1] : Infinity;
-    const dying = canDie(activation);
-    const alive = dying ? new Uint8Array(fanOut) : null;
-    let d2 = 0;
-    let zs = 0;
-    let z2 = 0;
-    let as = 0;
-    let a2 = 0;
-    let sat = 0;
-    for (let r = 0, i = 0; r < batch; r++) {
-      for (let j = 0; j < fanOut; j++, i++) {
-        const z = Z[i];
-        const a = A[i];
-        const d = dZ[i];
-        d2 += d * d;
-        zs += z;
-        z2 += z * z;
-        as += a;
-        a2 += a * a;
-        if (a < lo || a > hi) sat++;
-        if (z > 0 && alive !== null) alive[j] = 1;
-      }
+    let d2 = 0,
+      zs = 0,
+      z2 = 0,
+      as = 0,
+      a2 = 0,
+      sat = 0;
+    let e2 = 0,
+      ys = 0,
+      y2 = 0,
+      bs = 0,
+      b2 = 0;
+    const len2 = len - (len % 2);
+    for (let i = 0; i < len2; i += 2) {
+      const z = Z[i];
+      const a = A[i];
+      const d = dZ[i];
+      const y = Z[i + 1];
+      const b = A[i + 1];
+      const e = dZ[i + 1];
+      d2 += d * d;
+      zs += z;
+      z2 += z * z;
+      as += a;
+      a2 += a * a;
+      e2 += e * e;
+      ys += y;
+      y2 += y * y;
+      bs += b;
+      b2 += b * b;
+      sat += (a < lo || a > hi ? 1 : 0) + (b < lo || b > hi ? 1 : 0);
     }
+    if (len2 < len) {
+      const z = Z[len2];
+      const a = A[len2];
+      d2 += dZ[len2] * dZ[len2];
+      zs += z;
+      z2 += z * z;
+      as += a;
+      a2 += a * a;
+      if (a < lo || a > hi) sat++;
+    }
+    d2 += e2;
+    zs += ys;
+    z2 += y2;
+    as += bs;
+    a2 += b2;
     const zMean = zs / len;
     const aMean = as / len;
     out[o + FIELD.deltaRms] = Math.sqrt(d2 / len);
@@ -116,9 +131,13 @@ export function layerStatistics(
     out[o + FIELD.actMean] = aMean;
     out[o + FIELD.actStd] = Math.sqrt(Math.max(a2 / len - aMean * aMean, 0));
     out[o + FIELD.saturatedFrac] = bounds ? sat / len : Number.NaN;
-    if (alive) {
+    if (canDie(activation)) {
       let dead = 0;
-      for (let j = 0; j < fanOut; j++) if (alive[j] === 0) dead++;
+      for (let u = 0; u < fanOut; u++) {
+        let r = 0;
+        while (r < batch && !(Z[r * fanOut + u] > 0)) r++;
+        if (r === batch) dead++;
+      }
       out[o + FIELD.deadFrac] = dead / fanOut;
     } else {
       out[o + FIELD.deadFrac] = Number.NaN;
@@ -126,13 +145,33 @@ export function layerStatistics(
   });
 }
 
-/** Sets updateRatio = ‖ΔW‖/‖W‖ per layer in `out` (weights before the update, whose norm is in `out`). */
-export function updateRatios(updates: LayerView[], out: Float64Array): void {
-  updates.forEach(({ W: dW }, l) => {
+/** Sets weightNorm = ‖W‖ per layer (when no update is made, e.g. the initialization probe). */
+export function weightNorms(params: LayerView[], out: Float64Array): void {
+  params.forEach(({ W }, l) => {
+    out[l * FIELD_COUNT + FIELD.weightNorm] = Math.sqrt(sumSquares(W));
+  });
+}
+
+/**
+ * Applies θ += Δθ and, in the same pass, sets weightNorm = ‖W‖ (before the update) and
+ * updateRatio = ‖ΔW‖/‖W‖ per layer into `out` (one pass over θ and Δθ instead of three).
+ */
+export function applyUpdateWithStats(params: LayerView[], updates: LayerView[], out: Float64Array): void {
+  params.forEach(({ W, b }, l) => {
+    const dW = updates[l].W;
+    let w2 = 0;
     let u2 = 0;
-    for (let i = 0; i < dW.length; i++) u2 += dW[i] * dW[i];
-    const w = out[l * FIELD_COUNT + FIELD.weightNorm];
-    out[l * FIELD_COUNT + FIELD.updateRatio] = w === 0 ? (u2 === 0 ? 0 : Infinity) : Math.sqrt(u2) / w;
+    for (let i = 0; i < W.length; i++) {
+      const w = W[i];
+      const u = dW[i];
+      w2 += w * w;
+      u2 += u * u;
+      W[i] = w + u;
+    }
+    const db = updates[l].b;
+    for (let i = 0; i < b.length; i++) b[i] += db[i];
+    out[l * FIELD_COUNT + FIELD.weightNorm] = Math.sqrt(w2);
+    out[l * FIELD_COUNT + FIELD.updateRatio] = w2 === 0 ? (u2 === 0 ? 0 : Infinity) : Math.sqrt(u2 / w2);
   });
 }
 
@@ -155,7 +194,12 @@ export function histogramStride(bins: number): number {
 }
 
 /** Histogram of `values` into out[offset …] as [lo, hi, counts…], over the values' own range. */
-export function histogram(values: Float64Array, opts: HistogramOptions, out: Float64Array, offset: number): void {
+export function histogram(
+  values: Float64Array,
+  opts: HistogramOptions,
+  out: Float64Array,
+  offset: number,
+): void {
   const { bins, logScale } = opts;
   const tx = logScale ? (v: number) => (v === 0 ? Number.NaN : Math.log10(Math.abs(v))) : (v: number) => v;
   let lo = Infinity;

@@ -4,13 +4,22 @@ import { combine, type Diagnosis, diagnose, type Verdict } from './diagnosis.ts'
 import { evaluateDataset } from './evaluate.ts';
 import type { LsuvLayerReport } from './lsuv.ts';
 import { type Layout, viewsOf } from './model.ts';
-import { backward, batchLoss, createWorkspace, forward, type Network, type Workspace } from './network.ts';
+import {
+  backward,
+  batchLoss,
+  createWorkspace,
+  forward,
+  type Network,
+  type Workspace,
+  workspaceSize,
+} from './network.ts';
 import { clipGradient, createOptimizer, globalNorm } from './optimizers.ts';
 import { RNG_STREAM, Rng } from './rng.ts';
 import type { TrainRunSpec } from './run-spec.ts';
 import { prepare } from './setup.ts';
 import { DEFAULTS } from './spec.ts';
-import { FIELD_COUNT, histogram, histogramStride, layerStatistics, updateRatios } from './stats.ts';
+import { applyUpdateWithStats, FIELD_COUNT, histogram, histogramStride, layerStatistics } from './stats.ts';
+import { createWasmKernels, jsKernels, wasmSimdAvailable } from './wasm/kernels.ts';
 
 export interface StepRecord {
   step: number;
@@ -55,6 +64,14 @@ export interface TrainOutcome {
   lsuv: LsuvLayerReport[] | null;
 }
 
+/**
+ * Accuracy over the whole sets costs a forward pass of each: by default about 200 evaluations per run,
+ * on recorded steps (a multiple of `every`).
+ */
+export function defaultEvalEvery(every: number, totalSteps: number): number {
+  return every * Math.max(1, Math.ceil(totalSteps / 200 / every));
+}
+
 /** Steps a spec asks for (steps, or epochs × batches per epoch). */
 export function plannedSteps(spec: TrainRunSpec, n: number): number {
   const batchSize = Math.min(spec.training.batchSize ?? n, n);
@@ -64,22 +81,43 @@ export function plannedSteps(spec: TrainRunSpec, n: number): number {
 
 export function runTraining(spec: TrainRunSpec, hooks: TrainHooks = {}): TrainOutcome {
   const p = prepare(spec);
-  const { net, theta, params, train, trainY, test, testY } = p;
-  const { layout } = net;
+  const { layout } = p.net;
   const L = layout.layers.length;
-  const initialTheta = theta.slice();
-  const n = train.n;
+  const initialTheta = p.theta.slice();
+  const n = p.train.n;
   const batchSize = Math.min(spec.training.batchSize ?? n, n);
   const totalSteps = plannedSteps(spec, n);
   const telemetry = spec.telemetry ?? {};
   const every = telemetry.every ?? DEFAULTS.telemetryEvery;
-  const evalEvery = telemetry.evalEvery ?? every * 10;
+  const evalEvery = telemetry.evalEvery ?? defaultEvalEvery(every, totalSteps);
   const hist = telemetry.histograms;
   const bins = hist?.bins ?? DEFAULTS.histogramBins;
   const histEvery = hist?.every ?? every;
 
-  const ws = createWorkspace(layout, batchSize);
-  const grad = new Float64Array(layout.size);
+  // Every buffer the matrix products touch lives in one arena sized up front (WASM SIMD when available).
+  const { inputSize: nIn, outputSize: nOut } = layout;
+  const testN = p.test?.n ?? 0;
+  const doubles =
+    2 * layout.size +
+    workspaceSize(layout, batchSize) +
+    (n + testN + batchSize) * (nIn + nOut) +
+    4 * (3 * L + 10);
+  const kernels = wasmSimdAvailable() ? createWasmKernels(doubles) : jsKernels;
+  const place = (src: Float64Array) => {
+    const dst = kernels.f64(src.length);
+    dst.set(src);
+    return dst;
+  };
+  const net = { ...p.net, kernels };
+  const theta = place(p.theta);
+  const params = viewsOf(layout, theta);
+  const train = { ...p.train, x: place(p.train.x) };
+  const trainY = place(p.trainY);
+  const test = p.test && { ...p.test, x: place(p.test.x) };
+  const testY = p.testY && place(p.testY);
+
+  const ws = createWorkspace(layout, batchSize, kernels.f64);
+  const grad = kernels.f64(layout.size);
   const update = new Float64Array(layout.size);
   const grads = viewsOf(layout, grad);
   const updates = viewsOf(layout, update);
@@ -92,8 +130,8 @@ export function runTraining(spec: TrainRunSpec, hooks: TrainHooks = {}): TrainOu
   const fullBatch = batchSize === n;
   const order = Int32Array.from({ length: n }, (_, i) => i);
   const shuffler = new Rng(spec.training.seed ?? 0, RNG_STREAM.shuffle);
-  const Xb = fullBatch ? train.x : new Float64Array(batchSize * layout.inputSize);
-  const Yb = fullBatch ? trainY : new Float64Array(batchSize * layout.outputSize);
+  const Xb = fullBatch ? train.x : kernels.f64(batchSize * nIn);
+  const Yb = fullBatch ? trainY : kernels.f64(batchSize * nOut);
   let cursor = n;
 
   let first: StepRecord | null = null;
@@ -133,7 +171,9 @@ export function runTraining(spec: TrainRunSpec, hooks: TrainHooks = {}): TrainOu
       if (hist && step % histEvery === 0) {
         const stride = histogramStride(bins);
         histograms = new Float64Array(L * stride);
-        grads.forEach((g, l) => histogram(g.W, { bins, logScale: hist.logScale ?? false }, histograms!, l * stride));
+        grads.forEach((g, l) =>
+          histogram(g.W, { bins, logScale: hist.logScale ?? false }, histograms!, l * stride),
+        );
       }
       // Evaluation reuses the workspace after the statistics are taken; the update below only needs `grad`.
       const evaluating = !diverged && (isLast || step % evalEvery === 0);
@@ -141,7 +181,9 @@ export function runTraining(spec: TrainRunSpec, hooks: TrainHooks = {}): TrainOu
         step,
         loss,
         gradNorm,
-        trainAccuracy: evaluating ? evaluateDataset(net, params, train, trainY, ws, trainPredictions).accuracy : null,
+        trainAccuracy: evaluating
+          ? evaluateDataset(net, params, train, trainY, ws, trainPredictions).accuracy
+          : null,
         testAccuracy:
           evaluating && test && testY && testPredictions
             ? evaluateDataset(net, params, test, testY, ws, testPredictions).accuracy
@@ -159,10 +201,11 @@ export function runTraining(spec: TrainRunSpec, hooks: TrainHooks = {}): TrainOu
     if (clip) clipGradient(grad, clip);
     optimizer.computeUpdate(grad, update);
     if (record) {
-      updateRatios(updates, record.layers);
+      applyUpdateWithStats(params, updates, record.layers);
       emit(record);
+    } else {
+      for (let i = 0; i < theta.length; i++) theta[i] += update[i];
     }
-    for (let i = 0; i < theta.length; i++) theta[i] += update[i];
   }
 
   function emit(record: StepRecord) {
@@ -182,7 +225,8 @@ export function runTraining(spec: TrainRunSpec, hooks: TrainHooks = {}): TrainOu
     };
   }
   const atInit = first ? diagnose((first as StepRecord).layers, L, (first as StepRecord).step) : null;
-  const atEnd = last && last !== first ? diagnose((last as StepRecord).layers, L, (last as StepRecord).step) : null;
+  const atEnd =
+    last && last !== first ? diagnose((last as StepRecord).layers, L, (last as StepRecord).step) : null;
   let diagnosis: TrainOutcome['diagnosis'];
   if (divergence) diagnosis = { verdict: 'exploding', message: divergence.message, atInit, atEnd };
   else if (atInit) diagnosis = { ...combine(atInit, atEnd), atInit, atEnd };
@@ -197,18 +241,33 @@ export function runTraining(spec: TrainRunSpec, hooks: TrainHooks = {}): TrainOu
     diagnosis,
     layout,
     initialTheta,
-    finalTheta: theta,
+    finalTheta: theta.slice(),
     lsuv: p.lsuv,
   };
 
   function finalEvaluation(): TrainOutcome['final'] {
     const tr = evaluateDataset(net, params, train, trainY, ws, trainPredictions);
-    const te = test && testY && testPredictions ? evaluateDataset(net, params, test, testY, ws, testPredictions) : null;
-    return { loss: tr.loss, trainAccuracy: tr.accuracy, testAccuracy: te?.accuracy ?? null, testLoss: te?.loss ?? null };
+    const te =
+      test && testY && testPredictions
+        ? evaluateDataset(net, params, test, testY, ws, testPredictions)
+        : null;
+    return {
+      loss: tr.loss,
+      trainAccuracy: tr.accuracy,
+      testAccuracy: te?.accuracy ?? null,
+      testLoss: te?.loss ?? null,
+    };
   }
 }
 
-function gatherRows(src: Float64Array, order: Int32Array, from: number, rows: number, width: number, dst: Float64Array) {
+function gatherRows(
+  src: Float64Array,
+  order: Int32Array,
+  from: number,
+  rows: number,
+  width: number,
+  dst: Float64Array,
+) {
   for (let r = 0; r < rows; r++) {
     const s = order[from + r] * width;
     dst.set(src.subarray(s, s + width), r * width);
@@ -227,23 +286,45 @@ function firstNonFiniteLayer(layout: Layout, theta: Float64Array): number {
 }
 
 /** Finds where NaN/Infinity first appeared: forward layers 1…L, the loss, then backward L…1. */
-function locateDivergence(net: Network, ws: Workspace, grad: Float64Array, batch: number, step: number, loss: number): Divergence {
+function locateDivergence(
+  net: Network,
+  ws: Workspace,
+  grad: Float64Array,
+  batch: number,
+  step: number,
+  loss: number,
+): Divergence {
   const layers = net.layout.layers;
   const what = Number.isNaN(loss) ? 'NaN' : !Number.isFinite(loss) ? 'Infinity' : 'a non-finite gradient';
   const head = `diverged at step ${step}: the loss is ${Number.isFinite(loss) ? loss.toPrecision(4) : what}`;
   for (let l = 0; l < layers.length; l++) {
     if (hasNonFinite(ws.Z[l], batch * layers[l].fanOut) || hasNonFinite(ws.A[l], batch * layers[l].fanOut)) {
-      return { step, layer: l, where: 'forward', message: `${head}; first non-finite values in layer ${l + 1}'s forward pass` };
+      return {
+        step,
+        layer: l,
+        where: 'forward',
+        message: `${head}; first non-finite values in layer ${l + 1}'s forward pass`,
+      };
     }
   }
   if (!Number.isFinite(loss)) {
-    return { step, layer: layers.length - 1, where: 'loss', message: `${head}; the outputs are finite but the loss overflowed` };
+    return {
+      step,
+      layer: layers.length - 1,
+      where: 'loss',
+      message: `${head}; the outputs are finite but the loss overflowed`,
+    };
   }
   for (let l = layers.length - 1; l >= 0; l--) {
     const shape = layers[l];
     const dW = grad.subarray(shape.wOffset, shape.bOffset + (shape.hasBias ? shape.fanOut : 0));
     if (hasNonFinite(ws.dZ[l], batch * shape.fanOut) || hasNonFinite(dW, dW.length)) {
-      return { step, layer: l, where: 'backward', message: `${head}; first non-finite gradient at layer ${l + 1} (backward pass)` };
+      return {
+        step,
+        layer: l,
+        where: 'backward',
+        message: `${head}; first non-finite gradient at layer ${l + 1} (backward pass)`,
+      };
     }
   }
   return { step, layer: 0, where: 'backward', message: head };

@@ -24,8 +24,20 @@ describe('activations', () => {
     const h = 1e-6;
     const plus = new Float64Array(len);
     const minus = new Float64Array(len);
-    activationForward(name, zs.map((z) => z + h), plus, len, act);
-    activationForward(name, zs.map((z) => z - h), minus, len, act);
+    activationForward(
+      name,
+      zs.map((z) => z + h),
+      plus,
+      len,
+      act,
+    );
+    activationForward(
+      name,
+      zs.map((z) => z - h),
+      minus,
+      len,
+      act,
+    );
     for (let i = 0; i < len; i++) expect(dZ[i]).toBeCloseTo((plus[i] - minus[i]) / (2 * h), 8);
   });
 
@@ -34,7 +46,10 @@ describe('activations', () => {
     for (const name of elementwise) {
       const A = new Float64Array(2);
       activationForward(name, Z, A, 2, act);
-      expect(A.every((v) => !Number.isNaN(v)), name).toBe(true);
+      expect(
+        A.every((v) => !Number.isNaN(v)),
+        name,
+      ).toBe(true);
     }
   });
 });
@@ -46,33 +61,36 @@ describe('losses', () => {
     ['mse', 'linear', 2],
     ['mse', 'tanh', 2],
   ];
-  it.each(cases)('%s with %s output: dZ matches the central difference of the loss', (loss, activation, out) => {
-    const rng = new Rng(7);
-    const batch = 5;
-    const Z = Float64Array.from({ length: batch * out }, () => rng.normal() * 2);
-    const Y = new Float64Array(batch * out);
-    for (let r = 0; r < batch; r++) {
-      if (loss === 'categorical_cross_entropy') Y[r * out + rng.int(out)] = 1;
-      else for (let j = 0; j < out; j++) Y[r * out + j] = loss === 'mse' ? rng.normal() : rng.int(2);
-    }
-    const A = new Float64Array(Z.length);
-    const valueAt = (z: Float64Array) => {
-      const a = new Float64Array(z.length);
-      outputForward(activation, z, a, batch, out, act);
-      return lossValue(loss, z, a, Y, batch, out);
-    };
-    outputForward(activation, Z, A, batch, out, act);
-    const dZ = new Float64Array(Z.length);
-    lossBackward(loss, activation, Z, A, Y, dZ, new Float64Array(Z.length), batch, out, act);
-    const h = 1e-6;
-    for (let i = 0; i < Z.length; i++) {
-      const zp = Z.slice();
-      zp[i] += h;
-      const zm = Z.slice();
-      zm[i] -= h;
-      expect(dZ[i]).toBeCloseTo((valueAt(zp) - valueAt(zm)) / (2 * h), 8);
-    }
-  });
+  it.each(cases)(
+    '%s with %s output: dZ matches the central difference of the loss',
+    (loss, activation, out) => {
+      const rng = new Rng(7);
+      const batch = 5;
+      const Z = Float64Array.from({ length: batch * out }, () => rng.normal() * 2);
+      const Y = new Float64Array(batch * out);
+      for (let r = 0; r < batch; r++) {
+        if (loss === 'categorical_cross_entropy') Y[r * out + rng.int(out)] = 1;
+        else for (let j = 0; j < out; j++) Y[r * out + j] = loss === 'mse' ? rng.normal() : rng.int(2);
+      }
+      const A = new Float64Array(Z.length);
+      const valueAt = (z: Float64Array) => {
+        const a = new Float64Array(z.length);
+        outputForward(activation, z, a, batch, out, act);
+        return lossValue(loss, z, a, Y, batch, out);
+      };
+      outputForward(activation, Z, A, batch, out, act);
+      const dZ = new Float64Array(Z.length);
+      lossBackward(loss, activation, Z, A, Y, dZ, new Float64Array(Z.length), batch, out, act);
+      const h = 1e-6;
+      for (let i = 0; i < Z.length; i++) {
+        const zp = Z.slice();
+        zp[i] += h;
+        const zm = Z.slice();
+        zm[i] -= h;
+        expect(dZ[i]).toBeCloseTo((valueAt(zp) - valueAt(zm)) / (2 * h), 8);
+      }
+    },
+  );
 
   it('a huge logit gives a large finite cost, not NaN', () => {
     const Z = Float64Array.from([800, -900]);
@@ -83,7 +101,10 @@ describe('losses', () => {
     const Zs = Float64Array.from([1000, -1000, 0]);
     const As = new Float64Array(3);
     outputForward('softmax', Zs, As, 1, 3, act);
-    expect(lossValue('categorical_cross_entropy', Zs, As, Float64Array.from([0, 1, 0]), 1, 3)).toBeCloseTo(2000, 6);
+    expect(lossValue('categorical_cross_entropy', Zs, As, Float64Array.from([0, 1, 0]), 1, 3)).toBeCloseTo(
+      2000,
+      6,
+    );
   });
 });
 
@@ -102,13 +123,24 @@ function randomProblem(spec: NetworkSpec, batch: number, seed: number) {
 }
 
 describe('whole networks pass the gradient check in float64', () => {
-  const hidden = fc.constantFrom<ActivationName>('linear', 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'elu', 'softplus');
+  const hidden = fc.constantFrom<ActivationName>(
+    'linear',
+    'sigmoid',
+    'tanh',
+    'relu',
+    'leaky_relu',
+    'elu',
+    'softplus',
+  );
   const arbitrarySpec = fc.record({
     inputSize: fc.integer({ min: 1, max: 5 }),
-    hidden: fc.array(fc.record({ units: fc.integer({ min: 1, max: 7 }), activation: hidden, bias: fc.boolean() }), {
-      minLength: 0,
-      maxLength: 4,
-    }),
+    hidden: fc.array(
+      fc.record({ units: fc.integer({ min: 1, max: 7 }), activation: hidden, bias: fc.boolean() }),
+      {
+        minLength: 0,
+        maxLength: 4,
+      },
+    ),
     head: fc.constantFrom(
       { loss: 'binary_cross_entropy' as const, activation: 'sigmoid' as const, units: 1 },
       { loss: 'binary_cross_entropy' as const, activation: 'sigmoid' as const, units: 3 },
@@ -183,7 +215,12 @@ describe('whole networks pass the gradient check in float64', () => {
     };
     const { net, theta, X, Y } = randomProblem(spec, 5, 3);
     const before = theta.slice();
-    const result = gradientCheck(net, theta, X, Y, 5, { mode: 'fast', sampleSize: 50, directions: 8, seed: 1 });
+    const result = gradientCheck(net, theta, X, Y, 5, {
+      mode: 'fast',
+      sampleSize: 50,
+      directions: 8,
+      seed: 1,
+    });
     expect(result.cost.checkedParameters).toBe(50);
     expect(result.cost.lossEvaluations).toBe(2 * (50 + 8));
     expect(result.directionalDifference).toBeLessThan(1e-7);
@@ -231,7 +268,11 @@ describe('deep linear network with W = c·I', () => {
 describe('buildNetwork', () => {
   it('rejects a loss and output activation that do not fit, naming the field', () => {
     expect(() =>
-      buildNetwork({ inputSize: 2, layers: [{ units: 1, activation: 'relu' }], loss: 'binary_cross_entropy' }),
+      buildNetwork({
+        inputSize: 2,
+        layers: [{ units: 1, activation: 'relu' }],
+        loss: 'binary_cross_entropy',
+      }),
     ).toThrowError(/loss binary_cross_entropy needs a sigmoid output layer/);
     try {
       buildNetwork({

@@ -102,7 +102,11 @@ describe('deep linear nets diagnose exploding and vanishing', () => {
         kind: 'probe',
         network: {
           inputSize: 4,
-          layers: Array.from({ length: 10 }, () => ({ units: 4, activation: 'linear' as const, bias: false })),
+          layers: Array.from({ length: 10 }, () => ({
+            units: 4,
+            activation: 'linear' as const,
+            bias: false,
+          })),
           loss: 'mse',
         },
         init: { weights: { scheme: 'identity', scale: c } },
@@ -177,7 +181,10 @@ describe('runTraining', () => {
       kind: 'train',
       network: {
         inputSize: 4,
-        layers: [...Array.from({ length: 6 }, () => ({ units: 8, activation: 'linear' as const })), { units: 1, activation: 'linear' as const }],
+        layers: [
+          ...Array.from({ length: 6 }, () => ({ units: 8, activation: 'linear' as const })),
+          { units: 1, activation: 'linear' as const },
+        ],
         loss: 'mse',
       },
       init: { weights: { scheme: 'normal', std: 1.5 }, seed: 1 },
@@ -200,7 +207,10 @@ describe('runTraining', () => {
       kind: 'probe',
       network: {
         inputSize: 20,
-        layers: [...Array.from({ length: 8 }, () => ({ units: 50, activation: 'tanh' as const })), { units: 1, activation: 'sigmoid' as const }],
+        layers: [
+          ...Array.from({ length: 8 }, () => ({ units: 50, activation: 'tanh' as const })),
+          { units: 1, activation: 'sigmoid' as const },
+        ],
         loss: 'binary_cross_entropy',
       },
       init: { weights: { scheme: 'lsuv' }, seed: 2 },
@@ -226,7 +236,10 @@ describe('runGradcheck', () => {
   it('passes for the course network in full mode and names its cost', () => {
     const out = runGradcheck({
       kind: 'gradcheck',
-      network: { ...course, layers: course.layers.map((l, i) => (i < 2 ? { ...l, activation: 'tanh' as const } : l)) },
+      network: {
+        ...course,
+        layers: course.layers.map((l, i) => (i < 2 ? { ...l, activation: 'tanh' as const } : l)),
+      },
       init: { weights: { scheme: 'he_normal' }, seed: 1 },
       data: circlesData(),
     });
