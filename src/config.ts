@@ -17,21 +17,39 @@ export const ConfigSchema = z.object({
     .describe('Postgres server; unset ⇒ embedded PGlite in DATA_DIR'),
   DATA_DIR: z.string().min(1).default('./data/pglite').describe('Embedded database folder (no DATABASE_URL)'),
   WORKERS: int(1, 256).default(Math.max(1, availableParallelism())).describe('Worker threads training runs'),
-  QUEUE_MAX_DEPTH: int(1, 1_000_000).default(100).describe('Queued runs beyond which POST /v1/runs answers 429'),
+  QUEUE_MAX_DEPTH: int(1, 1_000_000)
+    .default(100)
+    .describe('Queued runs beyond which POST /v1/runs answers 429'),
   LEASE_MS: int(1000, 3_600_000).default(15_000).describe('Lease on a running run; renewed every LEASE_MS/3'),
   MAX_ATTEMPTS: int(1, 100).default(3).describe('Times a run is started before its loss fails it'),
   POLL_MS: int(10, 60_000).default(250).describe('How often the dispatcher looks for queued runs'),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000).describe('On SIGTERM, how long running jobs may finish'),
   WORKER_MAX_MEMORY_MB: int(64, 65_536).default(2048).describe('V8 heap limit of each worker thread'),
   WAIT_MAX_SECONDS: int(0, 600).default(60).describe('Upper bound of `Prefer: wait=N` on POST /v1/runs'),
-  INSTANCE_ID: z.string().min(1).max(200).default(`${hostname()}-${process.pid}`).describe('Name of this instance in leases'),
+  INSTANCE_ID: z
+    .string()
+    .min(1)
+    .max(200)
+    .default(`${hostname()}-${process.pid}`)
+    .describe('Name of this instance in leases'),
   AUTH_TOKENS: z
     .string()
     .optional()
-    .transform((v) => (v ? v.split(',').map((t) => t.trim()).filter(Boolean) : []))
+    .transform((v) =>
+      v
+        ? v
+            .split(',')
+            .map((t) => t.trim())
+            .filter(Boolean)
+        : [],
+    )
     .describe('Comma-separated bearer tokens; empty ⇒ no authentication'),
-  BODY_LIMIT_BYTES: int(1024, 1_073_741_824).default(16 * 1024 * 1024).describe('Largest request body'),
-  RATE_LIMIT_PER_MINUTE: int(0, 1_000_000).default(1200).describe('Requests per client IP per minute; 0 ⇒ off'),
+  BODY_LIMIT_BYTES: int(1024, 1_073_741_824)
+    .default(16 * 1024 * 1024)
+    .describe('Largest request body'),
+  RATE_LIMIT_PER_MINUTE: int(0, 1_000_000)
+    .default(1200)
+    .describe('Requests per client IP per minute; 0 ⇒ off'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: flag.optional().describe('Pretty logs; default: when stdout is a terminal'),
 });
@@ -44,9 +62,13 @@ export class ConfigError extends Error {
 
 /** Parses the environment; throws ConfigError listing every bad variable with its problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const known = Object.fromEntries(Object.keys(ConfigSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  const known = Object.fromEntries(
+    Object.keys(ConfigSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
+  );
   const parsed = ConfigSchema.safeParse(known);
   if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`);
+  const lines = parsed.error.issues.map(
+    (i) => `  ${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`,
+  );
   throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
 }

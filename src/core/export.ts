@@ -32,7 +32,9 @@ export function weightsFromJson(layout: Layout, layers: LayerWeights[]): Float64
     if (W.length !== fanOut || W.some((row) => row.length !== fanIn)) {
       throw new Error(`weightsFromJson: layer ${l} W must be ${fanOut}×${fanIn}`);
     }
-    W.forEach((row, j) => views[l].W.set(row, j * fanIn));
+    W.forEach((row, j) => {
+      views[l].W.set(row, j * fanIn);
+    });
     if (hasBias !== (b !== null) || (b && b.length !== fanOut)) {
       throw new Error(`weightsFromJson: layer ${l} b must be ${hasBias ? `a vector of ${fanOut}` : 'null'}`);
     }

@@ -40,7 +40,7 @@ export function runProbe(spec: ProbeRunSpec): ProbeOutcome {
   const loss = batchLoss(net, params, Y, batch, ws);
   backward(net, params, grads, X, Y, batch, ws);
   const layers = new Float64Array(L * FIELD_COUNT);
-  layerStatistics(net, params, grads, ws, batch, layers);
+  layerStatistics(net, grads, ws, batch, layers);
   weightNorms(params, layers);
   const bins = spec.histograms?.bins ?? DEFAULTS.histogramBins;
   const logScale = spec.histograms?.logScale ?? false;

@@ -40,7 +40,6 @@ export const FIELD: { [K in LayerField]: number } = Object.fromEntries(
  */
 export function layerStatistics(
   net: Network,
-  params: LayerView[],
   grads: LayerView[],
   ws: Workspace,
   batch: number,

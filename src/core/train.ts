@@ -166,14 +166,15 @@ export function runTraining(spec: TrainRunSpec, hooks: TrainHooks = {}): TrainOu
     let record: StepRecord | null = null;
     if (recording) {
       const layers = new Float64Array(L * FIELD_COUNT);
-      layerStatistics(net, params, grads, ws, batch, layers);
+      layerStatistics(net, grads, ws, batch, layers);
       let histograms: Float64Array | null = null;
       if (hist && step % histEvery === 0) {
         const stride = histogramStride(bins);
         histograms = new Float64Array(L * stride);
-        grads.forEach((g, l) =>
-          histogram(g.W, { bins, logScale: hist.logScale ?? false }, histograms!, l * stride),
-        );
+        const into = histograms;
+        grads.forEach((g, l) => {
+          histogram(g.W, { bins, logScale: hist.logScale ?? false }, into, l * stride);
+        });
       }
       // Evaluation reuses the workspace after the statistics are taken; the update below only needs `grad`.
       const evaluating = !diverged && (isLast || step % evalEvery === 0);

@@ -44,7 +44,12 @@ export class AppError extends Error {
   }
 }
 
-export function problemOf(code: ErrorCode, detail: string, instance: string, extra: Partial<Problem> = {}): Problem {
+export function problemOf(
+  code: ErrorCode,
+  detail: string,
+  instance: string,
+  extra: Partial<Problem> = {},
+): Problem {
   const { status, title } = ERROR_CATALOG[code];
   return { type: 'about:blank', title, status, detail, instance, code, ...extra };
 }
@@ -70,11 +75,15 @@ const LOCATIONS: Record<string, ProblemLocation> = {
 
 export function registerProblemHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((req: FastifyRequest, reply: FastifyReply) =>
-    sendProblem(reply, problemOf('route_not_found', `${req.method} ${req.url.split('?')[0]} does not exist`, req.url)),
+    sendProblem(
+      reply,
+      problemOf('route_not_found', `${req.method} ${req.url.split('?')[0]} does not exist`, req.url),
+    ),
   );
   app.setErrorHandler((err: FastifyError | AppError | SpecError, req, reply) => {
     const instance = req.url.split('?')[0];
-    if (err instanceof AppError) return sendProblem(reply, problemOf(err.code, err.detail, instance, err.extra));
+    if (err instanceof AppError)
+      return sendProblem(reply, problemOf(err.code, err.detail, instance, err.extra));
     if (err instanceof SpecError) {
       const e = specProblem(err);
       return sendProblem(reply, problemOf(e.code, e.detail, instance, e.extra));
@@ -100,9 +109,15 @@ export function registerProblemHandling(app: FastifyInstance): void {
     }
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
       // Malformed JSON, bad content-length, and other client errors fastify detects itself.
-      return sendProblem(reply, { ...problemOf('validation_failed', fe.message, instance), status: fe.statusCode });
+      return sendProblem(reply, {
+        ...problemOf('validation_failed', fe.message, instance),
+        status: fe.statusCode,
+      });
     }
     req.log.error({ err }, 'unhandled error');
-    return sendProblem(reply, problemOf('internal', 'An unexpected error occurred; it has been logged.', instance));
+    return sendProblem(
+      reply,
+      problemOf('internal', 'An unexpected error occurred; it has been logged.', instance),
+    );
   });
 }

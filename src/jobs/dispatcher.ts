@@ -81,7 +81,10 @@ export class Dispatcher {
 
   start(): void {
     this.pollTimer = setInterval(() => this.wake(), this.o.pollMs);
-    this.heartbeatTimer = setInterval(() => void this.heartbeat(), Math.max(50, Math.floor(this.o.leaseMs / 3)));
+    this.heartbeatTimer = setInterval(
+      () => void this.heartbeat(),
+      Math.max(50, Math.floor(this.o.leaseMs / 3)),
+    );
     this.wake();
   }
 
@@ -137,7 +140,7 @@ export class Dispatcher {
   }
 
   private async tick(): Promise<void> {
-    await this.store.failExhausted(this.o.maxAttempts).then((ids) => ids.forEach((id) => this.events.finished(id)));
+    for (const id of await this.store.failExhausted(this.o.maxAttempts)) this.events.finished(id);
     const free = this.pool.size - this.running.size;
     if (free <= 0 || this.stopping) return;
     const claimed = await this.store.claimRuns(this.o.owner, free, this.o.leaseMs);
@@ -147,7 +150,11 @@ export class Dispatcher {
   private execute(run: ClaimedRun): void {
     const spec = run.spec;
     const histograms = spec.kind === 'train' ? spec.telemetry?.histograms : undefined;
-    this.sink.open(run.id, spec.network.layers.length, histograms ? { bins: histograms.bins ?? 32, logScale: histograms.logScale ?? false } : null);
+    this.sink.open(
+      run.id,
+      spec.network.layers.length,
+      histograms ? { bins: histograms.bins ?? 32, logScale: histograms.logScale ?? false } : null,
+    );
     const started = Date.now();
     const job = this.pool.start(run.id, spec, (batch) => this.sink.enqueue(run.id, rowsFromBatch(batch)));
     const ex: Execution = { job, reason: 'none', done: Promise.resolve() };
@@ -180,13 +187,19 @@ export class Dispatcher {
     if (result.kind === 'failed') {
       this.sink.discard(id);
       const where = result.path.length ? `${result.path.join('.')}: ` : '';
-      await this.store.finishRun(id, this.o.owner, { status: 'failed', error: { code: result.code, message: where + result.message } });
+      await this.store.finishRun(id, this.o.owner, {
+        status: 'failed',
+        error: { code: result.code, message: where + result.message },
+      });
       return 'failed';
     }
     try {
       await this.sink.close(id);
     } catch (e) {
-      outcome = { status: 'failed', error: { code: 'telemetry_write_failed', message: `storing statistics failed: ${String(e)}` } };
+      outcome = {
+        status: 'failed',
+        error: { code: 'telemetry_write_failed', message: `storing statistics failed: ${String(e)}` },
+      };
       await this.store.finishRun(id, this.o.owner, outcome);
       return outcome.status;
     }
@@ -215,7 +228,12 @@ export class Dispatcher {
         result: result.result,
         diagnosis:
           result.kind === 'probe'
-            ? { verdict: result.result.diagnosis.verdict, message: result.result.diagnosis.message, atInit: result.result.diagnosis, atEnd: null }
+            ? {
+                verdict: result.result.diagnosis.verdict,
+                message: result.result.diagnosis.message,
+                atInit: result.result.diagnosis,
+                atEnd: null,
+              }
             : undefined,
         weights: { initial: result.initialTheta },
       };

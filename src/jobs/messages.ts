@@ -1,8 +1,8 @@
 // The typed messages that cross the worker-thread boundary: tasks in, record batches and results out.
 import type { MessagePort } from 'node:worker_threads';
 import type { z } from 'zod';
-import type { RunSpec, TrainOutcome } from '../core/index.ts';
 import type { LayerWeights } from '../core/export.ts';
+import type { RunSpec, TrainOutcome } from '../core/index.ts';
 import type { LsuvLayerReport } from '../core/lsuv.ts';
 import type { NetworkSpec } from '../core/spec.ts';
 import type { GradcheckResultSchema, ProbeResultSchema, RunDiagnosisSchema } from '../schemas/results.ts';
@@ -99,4 +99,3 @@ export interface EvaluateResult {
   l2Penalty: number;
   gradients: { dW: number[][]; db: number[] | null }[];
 }
-

@@ -1,9 +1,17 @@
 // The worker-thread pool (piscina) that runs jobs on the core: start, stream records, cancel, evaluate.
-import { MessageChannel } from 'node:worker_threads';
+
 import { fileURLToPath } from 'node:url';
+import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { RunSpec } from '../core/index.ts';
-import type { EvaluateOutcome, EvaluateTask, JobResult, JobTask, PortMessage, RecordBatch } from './messages.ts';
+import type {
+  EvaluateOutcome,
+  EvaluateTask,
+  JobResult,
+  JobTask,
+  PortMessage,
+  RecordBatch,
+} from './messages.ts';
 
 export interface JobPoolOptions {
   /** Worker threads (≥ 1). */
@@ -42,7 +50,9 @@ export function createJobPool(options: JobPoolOptions): JobPool {
     minThreads: options.size,
     maxThreads: options.size,
     idleTimeout: Number.POSITIVE_INFINITY,
-    resourceLimits: options.maxOldGenerationSizeMb ? { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb } : undefined,
+    resourceLimits: options.maxOldGenerationSizeMb
+      ? { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb }
+      : undefined,
   });
   let active = 0;
 

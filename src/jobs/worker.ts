@@ -1,5 +1,12 @@
 // The piscina worker: runs one job on the numeric core and posts its records; nothing else lives here.
-import { evaluateBatch, runGradcheck, runProbe, runTraining, type RunSpec, SpecError } from '../core/index.ts';
+import {
+  evaluateBatch,
+  type RunSpec,
+  runGradcheck,
+  runProbe,
+  runTraining,
+  SpecError,
+} from '../core/index.ts';
 import { diagnosisJson, gradcheckResultJson, probeResultJson } from '../schemas/results.ts';
 import type { EvaluateOutcome, EvaluateTask, JobResult, JobTask } from './messages.ts';
 import { RecordBuffer } from './record-buffer.ts';
@@ -8,7 +15,8 @@ export default function runJob(task: JobTask): JobResult {
   try {
     return execute(task.spec, task);
   } catch (e) {
-    if (e instanceof SpecError) return { kind: 'failed', code: 'invalid_spec', path: e.path, message: e.message };
+    if (e instanceof SpecError)
+      return { kind: 'failed', code: 'invalid_spec', path: e.path, message: e.message };
     throw e;
   } finally {
     task.port.postMessage({ type: 'done' });

@@ -32,7 +32,11 @@ export const runtimePlugin = fp<RuntimeOptions>(
     const sink = new TelemetrySink(store, hub, {
       onPersisted: (runId, from, to) => app.notifier.progress(runId, from, to),
     });
-    const pool = createJobPool({ size: config.WORKERS, workerFile, maxOldGenerationSizeMb: config.WORKER_MAX_MEMORY_MB });
+    const pool = createJobPool({
+      size: config.WORKERS,
+      workerFile,
+      maxOldGenerationSizeMb: config.WORKER_MAX_MEMORY_MB,
+    });
     const publish = async (id: string, event: 'started' | 'finished') => {
       const run = await store.getRun(id);
       if (!run) return;
@@ -45,11 +49,18 @@ export const runtimePlugin = fp<RuntimeOptions>(
       pool,
       sink,
       {
-        started: (id) => void publish(id, 'started').catch((e) => app.log.error({ err: e, runId: id }, 'publish failed')),
-        finished: (id) => void publish(id, 'finished').catch((e) => app.log.error({ err: e, runId: id }, 'publish failed')),
+        started: (id) =>
+          void publish(id, 'started').catch((e) => app.log.error({ err: e, runId: id }, 'publish failed')),
+        finished: (id) =>
+          void publish(id, 'finished').catch((e) => app.log.error({ err: e, runId: id }, 'publish failed')),
         error: (err, context) => app.log.error({ err }, context),
       },
-      { owner: config.INSTANCE_ID, leaseMs: config.LEASE_MS, pollMs: config.POLL_MS, maxAttempts: config.MAX_ATTEMPTS },
+      {
+        owner: config.INSTANCE_ID,
+        leaseMs: config.LEASE_MS,
+        pollMs: config.POLL_MS,
+        maxAttempts: config.MAX_ATTEMPTS,
+      },
     );
     const runs = new RunsService(store, hub, dispatcher, {
       queueMaxDepth: config.QUEUE_MAX_DEPTH,

@@ -1,6 +1,7 @@
 // /v1/runs: submit, list, read, metrics (JSON or CSV), model, cancel, delete. Thin: validate, call, reply.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { isFinal, linksOf, toRun } from '../runs/service.ts';
 import { ProblemSchema } from '../schemas/problem.ts';
 import {
   CancelRunResponseSchema,
@@ -14,9 +15,14 @@ import {
   RunSchema,
 } from '../schemas/runs.ts';
 import { RunSpecSchema } from '../schemas/specs.ts';
-import { isFinal, linksOf, toRun } from '../runs/service.ts';
 
-const problems = { 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema, 429: ProblemSchema };
+const problems = {
+  400: ProblemSchema,
+  404: ProblemSchema,
+  409: ProblemSchema,
+  422: ProblemSchema,
+  429: ProblemSchema,
+};
 
 const CreateHeadersSchema = z.object({
   'idempotency-key': z
@@ -24,12 +30,16 @@ const CreateHeadersSchema = z.object({
     .min(1)
     .max(200)
     .optional()
-    .describe('Resubmitting with the same key returns the same run instead of creating another (409 if the body differs).'),
+    .describe(
+      'Resubmitting with the same key returns the same run instead of creating another (409 if the body differs).',
+    ),
   prefer: z
     .string()
     .regex(/^\s*(respond-async|wait=\d+)(\s*,\s*(respond-async|wait=\d+))*\s*$/, 'expected e.g. "wait=10"')
     .optional()
-    .describe('`wait=N`: hold the answer up to N seconds (capped by WAIT_MAX_SECONDS) until the run finishes.'),
+    .describe(
+      '`wait=N`: hold the answer up to N seconds (capped by WAIT_MAX_SECONDS) until the run finishes.',
+    ),
 });
 
 export const runRoutes: FastifyPluginAsyncZod<{ waitMaxSeconds: number }> = async (app, opts) => {
@@ -111,7 +121,10 @@ export const runRoutes: FastifyPluginAsyncZod<{ waitMaxSeconds: number }> = asyn
       const m = await app.runs.metrics(req.params.id, req.query);
       const accept = req.headers.accept ?? '';
       if (/\btext\/csv\b/.test(accept) && !/application\/json/.test(accept)) {
-        return reply.type('text/csv; charset=utf-8').serializer((x: unknown) => x as string).send(metricsCsv(m) as never);
+        return reply
+          .type('text/csv; charset=utf-8')
+          .serializer((x: unknown) => x as string)
+          .send(metricsCsv(m) as never);
       }
       return m;
     },
@@ -138,7 +151,13 @@ export const runRoutes: FastifyPluginAsyncZod<{ waitMaxSeconds: number }> = asyn
         summary: 'Cancel a queued or running run',
         description: 'A queued run is cancelled at once; a running one stops before its next step (202).',
         params: RunIdParamsSchema,
-        response: { 200: CancelRunResponseSchema, 202: CancelRunResponseSchema, 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema },
+        response: {
+          200: CancelRunResponseSchema,
+          202: CancelRunResponseSchema,
+          400: ProblemSchema,
+          404: ProblemSchema,
+          409: ProblemSchema,
+        },
       },
     },
     async (req, reply) => {
@@ -160,7 +179,12 @@ export const runRoutes: FastifyPluginAsyncZod<{ waitMaxSeconds: number }> = asyn
         tags: ['runs'],
         summary: 'Delete a finished run with all its statistics and weights',
         params: RunIdParamsSchema,
-        response: { 204: z.null().describe('Deleted.'), 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema },
+        response: {
+          204: z.null().describe('Deleted.'),
+          400: ProblemSchema,
+          404: ProblemSchema,
+          409: ProblemSchema,
+        },
       },
     },
     async (req, reply) => {
@@ -174,13 +198,21 @@ type Metrics = Awaited<ReturnType<import('../runs/service.ts').RunsService['metr
 
 function metricsCsv(m: Metrics): string {
   const cell = (x: number | null) => (x === null ? '' : String(x));
-  const lines = [['step', 'loss', 'gradNorm', 'trainAccuracy', 'testAccuracy', 'layer', ...m.fields].join(',')];
+  const lines = [
+    ['step', 'loss', 'gradNorm', 'trainAccuracy', 'testAccuracy', 'layer', ...m.fields].join(','),
+  ];
   m.steps.forEach((step, p) => {
     m.layers.forEach((layer, lp) => {
-      const head = [step, cell(m.loss[p]), cell(m.gradNorm[p]), cell(m.trainAccuracy[p]), cell(m.testAccuracy[p]), layer];
+      const head = [
+        step,
+        cell(m.loss[p]),
+        cell(m.gradNorm[p]),
+        cell(m.trainAccuracy[p]),
+        cell(m.testAccuracy[p]),
+        layer,
+      ];
       lines.push([...head, ...m.fields.map((_, fp) => cell(m.values[lp][fp][p]))].join(','));
     });
   });
   return `${lines.join('\n')}\n`;
 }
-

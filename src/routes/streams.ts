@@ -1,10 +1,11 @@
 // WebSocket streams: /v1/runs/:id/stream (history then live steps of one run) and /v1/stream (lifecycle firehose).
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+
 import type {} from '@fastify/websocket';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { WebSocket } from 'ws';
 import { LAYER_FIELDS, layoutOf } from '../core/index.ts';
-import type { RunRecord } from '../runs/store.ts';
 import { isFinal, toListItem } from '../runs/service.ts';
+import type { RunRecord } from '../runs/store.ts';
 import { RunIdParamsSchema } from '../schemas/runs.ts';
 import { RunStreamQuerySchema } from '../schemas/stream.ts';
 import { FirehoseSession } from '../stream/firehose-session.ts';
@@ -67,7 +68,12 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number }> = async (ap
         hello: {
           run: toListItem(run),
           fields: LAYER_FIELDS,
-          layers: layout.layers.map((l) => ({ index: l.index, fanIn: l.fanIn, fanOut: l.fanOut, activation: l.activation })),
+          layers: layout.layers.map((l) => ({
+            index: l.index,
+            fanIn: l.fanIn,
+            fanOut: l.fanOut,
+            activation: l.activation,
+          })),
         },
         isFinal: (r) => isFinal(r.status),
         readSteps: (fromStep, limit) => app.store.readSteps(run.id, { fromStep, limit }),
@@ -87,7 +93,8 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number }> = async (ap
       schema: {
         tags: ['streams'],
         summary: 'WebSocket: lifecycle events of every run (for dashboards)',
-        description: 'Messages (see FirehoseMessage): run events created, started, progress, finished, deleted.',
+        description:
+          'Messages (see FirehoseMessage): run events created, started, progress, finished, deleted.',
       },
     },
     (socket) => {

@@ -1,7 +1,14 @@
 // The runs use cases behind the routes: create (validate, budget, queue bound), read, list, metrics,
 // model, cancel, delete, and waiting for completion. Routes stay thin; the database sits behind RunStore.
 import { createHash } from 'node:crypto';
-import { layoutOf, LAYER_FIELDS, type RunSpec, SpecError, validateRunSpec, weightsToJson } from '../core/index.ts';
+import {
+  LAYER_FIELDS,
+  layoutOf,
+  type RunSpec,
+  SpecError,
+  validateRunSpec,
+  weightsToJson,
+} from '../core/index.ts';
 import { AppError, specProblem } from '../http/problems.ts';
 import type { Dispatcher } from '../jobs/dispatcher.ts';
 import { nullIfNotFinite } from '../schemas/common.ts';
@@ -30,7 +37,10 @@ export class RunsService {
   ) {}
 
   /** Validates, checks the budget and the queue bound, stores the run (queued) and wakes the dispatcher. */
-  async create(input: NamedRunSpec, idempotencyKey: string | null): Promise<{ run: RunRecord; created: boolean }> {
+  async create(
+    input: NamedRunSpec,
+    idempotencyKey: string | null,
+  ): Promise<{ run: RunRecord; created: boolean }> {
     const { name, ...spec } = input;
     const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
     let facts: ReturnType<typeof validateRunSpec>;
@@ -46,10 +56,13 @@ export class RunsService {
         limitName: violation.limit,
         limit: violation.max,
         actual: violation.actual,
-        errors: [{ path: violation.path, pointer: `/body/${violation.path.join('/')}`, message: violation.message }],
+        errors: [
+          { path: violation.path, pointer: `/body/${violation.path.join('/')}`, message: violation.message },
+        ],
       });
     }
-    const replay = idempotencyKey !== null && (await this.store.findByIdempotencyKey(idempotencyKey)) !== null;
+    const replay =
+      idempotencyKey !== null && (await this.store.findByIdempotencyKey(idempotencyKey)) !== null;
     if (!replay && (await this.store.queueDepth()) >= this.o.queueMaxDepth) {
       throw new AppError('queue_full', `${this.o.queueMaxDepth} runs are already queued; retry later`, {
         retryAfter: this.o.retryAfterSeconds,
@@ -65,7 +78,10 @@ export class RunsService {
       requestHash,
     });
     if (!result.created && result.run.requestHash !== requestHash) {
-      throw new AppError('idempotency_conflict', `Idempotency-Key ${idempotencyKey} was used for a different run`);
+      throw new AppError(
+        'idempotency_conflict',
+        `Idempotency-Key ${idempotencyKey} was used for a different run`,
+      );
     }
     if (result.created) {
       this.hub.publishRunEvent('created', toListItem(result.run));
@@ -129,9 +145,15 @@ export class RunsService {
     const layers = q.layers ?? Array.from({ length: run.layerCount }, (_, i) => i);
     const bad = layers.find((l) => l >= run.layerCount);
     if (bad !== undefined) {
-      throw new AppError('validation_failed', `layer ${bad} does not exist: the network has ${run.layerCount} layers`, {
-        errors: [{ path: ['layers'], pointer: '/query/layers', message: `layer ${bad} ≥ ${run.layerCount}` }],
-      });
+      throw new AppError(
+        'validation_failed',
+        `layer ${bad} does not exist: the network has ${run.layerCount} layers`,
+        {
+          errors: [
+            { path: ['layers'], pointer: '/query/layers', message: `layer ${bad} ≥ ${run.layerCount}` },
+          ],
+        },
+      );
     }
     const fields = q.fields ?? [...LAYER_FIELDS];
     const fieldIdx = fields.map((f) => LAYER_FIELDS.indexOf(f));
@@ -162,14 +184,19 @@ export class RunsService {
       theta
         ? weightsToJson(layout, theta).map(({ W, b }) => ({
             W: W.map((row) => row.map(nullIfNotFinite)),
-            b: b && b.map(nullIfNotFinite),
+            b: b ? b.map(nullIfNotFinite) : null,
           }))
         : null;
     return {
       runId: id,
       layout: {
         inputSize: layout.inputSize,
-        layers: layout.layers.map((l) => ({ fanIn: l.fanIn, fanOut: l.fanOut, activation: l.activation, hasBias: l.hasBias })),
+        layers: layout.layers.map((l) => ({
+          fanIn: l.fanIn,
+          fanOut: l.fanOut,
+          activation: l.activation,
+          hasBias: l.hasBias,
+        })),
       },
       initial: json(weights.initial),
       final: json(weights.final),
@@ -179,7 +206,13 @@ export class RunsService {
 
 export function linksOf(id: string) {
   const self = `/v1/runs/${id}`;
-  return { self, stream: `${self}/stream`, metrics: `${self}/metrics`, model: `${self}/model`, cancel: `${self}/cancel` };
+  return {
+    self,
+    stream: `${self}/stream`,
+    metrics: `${self}/metrics`,
+    model: `${self}/model`,
+    cancel: `${self}/cancel`,
+  };
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);

@@ -57,7 +57,10 @@ export interface RunStore extends QueueStore, StepStore {
   requestCancel(id: string): Promise<RunRecord | null>;
   deleteRun(id: string): Promise<'deleted' | 'not_found' | 'not_finished'>;
   /** Steps in [from, to], every `stride`-th counted from `from` plus the last one in range, ascending. */
-  readSteps(runId: string, q: { fromStep?: number; toStep?: number; limit?: number; stride?: number }): Promise<StepRow[]>;
+  readSteps(
+    runId: string,
+    q: { fromStep?: number; toStep?: number; limit?: number; stride?: number },
+  ): Promise<StepRow[]>;
   /** Number of recorded steps in [from, to]. */
   countSteps(runId: string, fromStep?: number, toStep?: number): Promise<number>;
   readWeights(runId: string): Promise<{ initial?: Float64Array; final?: Float64Array }>;

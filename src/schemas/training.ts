@@ -111,7 +111,7 @@ export const TelemetrySpecSchema = z
       `Record the per-layer statistics every \`every\` steps, plus step 0 and the last step (default ${DEFAULTS.telemetryEvery}).`,
     ),
     evalEvery: every(
-      'Evaluate train/test accuracy every `evalEvery` steps, and at the last step (default 10 × every).',
+      'Evaluate train/test accuracy every `evalEvery` steps, and at the last step (default: about 200 evaluations per run, on multiples of `every`).',
     ),
     histograms: z
       .strictObject({

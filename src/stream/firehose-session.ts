@@ -29,7 +29,10 @@ export class FirehoseSession {
     if (this.dropped > 0) {
       const n = this.dropped;
       this.dropped = 0;
-      this.send(`"code":"dropped","message":"${n} events were dropped because the client reads too slowly"}`, 'notice');
+      this.send(
+        `"code":"dropped","message":"${n} events were dropped because the client reads too slowly"}`,
+        'notice',
+      );
     }
     this.send(`"event":"${event}","run":${JSON.stringify(run)}}`, 'run');
   }

@@ -1,9 +1,10 @@
 // Carries live messages between instances that share one Postgres (LISTEN/NOTIFY), so a client can
 // stream a run from any instance. Payloads stay tiny (ids and step numbers; the 8,000-byte NOTIFY limit):
 // receivers read the rows from the database and publish them to their own hub.
-import type { RunListItem } from '../schemas/runs.ts';
-import type { RunStore } from '../runs/store.ts';
+
 import { toListItem } from '../runs/service.ts';
+import type { RunStore } from '../runs/store.ts';
+import type { RunListItem } from '../schemas/runs.ts';
 import type { LifecycleEvent, StreamHub } from './hub.ts';
 import { encodeStep } from './step-encoding.ts';
 
@@ -68,7 +69,10 @@ export class RemoteRelay {
     const rows = await this.store.readSteps(m.run, { fromStep: after + 1, toStep: m.to });
     const h = run.spec.kind === 'train' ? run.spec.telemetry?.histograms : undefined;
     const meta = h ? { bins: h.bins ?? 32, logScale: h.logScale ?? false } : null;
-    this.hub.publishSteps(m.run, rows.map((r) => encodeStep(r, run.layerCount, meta)));
+    this.hub.publishSteps(
+      m.run,
+      rows.map((r) => encodeStep(r, run.layerCount, meta)),
+    );
     this.lastRelayed.set(m.run, m.to);
   }
 }

@@ -22,7 +22,9 @@ export class PgNotifier implements Notifier {
   ) {}
 
   attach(hub: StreamHub, store: RunStore): void {
-    this.relay = new RemoteRelay(hub, store, (err) => this.log.error({ err }, 'relaying a remote message failed'));
+    this.relay = new RemoteRelay(hub, store, (err) =>
+      this.log.error({ err }, 'relaying a remote message failed'),
+    );
     this.connecting = this.connect();
   }
 

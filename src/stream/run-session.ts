@@ -57,7 +57,8 @@ export class RunSession {
     this.socket.on('close', () => this.stop());
     this.unsubscribe = this.hub.subscribe(this.o.runId, {
       steps: (steps) => (this.live ? this.onLiveSteps(steps) : (this.dirty = true)),
-      status: (run) => this.send('status', `"status":${JSON.stringify(run.status)},"run":${JSON.stringify(run)}}`),
+      status: (run) =>
+        this.send('status', `"status":${JSON.stringify(run.status)},"run":${JSON.stringify(run)}}`),
       end: (run) => {
         this.pendingEnd = run;
         if (this.live) this.finish();

@@ -43,7 +43,14 @@ export class TelemetrySink {
   ) {}
 
   open(runId: string, layerCount: number, histogram: HistogramMeta | null): void {
-    this.runs.set(runId, { layerCount, histogram, pending: [], writing: Promise.resolve(), timer: null, failed: null });
+    this.runs.set(runId, {
+      layerCount,
+      histogram,
+      pending: [],
+      writing: Promise.resolve(),
+      timer: null,
+      failed: null,
+    });
   }
 
   enqueue(runId: string, rows: StepRow[]): void {

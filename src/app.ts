@@ -1,0 +1,87 @@
+// The app composes, and only composes: validation and errors, docs, websocket, limits, then the
+// database, the runtime (pool, dispatcher, streams), then routes. Tests build it and call it over HTTP.
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Config } from './config.ts';
+import type { Database } from './db/client.ts';
+import { registerProblemHandling } from './http/problems.ts';
+import { databasePlugin } from './plugins/database.ts';
+import { runtimePlugin } from './plugins/runtime.ts';
+import { evaluateRoutes } from './routes/evaluate.ts';
+import { healthRoutes } from './routes/health.ts';
+import { runRoutes } from './routes/runs.ts';
+import { streamRoutes } from './routes/streams.ts';
+
+export interface AppOptions {
+  config: Config;
+  logger?: FastifyServerOptions['logger'];
+  /** An already open database (tests); otherwise opened from the config. */
+  database?: Database;
+  /** Worker module override (tests). */
+  workerFile?: string;
+  /** WebSocket ping interval (ms). */
+  pingMs?: number;
+}
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const { config } = opts;
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerProblemHandling(app);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Gradscope',
+        version: '0.1.0',
+        description:
+          'Train, probe and gradient-check dense networks, and watch per-layer gradient statistics live: ' +
+          'vanishing and exploding gradients, weight initialization, and gradient checking.',
+      },
+      tags: [
+        { name: 'runs', description: 'Submit and inspect runs' },
+        { name: 'evaluate', description: 'Check your own backprop against ours' },
+        { name: 'streams', description: 'WebSocket streams' },
+        { name: 'health', description: 'Probes' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  if (config.RATE_LIMIT_PER_MINUTE > 0) {
+    await app.register(fastifyRateLimit, {
+      max: config.RATE_LIMIT_PER_MINUTE,
+      timeWindow: '1 minute',
+      allowList: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics',
+    });
+  }
+
+  await app.register(databasePlugin, { config, database: opts.database });
+  await app.register(runtimePlugin, { config, workerFile: opts.workerFile });
+
+  await app.register(healthRoutes);
+  await app.register(runRoutes, { waitMaxSeconds: config.WAIT_MAX_SECONDS });
+  await app.register(evaluateRoutes);
+  await app.register(streamRoutes, { pingMs: opts.pingMs ?? 30_000 });
+  return app;
+}
