@@ -15,7 +15,9 @@ import {
 import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import { registerProblemHandling } from './http/problems.ts';
+import { authPlugin } from './plugins/auth.ts';
 import { databasePlugin } from './plugins/database.ts';
+import { metricsPlugin } from './plugins/metrics.ts';
 import { runtimePlugin } from './plugins/runtime.ts';
 import { evaluateRoutes } from './routes/evaluate.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -76,7 +78,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     });
   }
 
+  await app.register(authPlugin, { tokens: config.AUTH_TOKENS });
   await app.register(databasePlugin, { config, database: opts.database });
+  await app.register(metricsPlugin);
   await app.register(runtimePlugin, { config, workerFile: opts.workerFile });
 
   await app.register(healthRoutes);

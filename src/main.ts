@@ -1,6 +1,7 @@
 // Starts the service: configuration, migrations, logger, listen, and a graceful SIGTERM/SIGINT shutdown.
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { redactUrl } from './plugins/auth.ts';
 import { migrateDatabase } from './db/client.ts';
 
 async function main(): Promise<void> {
@@ -18,6 +19,9 @@ async function main(): Promise<void> {
   const logger = {
     level: config.LOG_LEVEL,
     redact: ['req.headers.authorization', 'req.headers.cookie'],
+    serializers: {
+      req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
+    },
     ...(pretty
       ? {
           transport: {

@@ -41,6 +41,8 @@ export interface QueueStore {
 export interface DispatcherEvents {
   started(id: string): void;
   finished(id: string): void;
+  /** A job of this instance ended with a final status (not when re-queued). */
+  jobEnded(kind: string, status: FinalStatus, seconds: number): void;
   error(err: unknown, context: string): void;
 }
 
@@ -64,8 +66,6 @@ export class Dispatcher {
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
   private wakeRequested = false;
-  /** Durations of finished jobs, for metrics (seconds) — read and cleared by the metrics plugin. */
-  readonly outcomes: { status: FinalStatus; seconds: number }[] = [];
 
   constructor(
     private readonly store: QueueStore,
@@ -164,7 +164,7 @@ export class Dispatcher {
         (err: unknown) => this.crashed(run.id, err),
       )
       .then((status) => {
-        if (status) this.outcomes.push({ status, seconds: (Date.now() - started) / 1000 });
+        if (status) this.events.jobEnded(spec.kind, status, (Date.now() - started) / 1000);
       })
       .catch((e) => this.events.error(e, `finishing run ${run.id}`))
       .finally(() => {

@@ -53,6 +53,7 @@ export const runtimePlugin = fp<RuntimeOptions>(
           void publish(id, 'started').catch((e) => app.log.error({ err: e, runId: id }, 'publish failed')),
         finished: (id) =>
           void publish(id, 'finished').catch((e) => app.log.error({ err: e, runId: id }, 'publish failed')),
+        jobEnded: (kind, status, seconds) => app.metrics.jobEnded(kind, status, seconds),
         error: (err, context) => app.log.error({ err }, context),
       },
       {
@@ -87,5 +88,5 @@ export const runtimePlugin = fp<RuntimeOptions>(
       await pool.close();
     });
   },
-  { name: 'runtime', dependencies: ['database'] },
+  { name: 'runtime', dependencies: ['database', 'metrics'] },
 );

@@ -27,7 +27,10 @@ export const evaluateRoutes: FastifyPluginAsyncZod = async (app) => {
         loss: n(r.loss),
         dataLoss: n(r.dataLoss),
         l2Penalty: n(r.l2Penalty),
-        gradients: r.gradients.map((g) => ({ dW: g.dW.map((row) => row.map(n)), db: g.db ? g.db.map(n) : null })),
+        gradients: r.gradients.map((g) => ({
+          dW: g.dW.map((row) => row.map(n)),
+          db: g.db ? g.db.map(n) : null,
+        })),
         conventions: EVALUATE_CONVENTIONS,
       };
     },

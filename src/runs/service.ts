@@ -158,7 +158,8 @@ export class RunsService {
     const fields = q.fields ?? [...LAYER_FIELDS];
     const fieldIdx = fields.map((f) => LAYER_FIELDS.indexOf(f));
     const total = await this.store.countSteps(id, q.from, q.to);
-    const stride = Math.max(1, Math.ceil(total / q.maxPoints));
+    // Every stride-th recorded step plus the last: at most maxPoints points, first and last kept.
+    const stride = total <= q.maxPoints ? 1 : Math.ceil((total - 1) / (q.maxPoints - 1));
     const rows = await this.store.readSteps(id, { fromStep: q.from, toStep: q.to, stride });
     const F = LAYER_FIELDS.length;
     return {

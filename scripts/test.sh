@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `npm test`: everything the test suite needs, then lint, type check and every test (core, service, browser).
+# Set TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test) to run the Postgres suites too;
+# without it they are reported as skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages the browser and deployment tests use (Debian; installed only when missing and root).
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing ${need[*]} (Debian packages)"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "missing ${need[*]}: install them (Debian: apt-get install ${need[*]}) — their tests will fail" >&2
+  fi
+fi
+
+npm run --silent generate
+npm run --silent build:web
+
+npx biome check src test bench scripts web/src
+npx tsc --noEmit -p tsconfig.json
+
+mkdir -p test-artifacts
+export NODE_OPTIONS="--import tsx"
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json "$@" || status=$?
+node -e '
+  const r = require("./test-artifacts/vitest.json");
+  console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+' || true
+exit $status

@@ -1,0 +1,41 @@
+// Optional bearer-token authentication for the API and its streams (AUTH_TOKENS). Probes, metrics, docs
+// and the dashboard's static files stay open; the dashboard asks the user for a token when the API says 401.
+import { timingSafeEqual } from 'node:crypto';
+import fp from 'fastify-plugin';
+import { AppError } from '../http/problems.ts';
+
+/** Browsers cannot set headers on a WebSocket, so streams may carry the token as ?token=…. */
+export function tokenOf(authorization: string | undefined, url: string): string | null {
+  const m = /^Bearer\s+(.+)$/i.exec(authorization ?? '');
+  if (m) return m[1].trim();
+  const q = url.indexOf('?');
+  if (q < 0) return null;
+  return new URLSearchParams(url.slice(q + 1)).get('token');
+}
+
+/** The URL with any token query parameter masked, for logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&]token=)[^&]*/gi, '$1[redacted]');
+}
+
+function matches(given: string, tokens: Buffer[]): boolean {
+  const g = Buffer.from(given);
+  let ok = false;
+  for (const t of tokens) if (t.length === g.length && timingSafeEqual(t, g)) ok = true;
+  return ok;
+}
+
+export const authPlugin = fp<{ tokens: string[] }>(
+  async (app, { tokens }) => {
+    if (tokens.length === 0) return;
+    const secrets = tokens.map((t) => Buffer.from(t));
+    app.addHook('onRequest', async (req, reply) => {
+      if (!req.url.startsWith('/v1/')) return;
+      const token = tokenOf(req.headers.authorization, req.url);
+      if (token !== null && matches(token, secrets)) return;
+      reply.header('www-authenticate', 'Bearer realm="gradscope"');
+      throw new AppError('unauthorized', token === null ? 'send Authorization: Bearer <token>' : 'the token is not valid');
+    });
+  },
+  { name: 'auth' },
+);

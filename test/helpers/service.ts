@@ -1,0 +1,98 @@
+// Starts the real service (app + database + worker pool) on a random port for integration tests.
+import type { FastifyInstance } from 'fastify';
+import WebSocket from 'ws';
+import { buildApp } from '../../src/app.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import { migrateDatabase } from '../../src/db/client.ts';
+import type { TestDatabase } from './databases.ts';
+
+export interface RunningService {
+  app: FastifyInstance;
+  url: string;
+  wsUrl: string;
+  config: Config;
+  close(): Promise<void>;
+}
+
+export async function startService(
+  db: TestDatabase,
+  env: Record<string, string> = {},
+  extra: { workerFile?: string; pingMs?: number } = {},
+): Promise<RunningService> {
+  const config = loadConfig({
+    DATABASE_URL: db.databaseUrl,
+    DATA_DIR: db.dataDir,
+    WORKERS: '2',
+    POLL_MS: '50',
+    LEASE_MS: '3000',
+    SHUTDOWN_GRACE_MS: '2000',
+    RATE_LIMIT_PER_MINUTE: '0',
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ...env,
+  });
+  await migrateDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  const app = await buildApp({ config, workerFile: extra.workerFile, pingMs: extra.pingMs });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('startService: no TCP address');
+  const url = `http://127.0.0.1:${address.port}`;
+  return { app, url, wsUrl: url.replace('http', 'ws'), config, close: () => app.close() };
+}
+
+/** JSON request helper: returns status, headers and parsed body. */
+export async function http(
+  url: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Headers; body: any }> {
+  const res = await fetch(url, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    headers: { ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
+    body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+  });
+  const text = await res.text();
+  let body: any = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {}
+  return { status: res.status, headers: res.headers, body };
+}
+
+/** Collects every message of a WebSocket until it closes (or `until` says stop). */
+export function collect(
+  wsUrl: string,
+  until?: (messages: any[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<{ messages: any[]; code: number; reason: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(wsUrl);
+    const messages: any[] = [];
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error(`collect(${wsUrl}): timed out after ${messages.length} messages`));
+    }, timeoutMs);
+    ws.on('message', (data) => {
+      messages.push(JSON.parse(String(data)));
+      if (until?.(messages)) ws.close();
+    });
+    ws.on('close', (code, reason) => {
+      clearTimeout(timer);
+      resolve({ messages, code, reason: String(reason) });
+    });
+    ws.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`waitFor: ${what} not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,52 @@
+// Run specs the service tests submit: quick ones that finish in well under a second, and slow ones to cancel.
+export const quickTrain = (steps = 300, extra: Record<string, unknown> = {}) => ({
+  kind: 'train',
+  name: 'quick',
+  network: {
+    inputSize: 2,
+    layers: [
+      { units: 10, activation: 'relu' },
+      { units: 5, activation: 'relu' },
+      { units: 1, activation: 'sigmoid' },
+    ],
+    loss: 'binary_cross_entropy',
+  },
+  init: { weights: { scheme: 'he_normal' }, seed: 1 },
+  data: { source: 'circles', n: 200, noise: 0.05, testFraction: 0.25, seed: 1 },
+  training: { optimizer: { kind: 'sgd', lr: 0.05 }, steps },
+  telemetry: { every: 1 },
+  ...extra,
+});
+
+/** A run that takes about a minute unless cancelled (within the default compute budget). */
+export const slowTrain = (name = 'slow') => ({
+  kind: 'train',
+  name,
+  network: {
+    inputSize: 2,
+    layers: [
+      { units: 128, activation: 'tanh' },
+      { units: 128, activation: 'tanh' },
+      { units: 1, activation: 'sigmoid' },
+    ],
+    loss: 'binary_cross_entropy',
+  },
+  init: { weights: { scheme: 'xavier_normal' }, seed: 1 },
+  data: { source: 'xor', n: 512, seed: 1 },
+  training: { optimizer: { kind: 'sgd', lr: 0.01 }, batchSize: 64, steps: 100_000 },
+  telemetry: { every: 10 },
+});
+
+export const probe = {
+  kind: 'probe',
+  network: {
+    inputSize: 2,
+    layers: [
+      { units: 4, activation: 'tanh' },
+      { units: 1, activation: 'sigmoid' },
+    ],
+    loss: 'binary_cross_entropy',
+  },
+  init: { weights: { scheme: 'xavier_normal' } },
+  data: { source: 'circles', n: 64 },
+};
