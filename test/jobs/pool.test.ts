@@ -4,10 +4,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { TrainRunSpec } from '../../src/core/index.ts';
 import type { RecordBatch } from '../../src/jobs/messages.ts';
 import { createJobPool } from '../../src/jobs/pool.ts';
+import { CRASH_SEED } from '../fixtures/crashing-worker.ts';
 
-const spec = (steps: number, name?: string): TrainRunSpec & { name?: string } => ({
+const spec = (steps: number, seed = 0): TrainRunSpec => ({
   kind: 'train',
-  name,
+  seed,
   network: {
     inputSize: 2,
     layers: [
@@ -49,7 +50,7 @@ describe('job pool', () => {
   });
 
   it('a crashing worker fails only its job; the pool keeps running others', async () => {
-    const crash = pool.start('r3', spec(10, 'crash'), () => {});
+    const crash = pool.start('r3', spec(10, CRASH_SEED), () => {});
     const fine = pool.start('r4', spec(50), () => {});
     await expect(crash.done).rejects.toThrow();
     const ok = await fine.done;
