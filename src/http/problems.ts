@@ -3,6 +3,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { SpecError } from '../core/index.ts';
+import { isDatabaseUnavailable } from './db-unavailable.ts';
 import {
   issuesFromFastifyValidation,
   jsonPointer,
@@ -113,6 +114,13 @@ export function registerProblemHandling(app: FastifyInstance): void {
         ...problemOf('validation_failed', fe.message, instance),
         status: fe.statusCode,
       });
+    }
+    if (isDatabaseUnavailable(err)) {
+      req.log.warn({ err }, 'database unavailable');
+      return sendProblem(
+        reply,
+        problemOf('unavailable', 'The database cannot be reached right now; retry shortly.', instance, { retryAfter: 5 }),
+      );
     }
     req.log.error({ err }, 'unhandled error');
     return sendProblem(

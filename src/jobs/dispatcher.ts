@@ -180,14 +180,14 @@ export class Dispatcher {
   private async complete(id: string, ex: Execution, result: JobResult): Promise<FinalStatus | null> {
     if (result.kind === 'train' && result.status === 'cancelled' && ex.reason === 'shutdown') {
       this.sink.discard(id);
-      await this.store.releaseRun(id, this.o.owner);
+      await persistently(`re-queueing run ${id}`, () => this.store.releaseRun(id, this.o.owner), this.events.error);
       return null;
     }
     let outcome: RunOutcome;
     if (result.kind === 'failed') {
       this.sink.discard(id);
       const where = result.path.length ? `${result.path.join('.')}: ` : '';
-      await this.store.finishRun(id, this.o.owner, {
+      await this.finish(id, {
         status: 'failed',
         error: { code: result.code, message: where + result.message },
       });
@@ -200,7 +200,7 @@ export class Dispatcher {
         status: 'failed',
         error: { code: 'telemetry_write_failed', message: `storing statistics failed: ${String(e)}` },
       };
-      await this.store.finishRun(id, this.o.owner, outcome);
+      await this.finish(id, outcome);
       return outcome.status;
     }
     if (result.kind === 'train') {
@@ -238,14 +238,18 @@ export class Dispatcher {
         weights: { initial: result.initialTheta },
       };
     }
-    await this.store.finishRun(id, this.o.owner, outcome);
+    await this.finish(id, outcome);
     return outcome.status;
+  }
+
+  private finish(id: string, outcome: RunOutcome): Promise<boolean> {
+    return persistently(`storing the outcome of run ${id}`, () => this.store.finishRun(id, this.o.owner, outcome), this.events.error);
   }
 
   private async crashed(id: string, err: unknown): Promise<FinalStatus> {
     this.sink.discard(id);
     const message = err instanceof Error ? err.message : String(err);
-    await this.store.finishRun(id, this.o.owner, {
+    await this.finish(id, {
       status: 'failed',
       error: { code: 'worker_crashed', message: `the worker running this job failed: ${message}` },
     });
@@ -270,6 +274,22 @@ export class Dispatcher {
       for (const id of await this.store.cancelRequestedAmong(ids)) this.cancelLocal(id);
     } catch (e) {
       this.events.error(e, 'renewing leases');
+    }
+  }
+}
+
+/**
+ * Retries a store write through a brief database outage (backoff 250 ms … 8 s, about 30 s in all), so a
+ * finished job's outcome is not lost to a restart of Postgres.
+ */
+async function persistently<T>(what: string, fn: () => Promise<T>, onRetry: (e: unknown, what: string) => void): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (attempt >= 7) throw e;
+      onRetry(e, `${what} (attempt ${attempt}, retrying)`);
+      await new Promise((r) => setTimeout(r, Math.min(8000, 125 * 2 ** attempt)));
     }
   }
 }

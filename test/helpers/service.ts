@@ -33,7 +33,8 @@ export async function startService(
     ...env,
   });
   await migrateDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
-  const app = await buildApp({ config, workerFile: extra.workerFile, pingMs: extra.pingMs });
+  const logger = process.env.TEST_LOG_LEVEL ? { level: process.env.TEST_LOG_LEVEL } : false;
+  const app = await buildApp({ config, logger, workerFile: extra.workerFile, pingMs: extra.pingMs });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('startService: no TCP address');
