@@ -1,0 +1,152 @@
+// The run table as a work queue: claims with FOR UPDATE SKIP LOCKED, leases renewed by their owner,
+// outcomes fenced by owner, and recovery of runs whose instance went away.
+//
+// All times are the database's now(), never this process's clock, so instances with skewed clocks
+// agree on which lease expired.
+import type { RunSpec } from '../core/index.ts';
+import type { ClaimedRun, RunOutcome } from '../jobs/dispatcher.ts';
+import { Prisma, type PrismaClient } from './generated/client.ts';
+import type { Queryable } from './run-record.ts';
+import { saveWeights } from './run-weights.ts';
+
+/**
+ * Atomically takes up to `limit` runs, oldest first: queued ones, and running ones whose lease
+ * expired (their instance died). Each becomes running, owned by `owner` until now + leaseMs, with
+ * attempts + 1. Concurrent claimers never get the same run (SKIP LOCKED passes over rows another
+ * claim is taking). Not taken: expired runs with a cancel request, or (with `maxAttempts`) with
+ * attempts ≥ maxAttempts; failExhausted finishes those.
+ */
+export async function claimRuns(
+  db: Queryable,
+  owner: string,
+  limit: number,
+  leaseMs: number,
+  opts: { maxAttempts?: number } = {},
+): Promise<ClaimedRun[]> {
+  assertPositiveInt('claimRuns', 'limit', limit);
+  assertPositiveInt('claimRuns', 'leaseMs', leaseMs);
+  const maxAttempts = opts.maxAttempts ?? 2_147_483_647;
+  const rows = await db.$queryRaw<{ id: string; spec: unknown; attempts: number; created_at: Date }[]>`
+    WITH picked AS (
+      SELECT id FROM runs
+      WHERE status = 'queued'
+         OR (status = 'running' AND lease_expires_at < now()
+             AND NOT cancel_requested AND attempts < ${maxAttempts})
+      ORDER BY created_at, id
+      LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED
+    )
+    UPDATE runs AS r
+    SET status = 'running', owner = ${owner}, attempts = r.attempts + 1, started_at = now(),
+        lease_expires_at = now() + ${leaseMs} * interval '1 millisecond', updated_at = now()
+    FROM picked
+    WHERE r.id = picked.id
+    RETURNING r.id, r.spec, r.attempts, r.created_at`;
+  // RETURNING has no order of its own.
+  rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || (a.id < b.id ? -1 : 1));
+  return rows.map((r) => ({ id: r.id, spec: r.spec as RunSpec, attempts: r.attempts }));
+}
+
+/** Extends the leases `owner` still holds among `ids`; returns those ids (the others were lost). */
+export async function renewLeases(
+  db: Queryable,
+  owner: string,
+  ids: string[],
+  leaseMs: number,
+): Promise<string[]> {
+  assertPositiveInt('renewLeases', 'leaseMs', leaseMs);
+  if (ids.length === 0) return [];
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    UPDATE runs SET lease_expires_at = now() + ${leaseMs} * interval '1 millisecond', updated_at = now()
+    WHERE id = ANY(${ids}::uuid[]) AND owner = ${owner} AND status = 'running'
+    RETURNING id`;
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Puts a run `owner` holds back in the queue (graceful shutdown). The attempt is given back too:
+ * attempts counts starts that ended in a lost worker, and this one ended on purpose.
+ * Returns false when the run was no longer this owner's.
+ */
+export async function releaseRun(db: Queryable, id: string, owner: string): Promise<boolean> {
+  const n = await db.$executeRaw`
+    UPDATE runs SET status = 'queued', owner = NULL, lease_expires_at = NULL,
+        attempts = GREATEST(attempts - 1, 0), updated_at = now()
+    WHERE id = ${id}::uuid AND owner = ${owner} AND status = 'running'`;
+  return n === 1;
+}
+
+/**
+ * Stores a run's outcome (and its weights, when given) in one transaction, if `owner` still holds
+ * it. Returns false when it does not: another instance took the run over after this one's lease
+ * expired, and that instance's result is the one kept.
+ */
+export function finishRun(
+  prisma: PrismaClient,
+  id: string,
+  owner: string,
+  outcome: RunOutcome,
+): Promise<boolean> {
+  // JSON fields left undefined (or null) keep their column: COALESCE with a NULL parameter.
+  const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
+  const lastStep =
+    outcome.lastStep === undefined ? Prisma.empty : Prisma.sql`, last_step = ${outcome.lastStep}`;
+  return prisma.$transaction(async (tx) => {
+    const n = await tx.$executeRaw`
+      UPDATE runs SET status = ${outcome.status}, finished_at = now(), lease_expires_at = NULL, updated_at = now(),
+          summary = COALESCE(${json(outcome.summary)}::jsonb, summary),
+          diagnosis = COALESCE(${json(outcome.diagnosis)}::jsonb, diagnosis),
+          result = COALESCE(${json(outcome.result)}::jsonb, result),
+          error = COALESCE(${json(outcome.error)}::jsonb, error)${lastStep}
+      WHERE id = ${id}::uuid AND owner = ${owner} AND status = 'running'`;
+    if (n !== 1) return false;
+    if (outcome.weights?.initial) await saveWeights(tx, id, 'initial', outcome.weights.initial);
+    if (outcome.weights?.final) await saveWeights(tx, id, 'final', outcome.weights.final);
+    return true;
+  });
+}
+
+/**
+ * Finishes the runs whose instance went away (lease expired) and that must not start again: with a
+ * cancel request ⇒ cancelled; after `maxAttempts` starts ⇒ failed with error worker_lost.
+ * Returns their ids.
+ */
+export async function failExhausted(db: Queryable, maxAttempts: number): Promise<string[]> {
+  assertPositiveInt('failExhausted', 'maxAttempts', maxAttempts);
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    UPDATE runs SET
+        status = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'failed' END,
+        error = CASE WHEN cancel_requested THEN error ELSE jsonb_build_object(
+          'code', 'worker_lost',
+          'message', format('the instance running this run stopped renewing its lease %s times; giving up', attempts)
+        ) END,
+        finished_at = now(), lease_expires_at = NULL, updated_at = now()
+    WHERE status = 'running' AND lease_expires_at < now() AND (cancel_requested OR attempts >= ${maxAttempts})
+    RETURNING id`;
+  return rows.map((r) => r.id);
+}
+
+/** Those of `ids` whose cancellation was requested. */
+export async function cancelRequestedAmong(db: Queryable, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.run.findMany({
+    where: { id: { in: ids }, cancelRequested: true },
+    select: { id: true },
+  });
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Makes every running run claimable now. Only for the embedded database at start-up, where one
+ * process is the only possible owner, so whatever is running was left by a previous process.
+ */
+export function expireAllLeases(db: Queryable): Promise<number> {
+  return db.$executeRaw`
+    UPDATE runs SET lease_expires_at = now() - interval '1 millisecond', updated_at = now()
+    WHERE status = 'running'`;
+}
+
+function assertPositiveInt(fn: string, name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`${fn}: ${name} must be a positive integer, got ${value}`);
+}

@@ -1,0 +1,53 @@
+// The run row as the service reads it: one explicit Prisma select, and its mapping to RunRecord.
+import type { RunSpec } from '../core/index.ts';
+import type { RunRecord, RunStatusValue } from '../runs/store.ts';
+import type { Prisma } from './generated/client.ts';
+
+/** Prisma client or interactive-transaction client: what every repository function queries through. */
+export type Queryable = Prisma.TransactionClient;
+
+export type RunKind = RunSpec['kind'];
+
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'diverged'] as const;
+
+/** Statuses a run never leaves (and the only ones it may be deleted in). */
+export const FINAL_STATUSES = [
+  'succeeded',
+  'failed',
+  'cancelled',
+  'diverged',
+] as const satisfies RunStatusValue[];
+
+/** Columns returned to callers. Not here: idempotency_key, owner, lease_expires_at, updated_at. */
+export const runSelect = {
+  id: true,
+  kind: true,
+  name: true,
+  status: true,
+  spec: true,
+  requestHash: true,
+  createdAt: true,
+  startedAt: true,
+  finishedAt: true,
+  attempts: true,
+  cancelRequested: true,
+  lastStep: true,
+  totalSteps: true,
+  layerCount: true,
+  summary: true,
+  diagnosis: true,
+  result: true,
+  error: true,
+} as const satisfies Prisma.RunSelect;
+
+type RunRow = Prisma.RunGetPayload<{ select: typeof runSelect }>;
+
+/** The CHECK constraints of the init migration guarantee kind and status; spec was validated on the way in. */
+export function toRunRecord(row: RunRow): RunRecord {
+  return {
+    ...row,
+    kind: row.kind as RunKind,
+    status: row.status as RunStatusValue,
+    spec: row.spec as unknown as RunSpec,
+  };
+}

@@ -1,0 +1,51 @@
+// The RunStore the service, dispatcher and streams use (src/runs/store.ts), over one open Database.
+import type { RunStore } from '../runs/store.ts';
+import type { Database } from './client.ts';
+import {
+  cancelRequestedAmong,
+  claimRuns,
+  expireAllLeases,
+  failExhausted,
+  finishRun,
+  releaseRun,
+  renewLeases,
+} from './run-queue.ts';
+import { countSteps, insertSteps, readSteps } from './run-steps.ts';
+import { readWeights, saveWeights } from './run-weights.ts';
+import {
+  countByStatus,
+  createRun,
+  deleteRun,
+  findByIdempotencyKey,
+  getRun,
+  listRuns,
+  queueDepth,
+  requestCancel,
+} from './runs-repository.ts';
+
+export function createRunStore(db: Database): RunStore {
+  const p = db.prisma;
+  return {
+    createRun: (run) => createRun(p, run),
+    getRun: (id) => getRun(p, id),
+    findByIdempotencyKey: (key) => findByIdempotencyKey(p, key),
+    listRuns: (q) => listRuns(p, q),
+    queueDepth: () => queueDepth(p),
+    countByStatus: () => countByStatus(p),
+    requestCancel: (id) => requestCancel(p, id),
+    deleteRun: (id) => deleteRun(p, id),
+    claimRuns: (owner, limit, leaseMs) => claimRuns(p, owner, limit, leaseMs),
+    renewLeases: (owner, ids, leaseMs) => renewLeases(p, owner, ids, leaseMs),
+    cancelRequestedAmong: (ids) => cancelRequestedAmong(p, ids),
+    releaseRun: async (id, owner) => void (await releaseRun(p, id, owner)),
+    finishRun: (id, owner, outcome) => finishRun(p, id, owner, outcome),
+    failExhausted: (maxAttempts) => failExhausted(p, maxAttempts),
+    expireAllLeases: () => expireAllLeases(p),
+    insertSteps: async (runId, rows) => void (await insertSteps(p, runId, rows)),
+    readSteps: (runId, q) => readSteps(p, runId, q),
+    countSteps: (runId, from, to) => countSteps(p, runId, from, to),
+    readWeights: (runId) => readWeights(p, runId),
+    saveWeights: (runId, kind, values) => saveWeights(p, runId, kind, values),
+    ping: () => db.ping(),
+  };
+}
