@@ -19,6 +19,7 @@ import { authPlugin } from './plugins/auth.ts';
 import { databasePlugin } from './plugins/database.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { runtimePlugin } from './plugins/runtime.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { evaluateRoutes } from './routes/evaluate.ts';
 import { healthRoutes } from './routes/health.ts';
 import { runRoutes } from './routes/runs.ts';
@@ -87,5 +88,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(runRoutes, { waitMaxSeconds: config.WAIT_MAX_SECONDS });
   await app.register(evaluateRoutes);
   await app.register(streamRoutes, { pingMs: opts.pingMs ?? 30_000 });
+  await app.register(dashboardRoutes);
   return app;
 }
