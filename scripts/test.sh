@@ -12,7 +12,7 @@ command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing ${need[*]} (Debian packages)"
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   else
     echo "missing ${need[*]}: install them (Debian: apt-get install ${need[*]}) — their tests will fail" >&2
   fi
@@ -21,7 +21,7 @@ fi
 npm run --silent generate
 npm run --silent build:web
 
-npx biome check src test bench scripts web/src
+npm run --silent lint
 npx tsc --noEmit -p tsconfig.json
 
 mkdir -p test-artifacts

@@ -1,8 +1,8 @@
 // Starts the service: configuration, migrations, logger, listen, and a graceful SIGTERM/SIGINT shutdown.
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { redactUrl } from './plugins/auth.ts';
 import { migrateDatabase } from './db/client.ts';
+import { redactUrl } from './plugins/auth.ts';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -20,7 +20,11 @@ async function main(): Promise<void> {
     level: config.LOG_LEVEL,
     redact: ['req.headers.authorization', 'req.headers.cookie'],
     serializers: {
-      req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
+      req: (req: { method: string; url: string; id: string }) => ({
+        id: req.id,
+        method: req.method,
+        url: redactUrl(req.url),
+      }),
     },
     ...(pretty
       ? {
@@ -31,8 +35,13 @@ async function main(): Promise<void> {
         }
       : {}),
   };
-  await migrateDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  const migration = await migrateDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
   const app = await buildApp({ config, logger });
+  if (migration.applied.length) app.log.info({ applied: migration.applied }, 'database migrated');
+  if (migration.modified.length)
+    app.log.warn({ modified: migration.modified }, 'applied migrations were edited since');
+  if (migration.unknown.length)
+    app.log.warn({ unknown: migration.unknown }, 'the database has migrations this release does not know');
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -41,7 +41,12 @@ export async function openDatabase(config: DatabaseConfig, opts: OpenOptions = {
     // 7.10, since 6.19's adapter cannot deserialize Postgres' `name` type that `migrate status` and
     // `deploy` read; and one adapter for both keeps one pg stack. test/db runs every query here on it.
     const adapter = new PrismaPg(
-      { connectionString: config.databaseUrl, ...(opts.poolSize ? { max: opts.poolSize } : {}) },
+      {
+        connectionString: config.databaseUrl,
+        // A database that stops answering (not just refusing) must not hang requests: fail over to 503.
+        connectionTimeoutMillis: 5000,
+        ...(opts.poolSize ? { max: opts.poolSize } : {}),
+      },
       { onPoolError: opts.onPoolError },
     );
     return wrap(new PrismaClient({ adapter }), 'postgres', async () => {});

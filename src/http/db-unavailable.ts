@@ -3,7 +3,12 @@
 
 /** Prisma's connection-level error codes (P1001 unreachable, P1002/P1008 timeouts, P1017 closed, P2024 pool). */
 const CONNECTION_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
-const CONNECTION_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+const CONNECTION_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+]);
 const CONNECTION_TEXT =
   /Can't reach database server|Connection terminated|ECONNREFUSED|ECONNRESET|EPIPE|connection (?:is )?closed|timeout exceeded when trying to connect|Connection ended unexpectedly|the database system is (?:starting up|shutting down)|terminating connection/i;
 

@@ -3,7 +3,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { SpecError } from '../core/index.ts';
-import { isDatabaseUnavailable } from './db-unavailable.ts';
 import {
   issuesFromFastifyValidation,
   jsonPointer,
@@ -12,6 +11,7 @@ import {
   type ProblemLocation,
   zodIssuesToProblemErrors,
 } from '../schemas/problem.ts';
+import { isDatabaseUnavailable } from './db-unavailable.ts';
 
 export const ERROR_CATALOG = {
   validation_failed: { status: 400, title: 'The request is not valid' },
@@ -115,11 +115,20 @@ export function registerProblemHandling(app: FastifyInstance): void {
         status: fe.statusCode,
       });
     }
+    if ((err as { code?: string }).code === 'invalid_cursor') {
+      const error = { path: ['cursor'], pointer: '/query/cursor', message: (err as Error).message };
+      return sendProblem(
+        reply,
+        problemOf('validation_failed', `/query/cursor: ${error.message}`, instance, { errors: [error] }),
+      );
+    }
     if (isDatabaseUnavailable(err)) {
       req.log.warn({ err }, 'database unavailable');
       return sendProblem(
         reply,
-        problemOf('unavailable', 'The database cannot be reached right now; retry shortly.', instance, { retryAfter: 5 }),
+        problemOf('unavailable', 'The database cannot be reached right now; retry shortly.', instance, {
+          retryAfter: 5,
+        }),
       );
     }
     req.log.error({ err }, 'unhandled error');

@@ -26,7 +26,8 @@ export interface RunOutcome {
 
 /** What the dispatcher needs of the run table (the queue). */
 export interface QueueStore {
-  claimRuns(owner: string, limit: number, leaseMs: number): Promise<ClaimedRun[]>;
+  /** Skips runs whose attempts reached maxAttempts (failExhausted finishes those). */
+  claimRuns(owner: string, limit: number, leaseMs: number, maxAttempts: number): Promise<ClaimedRun[]>;
   /** Renews the leases; returns the ids this owner still holds. */
   renewLeases(owner: string, ids: string[], leaseMs: number): Promise<string[]>;
   cancelRequestedAmong(ids: string[]): Promise<string[]>;
@@ -143,7 +144,7 @@ export class Dispatcher {
     for (const id of await this.store.failExhausted(this.o.maxAttempts)) this.events.finished(id);
     const free = this.pool.size - this.running.size;
     if (free <= 0 || this.stopping) return;
-    const claimed = await this.store.claimRuns(this.o.owner, free, this.o.leaseMs);
+    const claimed = await this.store.claimRuns(this.o.owner, free, this.o.leaseMs, this.o.maxAttempts);
     for (const run of claimed) this.execute(run);
   }
 
@@ -180,7 +181,11 @@ export class Dispatcher {
   private async complete(id: string, ex: Execution, result: JobResult): Promise<FinalStatus | null> {
     if (result.kind === 'train' && result.status === 'cancelled' && ex.reason === 'shutdown') {
       this.sink.discard(id);
-      await persistently(`re-queueing run ${id}`, () => this.store.releaseRun(id, this.o.owner), this.events.error);
+      await persistently(
+        `re-queueing run ${id}`,
+        () => this.store.releaseRun(id, this.o.owner),
+        this.events.error,
+      );
       return null;
     }
     let outcome: RunOutcome;
@@ -243,7 +248,11 @@ export class Dispatcher {
   }
 
   private finish(id: string, outcome: RunOutcome): Promise<boolean> {
-    return persistently(`storing the outcome of run ${id}`, () => this.store.finishRun(id, this.o.owner, outcome), this.events.error);
+    return persistently(
+      `storing the outcome of run ${id}`,
+      () => this.store.finishRun(id, this.o.owner, outcome),
+      this.events.error,
+    );
   }
 
   private async crashed(id: string, err: unknown): Promise<FinalStatus> {
@@ -282,7 +291,11 @@ export class Dispatcher {
  * Retries a store write through a brief database outage (backoff 250 ms … 8 s, about 30 s in all), so a
  * finished job's outcome is not lost to a restart of Postgres.
  */
-async function persistently<T>(what: string, fn: () => Promise<T>, onRetry: (e: unknown, what: string) => void): Promise<T> {
+async function persistently<T>(
+  what: string,
+  fn: () => Promise<T>,
+  onRetry: (e: unknown, what: string) => void,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();

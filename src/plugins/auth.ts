@@ -34,7 +34,10 @@ export const authPlugin = fp<{ tokens: string[] }>(
       const token = tokenOf(req.headers.authorization, req.url);
       if (token !== null && matches(token, secrets)) return;
       reply.header('www-authenticate', 'Bearer realm="gradscope"');
-      throw new AppError('unauthorized', token === null ? 'send Authorization: Bearer <token>' : 'the token is not valid');
+      throw new AppError(
+        'unauthorized',
+        token === null ? 'send Authorization: Bearer <token>' : 'the token is not valid',
+      );
     });
   },
   { name: 'auth' },

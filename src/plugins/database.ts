@@ -23,7 +23,10 @@ export const databasePlugin = fp<{ config: Config; database?: Database }>(
       database ??
       (await openDatabase(
         { databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR },
-        { onPoolError: (err) => app.log.warn({ err }, 'database connection lost; it will be re-opened on demand') },
+        {
+          onPoolError: (err) =>
+            app.log.warn({ err }, 'database connection lost; it will be re-opened on demand'),
+        },
       ));
     const notifier =
       db.kind === 'postgres' && config.DATABASE_URL

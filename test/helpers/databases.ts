@@ -26,7 +26,11 @@ export interface TestDatabase {
 export async function freshDatabase(kind: DbKind): Promise<TestDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gradscope-test-'));
   if (kind === 'pglite') {
-    return { kind, dataDir: join(dataDir, 'pglite'), drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+    return {
+      kind,
+      dataDir: join(dataDir, 'pglite'),
+      drop: async () => rmSync(dataDir, { recursive: true, force: true }),
+    };
   }
   if (!POSTGRES_URL) throw new Error('freshDatabase(postgres): TEST_DATABASE_URL is not set');
   const name = `gradscope_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;

@@ -12,7 +12,13 @@ const FINAL = ['succeeded', 'failed', 'cancelled', 'diverged'];
 describe.skipIf(!POSTGRES_URL)('several instances on one Postgres (needs TEST_DATABASE_URL)', () => {
   let db: TestDatabase;
   const instances: Instance[] = [];
-  const env = () => ({ DATABASE_URL: db.databaseUrl!, WORKERS: '1', LEASE_MS: '2000', POLL_MS: '100', SHUTDOWN_GRACE_MS: '1000' });
+  const env = () => ({
+    DATABASE_URL: db.databaseUrl!,
+    WORKERS: '1',
+    LEASE_MS: '2000',
+    POLL_MS: '100',
+    SHUTDOWN_GRACE_MS: '1000',
+  });
 
   beforeAll(async () => {
     db = await freshDatabase('postgres');
@@ -29,7 +35,10 @@ describe.skipIf(!POSTGRES_URL)('several instances on one Postgres (needs TEST_DA
     // Only A is up when the run is submitted, so A runs it.
     const a = await startInstance('a', env());
     instances.push(a);
-    const spec = { ...slowTrain('survivor'), training: { optimizer: { kind: 'sgd', lr: 0.01 }, batchSize: 64, steps: 6000 } };
+    const spec = {
+      ...slowTrain('survivor'),
+      training: { optimizer: { kind: 'sgd', lr: 0.01 }, batchSize: 64, steps: 6000 },
+    };
     const id = (await http(`${a.url}/v1/runs`, { body: spec })).body.id;
     await waitFor(async () => (await run(a.url, id)).status === 'running', 30_000, 'A to start the run');
     const [b, c] = await Promise.all([startInstance('b', env()), startInstance('c', env())]);
@@ -41,10 +50,14 @@ describe.skipIf(!POSTGRES_URL)('several instances on one Postgres (needs TEST_DA
     a.kill();
     instances.splice(instances.indexOf(a), 1);
 
-    const final = await waitFor(async () => {
-      const r = await run(b.url, id);
-      return FINAL.includes(r.status) ? r : null;
-    }, 120_000, 'the run to finish after kill -9');
+    const final = await waitFor(
+      async () => {
+        const r = await run(b.url, id);
+        return FINAL.includes(r.status) ? r : null;
+      },
+      120_000,
+      'the run to finish after kill -9',
+    );
     expect(final.status).toBe('succeeded');
     expect(final.attempts).toBe(2);
     expect(final.summary.stepsCompleted).toBe(6000);
@@ -64,21 +77,31 @@ describe.skipIf(!POSTGRES_URL)('several instances on one Postgres (needs TEST_DA
     expect(live.length).toBeGreaterThanOrEqual(2);
     const ids: string[] = [];
     for (let k = 0; k < 6; k++) {
-      const spec = { ...slowTrain(`spread-${k}`), training: { optimizer: { kind: 'sgd', lr: 0.01 }, batchSize: 64, steps: 2500 } };
+      const spec = {
+        ...slowTrain(`spread-${k}`),
+        training: { optimizer: { kind: 'sgd', lr: 0.01 }, batchSize: 64, steps: 2500 },
+      };
       ids.push((await http(`${live[k % live.length].url}/v1/runs`, { body: spec })).body.id);
     }
     let maxRunning = 0;
-    await waitFor(async () => {
-      const states = await Promise.all(ids.map((id) => run(live[0].url, id)));
-      const running = states.filter((s) => s.status === 'running').length;
-      maxRunning = Math.max(maxRunning, running);
-      expect(running).toBeLessThanOrEqual(live.length); // one worker each: never more than that at once
-      return states.every((s) => FINAL.includes(s.status));
-    }, 120_000, 'all runs to finish');
+    await waitFor(
+      async () => {
+        const states = await Promise.all(ids.map((id) => run(live[0].url, id)));
+        const running = states.filter((s) => s.status === 'running').length;
+        maxRunning = Math.max(maxRunning, running);
+        expect(running).toBeLessThanOrEqual(live.length); // one worker each: never more than that at once
+        return states.every((s) => FINAL.includes(s.status));
+      },
+      120_000,
+      'all runs to finish',
+    );
     expect(maxRunning).toBe(live.length);
     for (const inst of live) {
       const metrics = await (await fetch(`${inst.url}/metrics`)).text();
-      const done = [...metrics.matchAll(/gradscope_job_outcomes_total\{[^}]*\} (\d+)/g)].reduce((s, x) => s + Number(x[1]), 0);
+      const done = [...metrics.matchAll(/gradscope_job_outcomes_total\{[^}]*\} (\d+)/g)].reduce(
+        (s, x) => s + Number(x[1]),
+        0,
+      );
       expect(done, `${inst.name} ran jobs`).toBeGreaterThan(0);
     }
     const probeRun = await http(`${live[1].url}/v1/runs`, { body: probe, headers: { prefer: 'wait=30' } });

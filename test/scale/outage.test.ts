@@ -26,8 +26,19 @@ describe.skipIf(!POSTGRES_URL)('database outage (needs TEST_DATABASE_URL)', () =
   });
 
   it('answers 503 (not a hang) while the database is down, and resumes after', async () => {
-    const id = (await http(`${svc.url}/v1/runs`, { body: { ...slowTrain('outage'), training: { optimizer: { kind: 'sgd', lr: 0.01 }, batchSize: 64, steps: 4000 } } })).body.id;
-    await waitFor(async () => (await http(`${svc.url}/v1/runs/${id}`)).body.progress.step >= 100, 30_000, 'progress');
+    const id = (
+      await http(`${svc.url}/v1/runs`, {
+        body: {
+          ...slowTrain('outage'),
+          training: { optimizer: { kind: 'sgd', lr: 0.01 }, batchSize: 64, steps: 4000 },
+        },
+      })
+    ).body.id;
+    await waitFor(
+      async () => (await http(`${svc.url}/v1/runs/${id}`)).body.progress.step >= 100,
+      30_000,
+      'progress',
+    );
 
     proxy.cut();
     const t0 = Date.now();
@@ -44,10 +55,14 @@ describe.skipIf(!POSTGRES_URL)('database outage (needs TEST_DATABASE_URL)', () =
 
     proxy.restore();
     await waitFor(async () => (await http(`${svc.url}/readyz`)).status === 200, 30_000, 'ready again');
-    const final = await waitFor(async () => {
-      const r = (await http(`${svc.url}/v1/runs/${id}`)).body;
-      return ['succeeded', 'failed', 'cancelled', 'diverged'].includes(r.status) ? r : null;
-    }, 120_000, 'the run to finish');
+    const final = await waitFor(
+      async () => {
+        const r = (await http(`${svc.url}/v1/runs/${id}`)).body;
+        return ['succeeded', 'failed', 'cancelled', 'diverged'].includes(r.status) ? r : null;
+      },
+      120_000,
+      'the run to finish',
+    );
     expect(final.status).toBe('succeeded');
     const m = (await http(`${svc.url}/v1/runs/${id}/metrics?maxPoints=10000&fields=gradNorm`)).body;
     expect(m.steps).toEqual(Array.from({ length: 400 }, (_, i) => i * 10).concat([3999]));

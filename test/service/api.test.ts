@@ -22,10 +22,14 @@ describe.each(DB_KINDS)('service on $kind', ({ kind, skip }) => {
   });
 
   const finished = (id: string) =>
-    waitFor(async () => {
-      const r = await http(`${svc.url}/v1/runs/${id}`);
-      return ['succeeded', 'failed', 'cancelled', 'diverged'].includes(r.body.status) ? r.body : null;
-    }, 60_000, `run ${id} to finish`);
+    waitFor(
+      async () => {
+        const r = await http(`${svc.url}/v1/runs/${id}`);
+        return ['succeeded', 'failed', 'cancelled', 'diverged'].includes(r.body.status) ? r.body : null;
+      },
+      60_000,
+      `run ${id} to finish`,
+    );
 
   it('submit → stream → history → metrics → model → delete', async () => {
     const created = await http(`${svc.url}/v1/runs`, { body: quickTrain(300) });
@@ -60,7 +64,9 @@ describe.each(DB_KINDS)('service on $kind', ({ kind, skip }) => {
     const replayed = history.messages.filter((m) => m.type === 'step').map((m) => m.step);
     expect(replayed).toEqual([250, 260, 270, 280, 290, 299]);
 
-    const metrics = await http(`${svc.url}/v1/runs/${id}/metrics?maxPoints=50&layers=0,2&fields=gradNorm,deadFrac`);
+    const metrics = await http(
+      `${svc.url}/v1/runs/${id}/metrics?maxPoints=50&layers=0,2&fields=gradNorm,deadFrac`,
+    );
     expect(metrics.status).toBe(200);
     expect(metrics.body.totalPoints).toBe(300);
     expect(metrics.body.steps.length).toBeLessThanOrEqual(51);
@@ -70,7 +76,9 @@ describe.each(DB_KINDS)('service on $kind', ({ kind, skip }) => {
     expect(metrics.body.values[0][0]).toHaveLength(metrics.body.steps.length);
     expect(metrics.body.values[1][1].every((v: unknown) => v === null)).toBe(true); // deadFrac of a sigmoid layer
 
-    const csv = await fetch(`${svc.url}/v1/runs/${id}/metrics?maxPoints=2&fields=gradRms`, { headers: { accept: 'text/csv' } });
+    const csv = await fetch(`${svc.url}/v1/runs/${id}/metrics?maxPoints=2&fields=gradRms`, {
+      headers: { accept: 'text/csv' },
+    });
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
     const lines = (await csv.text()).trim().split('\n');
     expect(lines[0]).toBe('step,loss,gradNorm,trainAccuracy,testAccuracy,layer,gradRms');
@@ -88,7 +96,11 @@ describe.each(DB_KINDS)('service on $kind', ({ kind, skip }) => {
 
   it('a subscriber joining mid-run gets every step once, in order, across the history/live seam', async () => {
     const { body } = await http(`${svc.url}/v1/runs`, { body: quickTrain(3000, { name: 'seam' }) });
-    await waitFor(async () => (await http(`${svc.url}/v1/runs/${body.id}`)).body.progress.step > 300, 30_000, 'progress');
+    await waitFor(
+      async () => (await http(`${svc.url}/v1/runs/${body.id}`)).body.progress.step > 300,
+      30_000,
+      'progress',
+    );
     const late = await collect(`${svc.wsUrl}/v1/runs/${body.id}/stream`);
     const steps = late.messages.filter((m) => m.type === 'step').map((m) => m.step);
     expect(steps).toEqual(Array.from({ length: 3000 }, (_, i) => i));
@@ -105,7 +117,11 @@ describe.each(DB_KINDS)('service on $kind', ({ kind, skip }) => {
 
   it('cancels a running run within a step, and a queued one at once', async () => {
     const a = (await http(`${svc.url}/v1/runs`, { body: slowTrain('a') })).body.id;
-    await waitFor(async () => (await http(`${svc.url}/v1/runs/${a}`)).body.progress.step !== null, 30_000, 'a to run');
+    await waitFor(
+      async () => (await http(`${svc.url}/v1/runs/${a}`)).body.progress.step !== null,
+      30_000,
+      'a to run',
+    );
     const c = await http(`${svc.url}/v1/runs/${a}/cancel`, { method: 'POST' });
     expect(c.status).toBe(202);
     const done = await finished(a);
@@ -155,12 +171,55 @@ describe.each(DB_KINDS)('service on $kind', ({ kind, skip }) => {
   });
 
   it.each([
-    ['an unknown field', { ...quickTrain(), network: { ...quickTrain().network, layers: [{ units: 3, activation: 'relu', colour: 'red' }, { units: 1, activation: 'sigmoid' }] } }, 400, '/body/network/layers/0/colour'],
-    ['a negative width', { ...quickTrain(), network: { ...quickTrain().network, layers: [{ units: -3, activation: 'relu' }, { units: 1, activation: 'sigmoid' }] } }, 400, '/body/network/layers/0/units'],
-    ['NaN as a string', { ...quickTrain(), training: { optimizer: { kind: 'sgd', lr: 'NaN' }, steps: 5 } }, 400, '/body/training/optimizer/lr'],
+    [
+      'an unknown field',
+      {
+        ...quickTrain(),
+        network: {
+          ...quickTrain().network,
+          layers: [
+            { units: 3, activation: 'relu', colour: 'red' },
+            { units: 1, activation: 'sigmoid' },
+          ],
+        },
+      },
+      400,
+      '/body/network/layers/0/colour',
+    ],
+    [
+      'a negative width',
+      {
+        ...quickTrain(),
+        network: {
+          ...quickTrain().network,
+          layers: [
+            { units: -3, activation: 'relu' },
+            { units: 1, activation: 'sigmoid' },
+          ],
+        },
+      },
+      400,
+      '/body/network/layers/0/units',
+    ],
+    [
+      'NaN as a string',
+      { ...quickTrain(), training: { optimizer: { kind: 'sgd', lr: 'NaN' }, steps: 5 } },
+      400,
+      '/body/training/optimizer/lr',
+    ],
     ['an unknown kind', { ...quickTrain(), kind: 'dance' }, 400, '/body/kind'],
-    ['a loss that needs another output', { ...quickTrain(), network: { ...quickTrain().network, loss: 'categorical_cross_entropy' } }, 422, '/body/network/layers/2/activation'],
-    ['data wider than the input', { ...quickTrain(), data: { source: 'blobs', n: 50, features: 5, classes: 2 } }, 422, '/body/data/features'],
+    [
+      'a loss that needs another output',
+      { ...quickTrain(), network: { ...quickTrain().network, loss: 'categorical_cross_entropy' } },
+      422,
+      '/body/network/layers/2/activation',
+    ],
+    [
+      'data wider than the input',
+      { ...quickTrain(), data: { source: 'blobs', n: 50, features: 5, classes: 2 } },
+      422,
+      '/body/data/features',
+    ],
   ])('rejects %s with a problem naming the field', async (_what, body, status, pointer) => {
     const r = await http(`${svc.url}/v1/runs`, { body });
     expect(r.status).toBe(status);
@@ -169,7 +228,10 @@ describe.each(DB_KINDS)('service on $kind', ({ kind, skip }) => {
   });
 
   it('rejects malformed JSON and unknown routes as problems', async () => {
-    const bad = await http(`${svc.url}/v1/runs`, { body: '{"kind": ', headers: { 'content-type': 'application/json' } });
+    const bad = await http(`${svc.url}/v1/runs`, {
+      body: '{"kind": ',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.type).toBe('about:blank');
     const nf = await http(`${svc.url}/v2/nothing`);
@@ -183,17 +245,23 @@ describe.each(DB_KINDS)('service on $kind', ({ kind, skip }) => {
     const a = await http(`${svc.url}/v1/runs`, { body: probe, headers: { 'idempotency-key': key } });
     const b = await http(`${svc.url}/v1/runs`, { body: probe, headers: { 'idempotency-key': key } });
     expect(b.body.id).toBe(a.body.id);
-    const c = await http(`${svc.url}/v1/runs`, { body: { ...probe, name: 'other' }, headers: { 'idempotency-key': key } });
+    const c = await http(`${svc.url}/v1/runs`, {
+      body: { ...probe, name: 'other' },
+      headers: { 'idempotency-key': key },
+    });
     expect(c.status).toBe(409);
     expect(c.body.code).toBe('idempotency_conflict');
   });
 
   it('lists runs newest first with filters and a cursor', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await http(`${svc.url}/v1/runs`, { body: { ...probe, name: `list-${i}` } })).body.id);
+    for (let i = 0; i < 3; i++)
+      ids.push((await http(`${svc.url}/v1/runs`, { body: { ...probe, name: `list-${i}` } })).body.id);
     const page1 = await http(`${svc.url}/v1/runs?kind=probe&name=list-&limit=2`);
     expect(page1.body.items.map((r: { id: string }) => r.id)).toEqual([ids[2], ids[1]]);
-    const page2 = await http(`${svc.url}/v1/runs?kind=probe&name=list-&limit=2&cursor=${encodeURIComponent(page1.body.nextCursor)}`);
+    const page2 = await http(
+      `${svc.url}/v1/runs?kind=probe&name=list-&limit=2&cursor=${encodeURIComponent(page1.body.nextCursor)}`,
+    );
     expect(page2.body.items.map((r: { id: string }) => r.id)).toEqual([ids[0]]);
     expect(page2.body.nextCursor).toBeNull();
     expect((await http(`${svc.url}/v1/runs?status=bogus`)).status).toBe(400);
@@ -216,7 +284,11 @@ describe.each(DB_KINDS)('service on $kind', ({ kind, skip }) => {
     // One sigmoid unit, w = [1, -1], b = 0.5, x = [2, 1], y = 1: z = 1.5, a = σ(1.5), loss = −log a, dz = a − 1.
     const r = await http(`${svc.url}/v1/evaluate`, {
       body: {
-        network: { inputSize: 2, layers: [{ units: 1, activation: 'sigmoid' }], loss: 'binary_cross_entropy' },
+        network: {
+          inputSize: 2,
+          layers: [{ units: 1, activation: 'sigmoid' }],
+          loss: 'binary_cross_entropy',
+        },
         weights: [{ W: [[1, -1]], b: [0.5] }],
         features: [[2, 1]],
         labels: [1],
@@ -237,7 +309,9 @@ describe.each(DB_KINDS)('service on $kind', ({ kind, skip }) => {
     expect(ready.status).toBe(200);
     expect(ready.body.checks.database).toBe(true);
     const doc = await http(`${svc.url}/openapi.json`);
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/runs', '/v1/runs/{id}', '/v1/evaluate']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/runs', '/v1/runs/{id}', '/v1/evaluate']),
+    );
     expect(doc.body.components.schemas).toHaveProperty('Problem');
     const metrics = await (await fetch(`${svc.url}/metrics`)).text();
     expect(metrics).toMatch(/gradscope_queue_depth \d+/);

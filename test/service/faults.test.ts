@@ -1,8 +1,8 @@
 // Faults one instance must survive: a worker that crashes, a restart with runs in flight, and
 // (with AUTH_TOKENS) clients without a token.
 import { fileURLToPath } from 'node:url';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { CRASH_SEED } from '../fixtures/crashing-worker.ts';
 import { DB_KINDS, freshDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { http, type RunningService, startService, waitFor } from '../helpers/service.ts';
@@ -10,16 +10,19 @@ import { probe, quickTrain, slowTrain } from '../helpers/specs.ts';
 
 const crashingWorker = fileURLToPath(new URL('../fixtures/crashing-worker.ts', import.meta.url));
 
-
 async function runOf(svc: RunningService, id: string) {
   return (await http(`${svc.url}/v1/runs/${id}`)).body;
 }
 
 async function finished(svc: RunningService, id: string) {
-  return waitFor(async () => {
-    const r = await runOf(svc, id);
-    return ['succeeded', 'failed', 'cancelled', 'diverged'].includes(r.status) ? r : null;
-  }, 60_000, `run ${id} to finish`);
+  return waitFor(
+    async () => {
+      const r = await runOf(svc, id);
+      return ['succeeded', 'failed', 'cancelled', 'diverged'].includes(r.status) ? r : null;
+    },
+    60_000,
+    `run ${id} to finish`,
+  );
 }
 
 describe.each(DB_KINDS)('faults on $kind', ({ kind, skip }) => {
@@ -38,7 +41,8 @@ describe.each(DB_KINDS)('faults on $kind', ({ kind, skip }) => {
   it('a crashing worker fails only its run, with the reason; the instance keeps serving', async () => {
     const svc = await startService(db, {}, { workerFile: crashingWorker });
     try {
-      const crash = (await http(`${svc.url}/v1/runs`, { body: { ...quickTrain(50), seed: CRASH_SEED } })).body.id;
+      const crash = (await http(`${svc.url}/v1/runs`, { body: { ...quickTrain(50), seed: CRASH_SEED } })).body
+        .id;
       const fine = (await http(`${svc.url}/v1/runs`, { body: quickTrain(50) })).body.id;
       const failed = await finished(svc, crash);
       expect(failed.status).toBe('failed');
@@ -56,18 +60,26 @@ describe.each(DB_KINDS)('faults on $kind', ({ kind, skip }) => {
   it('a restart with a run in flight re-queues it and runs it again; stored steps have no duplicates', async () => {
     const first = await startService(db, { SHUTDOWN_GRACE_MS: '200' });
     const id = (await http(`${first.url}/v1/runs`, { body: slowTrain('restart') })).body.id;
-    const before = await waitFor(async () => {
-      const r = await runOf(first, id);
-      return r.progress.step >= 20 ? r : null;
-    }, 30_000, 'progress before restart');
+    const before = await waitFor(
+      async () => {
+        const r = await runOf(first, id);
+        return r.progress.step >= 20 ? r : null;
+      },
+      30_000,
+      'progress before restart',
+    );
     await first.close(); // grace over ⇒ the job stops and goes back to the queue
     const second = await startService(db);
     try {
       // Started again (a graceful release does not count as a lost attempt).
-      const again = await waitFor(async () => {
-        const r = await runOf(second, id);
-        return r.status === 'running' && r.startedAt > before.startedAt ? r : null;
-      }, 30_000, 'the run to restart');
+      const again = await waitFor(
+        async () => {
+          const r = await runOf(second, id);
+          return r.status === 'running' && r.startedAt > before.startedAt ? r : null;
+        },
+        30_000,
+        'the run to restart',
+      );
       expect(again.attempts).toBe(1);
       await http(`${second.url}/v1/runs/${id}/cancel`, { method: 'POST' });
       expect((await finished(second, id)).status).toBe('cancelled');
@@ -97,9 +109,15 @@ describe('authentication (AUTH_TOKENS)', () => {
     expect(none.status).toBe(401);
     expect(none.body.code).toBe('unauthorized');
     expect(none.headers.get('www-authenticate')).toMatch(/Bearer/);
-    expect((await http(`${svc.url}/v1/runs`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
-    expect((await http(`${svc.url}/v1/runs`, { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
-    expect((await http(`${svc.url}/v1/runs`, { headers: { authorization: 'Bearer other' } })).status).toBe(200);
+    expect((await http(`${svc.url}/v1/runs`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(
+      401,
+    );
+    expect((await http(`${svc.url}/v1/runs`, { headers: { authorization: 'Bearer s3cret' } })).status).toBe(
+      200,
+    );
+    expect((await http(`${svc.url}/v1/runs`, { headers: { authorization: 'Bearer other' } })).status).toBe(
+      200,
+    );
     expect((await http(`${svc.url}/healthz`)).status).toBe(200);
     expect((await http(`${svc.url}/readyz`)).status).toBe(200);
     expect((await fetch(`${svc.url}/metrics`)).status).toBe(200);

@@ -1,0 +1,57 @@
+# syntax=docker/dockerfile:1
+# Gradscope image: `docker build -t gradscope .`, then
+#   docker run -p 3000:3000 -v gradscope-data:/data gradscope                 (embedded PGlite in /data)
+#   docker run -p 3000:3000 -e DATABASE_URL=postgresql://… gradscope          (Postgres)
+# The service runs its TypeScript through tsx, and applies migrations with the Prisma CLI at start:
+# tsx, prisma and @prisma/client are production dependencies on purpose. No dev dependency ships.
+
+# A current Node.js LTS line; pinned by major, patch releases arrive with a rebuild.
+ARG NODE_VERSION=24
+
+# ---- deps: the production dependencies the runtime stage ships ------------------------------------
+FROM node:${NODE_VERSION}-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: nothing we use needs an install script (Prisma runs on its bundled WASM engine,
+# PGlite and the pg adapter are JavaScript/WASM, esbuild's binary is an optional dependency), and
+# prisma's postinstall would otherwise try to download native engines we never load.
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+# ---- build: every dependency; the generated Prisma client and the dashboard bundle ---------------
+FROM node:${NODE_VERSION}-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
+COPY . .
+# `generate` writes the Prisma client into src/db/generated (offline: WASM engine, driver adapters);
+# `build:web` writes web/dist. The chmod keeps the entrypoint runnable from any checkout's file modes.
+RUN npm run generate \
+ && npm run build:web \
+ && chmod 0755 docker/entrypoint.sh
+
+# ---- runtime: production node_modules, sources, migrations, bundle; runs as `node` ---------------
+FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    PORT=3000 \
+    DATA_DIR=/data/pglite \
+    CHECKPOINT_DISABLE=1
+WORKDIR /app
+# The embedded database (used when DATABASE_URL is unset) lives in /data, the only writable path.
+# Everything under /app stays owned by root: the service cannot modify its own code.
+RUN mkdir -p /data && chown node:node /data
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/package.json /app/tsconfig.json /app/prisma.config.ts ./
+COPY --from=build /app/prisma ./prisma
+COPY --from=build /app/src ./src
+COPY --from=build /app/web/dist ./web/dist
+COPY --from=build /app/docker ./docker
+USER node
+VOLUME /data
+EXPOSE 3000
+# Liveness only (the process answers); compose gates dependants on /readyz instead.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "docker/healthcheck.mjs", "/healthz"]
+# The entrypoint execs node, which handles SIGTERM: it stops accepting, drains running jobs for up
+# to SHUTDOWN_GRACE_MS, closes the database and exits 0. Give `docker stop -t` more than that.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/app/docker/entrypoint.sh"]
