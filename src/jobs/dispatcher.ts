@@ -56,7 +56,8 @@ export interface DispatcherOptions {
 
 interface Execution {
   job: RunningJob;
-  reason: 'none' | 'user' | 'shutdown';
+  /** Why the job was stopped: a user's cancel, this instance shutting down, or its lease lost to another. */
+  reason: 'none' | 'user' | 'shutdown' | 'lost';
   done: Promise<void>;
 }
 
@@ -179,8 +180,14 @@ export class Dispatcher {
 
   /** Stores the job's outcome; returns its status, or null when the run went back to the queue. */
   private async complete(id: string, ex: Execution, result: JobResult): Promise<FinalStatus | null> {
-    if (result.kind === 'train' && result.status === 'cancelled' && ex.reason === 'shutdown') {
+    if (ex.reason === 'lost') {
+      // Another instance owns the run now: store nothing (every write would be fenced off anyway).
       this.sink.discard(id);
+      return null;
+    }
+    if (result.kind === 'train' && result.status === 'cancelled' && ex.reason === 'shutdown') {
+      // Keep what was recorded (the run restarts from step 0 elsewhere; duplicates are ignored), then re-queue.
+      await this.sink.close(id).catch((e) => this.events.error(e, `flushing statistics of run ${id}`));
       await persistently(
         `re-queueing run ${id}`,
         () => this.store.releaseRun(id, this.o.owner),
@@ -275,7 +282,7 @@ export class Dispatcher {
           // Another instance took the run over (our lease expired): stop, store nothing.
           const ex = this.running.get(id);
           if (ex) {
-            ex.reason = 'shutdown';
+            ex.reason = 'lost';
             ex.job.cancel();
           }
         }
