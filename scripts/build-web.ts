@@ -1,7 +1,7 @@
 // Builds the dashboard into web/dist: web/src/main.ts and web/src/styles.css (with uPlot's CSS) bundled and
 // minified by esbuild under content-hashed names, then web/public copied with index.html pointing at them.
 // Usage: node --import tsx scripts/build-web.ts [--watch]
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BuildOptions, build, context, type Metafile } from 'esbuild';
@@ -56,13 +56,28 @@ async function writeStatic(meta: Metafile, outDir: string): Promise<string[]> {
   return [...emitted, 'index.html'];
 }
 
-/** One production build into `outDir` (default web/dist), replacing what was there. */
+/**
+ * One production build into `outDir` (default web/dist), replacing what was there. It is built beside it and
+ * swapped in by renames, so a server reading the folder meanwhile sees the old build or the new one.
+ */
 export async function buildWeb(outDir: string = WEB_DIST): Promise<WebBuild> {
-  await rm(outDir, { recursive: true, force: true });
-  await mkdir(outDir, { recursive: true });
-  const result = await build(options(outDir));
-  const files = await writeStatic(result.metafile!, outDir);
-  return { outDir, files };
+  const next = `${outDir}.next-${process.pid}`;
+  const old = `${outDir}.old-${process.pid}`;
+  await rm(next, { recursive: true, force: true });
+  await mkdir(next, { recursive: true });
+  try {
+    const result = await build(options(next));
+    const files = await writeStatic(result.metafile!, next);
+    await rm(old, { recursive: true, force: true });
+    await rename(outDir, old).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+    await rename(next, outDir);
+    await rm(old, { recursive: true, force: true });
+    return { outDir, files };
+  } finally {
+    await rm(next, { recursive: true, force: true });
+  }
 }
 
 /** Rebuilds on every change of web/src (for development next to `npm start`). */

@@ -1,0 +1,48 @@
+// What the compare page draws, shaped from the API's answers: aligned line columns, per-layer bar series.
+import uPlot from 'uplot';
+import type { BarSeries } from '../charts/bars.ts';
+import type { Columns } from '../charts/line.ts';
+import { runTitle } from '../format.ts';
+import { positive } from '../series.ts';
+import { isProbeResult, type LayerField, type Metrics, type ProbeResult, type Run } from '../types.ts';
+
+/** One compared run: the run, its metrics (training runs only), and its colour. */
+export interface Entry {
+  run: Run;
+  metrics: Metrics | null;
+  color: string;
+}
+
+/** Aligns series with different steps on one x axis (nulls where a run has no point). */
+export function join(tables: [number[], (number | null)[]][]): Columns {
+  if (tables.length === 0) return [[]];
+  return uPlot.join(tables as uPlot.AlignedData[]) as unknown as Columns;
+}
+
+/** Gradient RMS over the steps of the first or the last layer, positive or null (log axis). */
+export function layerRms(m: Metrics, layer: 'first' | 'last'): (number | null)[] {
+  const f = m.fields.indexOf('gradRms');
+  const row = m.values[layer === 'first' ? 0 : m.values.length - 1];
+  return (row?.[f] ?? []).map(positive);
+}
+
+/** ‖dW‖ per layer: a training run's newest recorded step, or a probe's statistics at initialization. */
+export function flowSeries(entries: Entry[]): BarSeries[] {
+  return entries.flatMap((e): BarSeries[] => {
+    if (e.metrics) {
+      const f = e.metrics.fields.indexOf('gradNorm');
+      return [
+        { label: runTitle(e.run), color: e.color, values: e.metrics.values.map((v) => v[f]?.at(-1) ?? null) },
+      ];
+    }
+    if (isProbeResult(e.run.result)) {
+      return [{ label: runTitle(e.run), color: e.color, values: probeField(e.run.result, 'gradNorm') }];
+    }
+    return [];
+  });
+}
+
+export function probeField(r: ProbeResult, field: LayerField): (number | null)[] {
+  const i = r.fields.indexOf(field);
+  return r.layers.map((row) => (i < 0 ? null : row[i]));
+}

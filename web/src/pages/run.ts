@@ -1,0 +1,274 @@
+// A run's page: header, diagnosis and numbers, then its charts (training, live over the run stream) or its
+// result (probe, gradient check). The stream gives history first, then live steps; a dropped socket resumes
+// from the step after the last one received.
+import { DEFAULTS } from '../../../src/core/spec.ts';
+import { ApiError, deleteResource, download, getJson, postJson, wsUrl } from '../api.ts';
+import { frameThrottle, h, replaceChildren } from '../dom.ts';
+import { dateTime, int, runTitle, statusPill, verdictBadge } from '../format.ts';
+import type { Page } from '../main.ts';
+import { href, navigate } from '../router.ts';
+import { RunData } from '../run-data.ts';
+import { LiveSocket, type SocketState } from '../socket.ts';
+import {
+  isFinal,
+  isGradcheckResult,
+  isProbeResult,
+  type NamedRunSpec,
+  type Run,
+  type RunListItem,
+  type RunStreamMessage,
+} from '../types.ts';
+import { gradcheckView, probeView } from './run-results.ts';
+import { runCallouts, runStats } from './run-summary.ts';
+import { TrainCharts } from './run-train.ts';
+
+/** Above this many recorded steps, ask the server for every k-th only (the page keeps ~2,000 anyway). */
+const THIN_ABOVE = 4000;
+
+/** The stream's `every` for a training run with many recorded steps: a multiple of its telemetry interval. */
+function streamEvery(spec: NamedRunSpec, totalSteps: number): number | undefined {
+  if (spec.kind !== 'train') return undefined;
+  const telemetry = spec.telemetry?.every ?? DEFAULTS.telemetryEvery;
+  const recorded = Math.ceil(totalSteps / telemetry) + 1;
+  return recorded > THIN_ABOVE ? telemetry * Math.ceil(recorded / (THIN_ABOVE / 2)) : undefined;
+}
+
+export function mountRun(main: HTMLElement, id: string): Page {
+  const root = h('div.run-page', { 'data-run-id': id, 'data-steps-received': '0' });
+  replaceChildren(main, root, h('p.empty-note', { text: 'Loading run…' }));
+  let destroyed = false;
+  let teardown: (() => void) | null = null;
+
+  getJson<Run>(`/v1/runs/${id}`).then(
+    (run) => {
+      if (destroyed) return;
+      main.querySelector('.empty-note')?.remove();
+      teardown = showRun(root, run);
+    },
+    (err: unknown) => {
+      if (destroyed) return;
+      const notFound = err instanceof ApiError && err.status === 404;
+      replaceChildren(
+        main,
+        h(
+          'section.card.empty',
+          {},
+          h('h1', { text: notFound ? 'No such run' : 'Could not load the run' }),
+          h('p', { text: err instanceof Error ? err.message : String(err) }),
+          h('a', { href: href.list(), text: '← All runs' }),
+        ),
+      );
+    },
+  );
+
+  return {
+    destroy() {
+      destroyed = true;
+      teardown?.();
+    },
+  };
+}
+
+function showRun(root: HTMLElement, run: Run): () => void {
+  const spec = run.spec;
+  let item: RunListItem = run;
+  let data: RunData | null = null;
+  let charts: TrainCharts | null = null;
+  let resultShown = false;
+  const destroyers: (() => void)[] = [];
+
+  const head = h('header.run-head');
+  const callouts = h('div.callouts');
+  const stats = h('div.stats', { 'aria-label': 'Summary' });
+  const notice = h('div.notice', { role: 'status', hidden: true });
+  const toast = h('div.toast', { role: 'status', 'aria-live': 'polite' });
+  const body = h('div.run-body');
+  const conn = h('span.live', { 'data-state': 'connecting', text: 'connecting…' });
+  const specBlock = h(
+    'details.card.spec',
+    {},
+    h('summary', { text: 'Spec' }),
+    h('pre.code', { text: JSON.stringify(spec, null, 2) }),
+  );
+  replaceChildren(root, head, callouts, stats, notice, toast, body, specBlock);
+
+  const act = (label: string, fn: () => Promise<void>, opts: { danger?: boolean } = {}) =>
+    h(`button${opts.danger ? '.danger' : '.secondary'}`, {
+      type: 'button',
+      text: label,
+      onclick: async (e: Event) => {
+        const button = e.currentTarget as HTMLButtonElement;
+        button.disabled = true;
+        try {
+          await fn();
+        } catch (err) {
+          toast.textContent = `${label} failed: ${err instanceof Error ? err.message : String(err)}`;
+        } finally {
+          button.disabled = false;
+        }
+      },
+    });
+
+  const short = id8(item.id);
+  function renderHeader(): void {
+    const final = isFinal(item.status);
+    root.dataset.status = item.status;
+    document.title = `${runTitle(item)} · Gradscope`;
+    const actions = h(
+      'div.actions',
+      {},
+      !final
+        ? act('Cancel', async () => {
+            const r = await postJson<{ message: string }>(item.links.cancel);
+            toast.textContent = r.message;
+          })
+        : null,
+      spec.kind === 'train'
+        ? act('Download CSV', () =>
+            download(`${item.links.metrics}?maxPoints=10000`, `gradscope-${short}-metrics.csv`, 'text/csv'),
+          )
+        : null,
+      final
+        ? act('Download weights', () =>
+            download(item.links.model, `gradscope-${short}-model.json`, 'application/json'),
+          )
+        : null,
+      final
+        ? act(
+            'Delete',
+            async () => {
+              if (!confirm(`Delete run “${runTitle(item)}” with all its statistics and weights?`)) return;
+              await deleteResource(item.links.self);
+              navigate(href.list());
+            },
+            { danger: true },
+          )
+        : null,
+    );
+    replaceChildren(
+      head,
+      h('a.back', { href: href.list(), text: '← All runs' }),
+      h(
+        'div.title-row',
+        {},
+        h('h1', { text: runTitle(item) }),
+        h('span.kind', { text: item.kind }),
+        statusPill(item.status),
+        item.diagnosis || spec.kind !== 'gradcheck' ? verdictBadge(item.diagnosis?.verdict) : null,
+        conn,
+        actions,
+      ),
+      h(
+        'p.sub',
+        {},
+        h('code', { text: item.id }),
+        ` · created ${dateTime(item.createdAt)}`,
+        item.startedAt ? ` · started ${dateTime(item.startedAt)}` : '',
+        item.attempts > 1 ? ` · attempt ${item.attempts}` : '',
+      ),
+    );
+    renderCallouts();
+  }
+
+  function renderCallouts(): void {
+    replaceChildren(callouts, runCallouts(item));
+  }
+
+  function renderStats(): void {
+    replaceChildren(stats, runStats(spec, item, data));
+  }
+
+  function renderOutcome(): void {
+    if (spec.kind === 'train' || resultShown) return;
+    if (isProbeResult(item.result)) {
+      resultShown = true;
+      body.replaceChildren();
+      probeView(body, item.result, destroyers);
+    } else if (isGradcheckResult(item.result)) {
+      resultShown = true;
+      replaceChildren(body, gradcheckView(item.result));
+    } else if (!isFinal(item.status)) {
+      replaceChildren(
+        body,
+        h('p.empty-note', { text: `The ${spec.kind} runs in one pass; its result shows here.` }),
+      );
+    } else {
+      replaceChildren(body, h('p.empty-note', { text: 'This run has no result.' }));
+    }
+  }
+
+  const redraw = frameThrottle(() => {
+    if (data) {
+      root.dataset.stepsReceived = String(data.received);
+      root.dataset.lastStep = String(data.lastStep);
+      root.dataset.points = String(data.main.length);
+    }
+    charts?.redraw();
+    renderStats();
+  });
+
+  const every = streamEvery(spec, item.progress.totalSteps);
+  const socket = new LiveSocket<RunStreamMessage>({
+    url: () =>
+      wsUrl(item.links.stream, { from: data && data.lastStep >= 0 ? data.lastStep + 1 : undefined, every }),
+    onState(state: SocketState) {
+      conn.dataset.state = state;
+      conn.textContent =
+        state === 'open'
+          ? 'live'
+          : state === 'closed'
+            ? isFinal(item.status)
+              ? 'complete'
+              : 'offline'
+            : `${state}…`;
+    },
+    onMessage(m) {
+      switch (m.type) {
+        case 'hello':
+          item = m.run;
+          if (!data) {
+            data = new RunData(m);
+            if (spec.kind === 'train') charts = new TrainCharts(body, data, spec.network.loss !== 'mse');
+          }
+          renderHeader();
+          renderOutcome();
+          redraw.schedule();
+          break;
+        case 'step':
+          if (data?.push(m)) redraw.schedule();
+          break;
+        case 'status':
+          item = m.run;
+          renderHeader();
+          redraw.schedule();
+          break;
+        case 'notice':
+          notice.hidden = false;
+          notice.textContent = `${m.message}${m.skippedSteps ? ` (${int(m.skippedSteps)} steps skipped)` : ''}`;
+          break;
+        case 'end':
+          socket.finish();
+          item = m.run;
+          renderHeader();
+          renderOutcome();
+          redraw.schedule();
+          break;
+      }
+    },
+  });
+
+  renderHeader();
+  renderOutcome();
+  renderStats();
+
+  return () => {
+    socket.close();
+    redraw.cancel();
+    charts?.destroy();
+    for (const d of destroyers) d();
+  };
+}
+
+function id8(id: string): string {
+  return id.slice(0, 8);
+}

@@ -1,0 +1,47 @@
+// The API's types as the dashboard reads them (type-only imports: nothing of the server is bundled).
+
+import type { z } from 'zod';
+import type { GradcheckResultSchema, ProbeResultSchema } from '../../src/schemas/results.ts';
+
+export type { LayerField } from '../../src/core/stats.ts';
+export type { Problem, ProblemError } from '../../src/schemas/problem.ts';
+export type { Run, RunListItem, RunStatus } from '../../src/schemas/runs.ts';
+export type { NamedRunSpec } from '../../src/schemas/specs.ts';
+export type { FirehoseMessage, RunStreamMessage } from '../../src/schemas/stream.ts';
+
+import type { MetricsSchema, RunListSchema } from '../../src/schemas/runs.ts';
+import type { RunStreamMessage } from '../../src/schemas/stream.ts';
+
+export type Metrics = z.infer<typeof MetricsSchema>;
+export type RunList = z.infer<typeof RunListSchema>;
+export type ProbeResult = z.infer<typeof ProbeResultSchema>;
+export type GradcheckResult = z.infer<typeof GradcheckResultSchema>;
+export type HelloMessage = Extract<RunStreamMessage, { type: 'hello' }>;
+export type StepMessage = Extract<RunStreamMessage, { type: 'step' }>;
+
+/** What a finished training run reports in `summary` (see RunListItem.summary). */
+export interface TrainSummary {
+  stepsCompleted?: number;
+  totalSteps?: number;
+  final?: {
+    loss: number | null;
+    trainAccuracy: number | null;
+    testAccuracy: number | null;
+    testLoss: number | null;
+  };
+  divergence?: { step: number; layer: number; where: string; message: string } | null;
+}
+
+export const FINAL = ['succeeded', 'failed', 'cancelled', 'diverged'] as const;
+
+export function isFinal(status: string): boolean {
+  return (FINAL as readonly string[]).includes(status);
+}
+
+export function isProbeResult(r: unknown): r is ProbeResult {
+  return typeof r === 'object' && r !== null && 'activationHistograms' in r;
+}
+
+export function isGradcheckResult(r: unknown): r is GradcheckResult {
+  return typeof r === 'object' && r !== null && 'worst' in r;
+}
