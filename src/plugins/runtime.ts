@@ -37,12 +37,23 @@ export const runtimePlugin = fp<RuntimeOptions>(
       workerFile,
       maxOldGenerationSizeMb: config.WORKER_MAX_MEMORY_MB,
     });
-    const publish = async (id: string, event: 'started' | 'finished') => {
-      const run = await store.getRun(id);
-      if (!run) return;
-      const item = toListItem(run);
-      hub.publishRunEvent(event, item);
-      app.notifier.lifecycle(event, item);
+    // Lifecycle events read the run back from the database; chain them per run so that 'started' is
+    // never published after 'finished' when the two reads complete out of order.
+    const chains = new Map<string, Promise<void>>();
+    const publish = (id: string, event: 'started' | 'finished') => {
+      const next = (chains.get(id) ?? Promise.resolve()).then(async () => {
+        const run = await store.getRun(id);
+        if (!run) return;
+        const item = toListItem(run);
+        hub.publishRunEvent(event, item);
+        app.notifier.lifecycle(event, item);
+      });
+      const settled = next.catch(() => {});
+      chains.set(id, settled);
+      void settled.then(() => {
+        if (chains.get(id) === settled) chains.delete(id);
+      });
+      return next;
     };
     const dispatcher = new Dispatcher(
       store,
