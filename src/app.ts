@@ -14,7 +14,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
-import { registerProblemHandling } from './http/problems.ts';
+import { problemOf, rawClientError, registerProblemHandling, sendProblem } from './http/problems.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { databasePlugin } from './plugins/database.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
@@ -41,9 +41,30 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: config.BODY_LIMIT_BYTES,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => crypto.randomUUID(),
+    // A client's X-Request-Id is kept only when it is a short, plain token (it ends up in every log line).
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : crypto.randomUUID();
+    },
+    frameworkErrors: (err, req, reply) => {
+      const status = (err as { statusCode?: number }).statusCode ?? 400;
+      const problem = problemOf('validation_failed', err.message, req.url.split('?')[0]);
+      sendProblem(reply, { ...problem, status: status >= 400 && status < 500 ? status : 400 });
+    },
+    clientErrorHandler: rawClientError,
   }).withTypeProvider<ZodTypeProvider>();
+  // Expect: anything but 100-continue is refused with a problem, not an empty 417.
+  app.server.on('checkExpectation', (_req, res) => {
+    const body = JSON.stringify(
+      problemOf('validation_failed', 'only "Expect: 100-continue" is supported', '/'),
+    );
+    res.writeHead(417, {
+      'content-type': 'application/problem+json',
+      'content-length': Buffer.byteLength(body),
+    });
+    res.end(body);
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandling(app);

@@ -2,7 +2,7 @@
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { migrateDatabase } from './db/client.ts';
-import { redactUrl } from './plugins/auth.ts';
+import { loggerOptions } from './logging.ts';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -15,26 +15,7 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const pretty = config.LOG_PRETTY ?? process.stdout.isTTY;
-  const logger = {
-    level: config.LOG_LEVEL,
-    redact: ['req.headers.authorization', 'req.headers.cookie'],
-    serializers: {
-      req: (req: { method: string; url: string; id: string }) => ({
-        id: req.id,
-        method: req.method,
-        url: redactUrl(req.url),
-      }),
-    },
-    ...(pretty
-      ? {
-          transport: {
-            target: 'pino-pretty',
-            options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' },
-          },
-        }
-      : {}),
-  };
+  const logger = loggerOptions(config);
   const migration = await migrateDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
   const app = await buildApp({ config, logger });
   if (migration.applied.length) app.log.info({ applied: migration.applied }, 'database migrated');

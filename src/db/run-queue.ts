@@ -21,17 +21,21 @@ export async function claimRuns(
   owner: string,
   limit: number,
   leaseMs: number,
-  opts: { maxAttempts?: number } = {},
+  opts: { maxAttempts?: number; exclude?: string[] } = {},
 ): Promise<ClaimedRun[]> {
   assertPositiveInt('claimRuns', 'limit', limit);
   assertPositiveInt('claimRuns', 'leaseMs', leaseMs);
   const maxAttempts = opts.maxAttempts ?? 2_147_483_647;
+  // Runs the caller is still running itself (its lease may have lapsed while its event loop was busy):
+  // never claim them again. Sent as one text parameter, which every driver adapter passes the same way.
+  const exclude = (opts.exclude ?? []).join(',');
   const rows = await db.$queryRaw<{ id: string; spec: unknown; attempts: number; created_at: Date }[]>`
     WITH picked AS (
       SELECT id FROM runs
       WHERE status = 'queued'
          OR (status = 'running' AND lease_expires_at < now()
-             AND NOT cancel_requested AND attempts < ${maxAttempts})
+             AND NOT cancel_requested AND attempts < ${maxAttempts}
+             AND NOT (id = ANY (string_to_array(${exclude}, ',')::uuid[])))
       ORDER BY created_at, id
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED

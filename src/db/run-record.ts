@@ -40,6 +40,9 @@ export const runSelect = {
   error: true,
 } as const satisfies Prisma.RunSelect;
 
+/** For lists: everything but the spec (inline data can make a spec megabytes long). */
+export const runListSelect = { ...runSelect, spec: false } as const satisfies Prisma.RunSelect;
+
 type RunRow = Prisma.RunGetPayload<{ select: typeof runSelect }>;
 
 /** The CHECK constraints of the init migration guarantee kind and status; spec was validated on the way in. */

@@ -34,7 +34,8 @@ export function createRunStore(db: Database): RunStore {
     countByStatus: () => countByStatus(p),
     requestCancel: (id) => requestCancel(p, id),
     deleteRun: (id) => deleteRun(p, id),
-    claimRuns: (owner, limit, leaseMs, maxAttempts) => claimRuns(p, owner, limit, leaseMs, { maxAttempts }),
+    claimRuns: (owner, limit, leaseMs, maxAttempts, exclude) =>
+      claimRuns(p, owner, limit, leaseMs, { maxAttempts, exclude }),
     renewLeases: (owner, ids, leaseMs) => renewLeases(p, owner, ids, leaseMs),
     cancelRequestedAmong: (ids) => cancelRequestedAmong(p, ids),
     releaseRun: async (id, owner) => void (await releaseRun(p, id, owner)),

@@ -3,7 +3,14 @@
 import type { ListQuery, NewRun, RunRecord, RunStatusValue } from '../runs/store.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { Prisma } from './generated/client.ts';
-import { FINAL_STATUSES, type Queryable, RUN_STATUSES, runSelect, toRunRecord } from './run-record.ts';
+import {
+  FINAL_STATUSES,
+  type Queryable,
+  RUN_STATUSES,
+  runListSelect,
+  runSelect,
+  toRunRecord,
+} from './run-record.ts';
 
 /** The most runs one page may hold. */
 export const MAX_PAGE = 500;
@@ -85,9 +92,10 @@ export async function listRuns(
     where,
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: q.limit + 1,
-    select: runSelect,
+    select: runListSelect,
   });
-  const items = rows.slice(0, q.limit).map(toRunRecord);
+  // List items carry no spec (see runListSelect); RunRecord.spec is then null.
+  const items = rows.slice(0, q.limit).map((row) => toRunRecord({ ...row, spec: null }));
   const last = items.at(-1);
   return { items, nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null };
 }

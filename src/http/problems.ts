@@ -62,6 +62,26 @@ export function specProblem(e: SpecError, prefix: (string | number)[] = []): App
   return new AppError('invalid_spec', `${error.pointer}: ${e.message}`, { errors: [error] });
 }
 
+/**
+ * Node's HTTP parser rejected the request (bad method, header, content-length…): answer a problem on
+ * the raw socket when it can still be written, then close it.
+ */
+export function rawClientError(err: Error & { code?: string }, socket: import('node:net').Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const body = JSON.stringify({
+    ...problemOf('validation_failed', `the request could not be parsed (${err.code ?? 'bad request'})`, '/'),
+    status,
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+      `content-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
   if (problem.retryAfter !== undefined) reply.header('retry-after', String(problem.retryAfter));
   return reply.status(problem.status).type('application/problem+json').send(problem);

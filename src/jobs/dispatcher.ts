@@ -27,7 +27,13 @@ export interface RunOutcome {
 /** What the dispatcher needs of the run table (the queue). */
 export interface QueueStore {
   /** Skips runs whose attempts reached maxAttempts (failExhausted finishes those). */
-  claimRuns(owner: string, limit: number, leaseMs: number, maxAttempts: number): Promise<ClaimedRun[]>;
+  claimRuns(
+    owner: string,
+    limit: number,
+    leaseMs: number,
+    maxAttempts: number,
+    exclude: string[],
+  ): Promise<ClaimedRun[]>;
   /** Renews the leases; returns the ids this owner still holds. */
   renewLeases(owner: string, ids: string[], leaseMs: number): Promise<string[]>;
   cancelRequestedAmong(ids: string[]): Promise<string[]>;
@@ -145,8 +151,10 @@ export class Dispatcher {
     for (const id of await this.store.failExhausted(this.o.maxAttempts)) this.events.finished(id);
     const free = this.pool.size - this.running.size;
     if (free <= 0 || this.stopping) return;
-    const claimed = await this.store.claimRuns(this.o.owner, free, this.o.leaseMs, this.o.maxAttempts);
-    for (const run of claimed) this.execute(run);
+    const claimed = await this.store.claimRuns(this.o.owner, free, this.o.leaseMs, this.o.maxAttempts, [
+      ...this.running.keys(),
+    ]);
+    for (const run of claimed) if (!this.running.has(run.id)) this.execute(run);
   }
 
   private execute(run: ClaimedRun): void {

@@ -22,6 +22,8 @@ export interface JobPoolOptions {
   maxOldGenerationSizeMb?: number;
   flushIntervalMs?: number;
   flushMaxRecords?: number;
+  /** Called when the record listener throws (the batch is dropped, the job goes on). */
+  onBatchError?(err: unknown, runId: string): void;
 }
 
 export interface RunningJob {
@@ -54,6 +56,9 @@ export function createJobPool(options: JobPoolOptions): JobPool {
       ? { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb }
       : undefined,
   });
+  // /v1/evaluate answers in milliseconds; behind hours-long training jobs it would wait for a free
+  // worker, so it gets a thread of its own (started on first use, stopped when idle).
+  const evaluator = new Piscina({ filename, minThreads: 0, maxThreads: 1, idleTimeout: 60_000 });
   let active = 0;
 
   return {
@@ -68,8 +73,15 @@ export function createJobPool(options: JobPoolOptions): JobPool {
       // (they travel on different channels), so `done` waits for both.
       const portDone = new Promise<void>((resolve) => {
         port1.on('message', (m: PortMessage) => {
-          if (m.type === 'records') onBatch(m);
-          else resolve();
+          if (m.type !== 'records') resolve();
+          else {
+            // A listener error must not escape into the event loop (it would take the process down).
+            try {
+              onBatch(m);
+            } catch (err) {
+              options.onBatchError?.(err, runId);
+            }
+          }
         });
         port1.on('close', () => resolve());
       });
@@ -95,10 +107,10 @@ export function createJobPool(options: JobPoolOptions): JobPool {
       return { done, cancel: () => Atomics.store(cancel, 0, 1) };
     },
     evaluate(task) {
-      return piscina.run(task, { name: 'evaluate' }) as Promise<EvaluateOutcome>;
+      return evaluator.run(task, { name: 'evaluate' }) as Promise<EvaluateOutcome>;
     },
     async close() {
-      await piscina.destroy();
+      await Promise.all([piscina.destroy(), evaluator.destroy()]);
     },
   };
 }

@@ -15,7 +15,21 @@ export function tokenOf(authorization: string | undefined, url: string): string 
 
 /** The URL with any token query parameter masked, for logs. */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&]token=)[^&]*/gi, '$1[redacted]');
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const pairs = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const key = eq < 0 ? pair : pair.slice(0, eq);
+      let decoded = key;
+      try {
+        decoded = decodeURIComponent(key.replace(/\+/g, ' '));
+      } catch {}
+      return decoded.trim().toLowerCase() === 'token' ? `${key}=[redacted]` : pair;
+    });
+  return `${url.slice(0, q)}?${pairs.join('&')}`;
 }
 
 function matches(given: string, tokens: Buffer[]): boolean {
@@ -30,7 +44,10 @@ export const authPlugin = fp<{ tokens: string[] }>(
     if (tokens.length === 0) return;
     const secrets = tokens.map((t) => Buffer.from(t));
     app.addHook('onRequest', async (req, reply) => {
-      if (!req.url.startsWith('/v1/')) return;
+      // Decide on the route the router matched, not on the raw URL: /v%31/runs and absolute-form
+      // targets reach /v1 routes too.
+      const route = req.routeOptions.url;
+      if (route === undefined || !route.startsWith('/v1/')) return;
       const token = tokenOf(req.headers.authorization, req.url);
       if (token !== null && matches(token, secrets)) return;
       reply.header('www-authenticate', 'Bearer realm="gradscope"');

@@ -1,9 +1,11 @@
 // WebSocket streams: /v1/runs/:id/stream (history then live steps of one run) and /v1/stream (lifecycle firehose).
 
 import type {} from '@fastify/websocket';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { WebSocket } from 'ws';
 import { LAYER_FIELDS, layoutOf } from '../core/index.ts';
+import { problemOf, sendProblem } from '../http/problems.ts';
 import { isFinal, toListItem } from '../runs/service.ts';
 import type { RunRecord } from '../runs/store.ts';
 import { RunIdParamsSchema } from '../schemas/runs.ts';
@@ -36,24 +38,23 @@ function keepAlive(socket: WebSocket, pingMs: number): void {
 }
 
 export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number }> = async (app, { pingMs }) => {
-  app.get(
-    '/v1/runs/:id/stream',
-    {
-      websocket: true,
-      schema: {
-        tags: ['streams'],
-        summary: 'WebSocket: a run’s history, then its live steps, then its end',
-        description:
-          'Messages (see RunStreamMessage): hello, then every recorded step from `from` on (history, then live, with no ' +
-          'gap or duplicate), status changes, coalescing notices for slow readers, and end; then the server closes (1000).',
-        params: RunIdParamsSchema,
-        querystring: RunStreamQuerySchema,
-      },
-      preHandler: async (req) => {
-        req.streamRun = await app.runs.get((req.params as { id: string }).id);
-      },
+  app.route({
+    method: 'GET',
+    url: '/v1/runs/:id/stream',
+    schema: {
+      tags: ['streams'],
+      summary: 'WebSocket: a run’s history, then its live steps, then its end',
+      description:
+        'Messages (see RunStreamMessage): hello, then every recorded step from `from` on (history, then live, with no ' +
+        'gap or duplicate), status changes, coalescing notices for slow readers, and end; then the server closes (1000).',
+      params: RunIdParamsSchema,
+      querystring: RunStreamQuerySchema,
     },
-    (socket, req) => {
+    preHandler: async (req) => {
+      req.streamRun = await app.runs.get((req.params as { id: string }).id);
+    },
+    handler: upgradeRequired,
+    wsHandler: (socket, req) => {
       const run = req.streamRun!;
       const { from = 0, every = 1 } = req.query;
       keepAlive(socket, pingMs);
@@ -84,22 +85,35 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number }> = async (ap
         socket.close(1011, 'internal error');
       });
     },
-  );
+  });
 
-  app.get(
-    '/v1/stream',
-    {
-      websocket: true,
-      schema: {
-        tags: ['streams'],
-        summary: 'WebSocket: lifecycle events of every run (for dashboards)',
-        description:
-          'Messages (see FirehoseMessage): run events created, started, progress, finished, deleted.',
-      },
+  app.route({
+    method: 'GET',
+    url: '/v1/stream',
+    schema: {
+      tags: ['streams'],
+      summary: 'WebSocket: lifecycle events of every run (for dashboards)',
+      description:
+        'Messages (see FirehoseMessage): run events created, started, progress, finished, deleted.',
     },
-    (socket) => {
+    handler: upgradeRequired,
+    wsHandler: (socket) => {
       keepAlive(socket, pingMs);
       new FirehoseSession(socket, app.hub).start();
     },
-  );
+  });
 };
+
+/** A plain HTTP request to a stream: say how to use it instead of an empty 404. */
+async function upgradeRequired(req: FastifyRequest, reply: FastifyReply) {
+  reply.header('upgrade', 'websocket');
+  return sendProblem(reply, {
+    ...problemOf(
+      'validation_failed',
+      `${req.url.split('?')[0]} is a WebSocket: connect with Upgrade: websocket`,
+      req.url.split('?')[0],
+    ),
+    status: 426,
+    title: 'Upgrade required',
+  });
+}

@@ -115,7 +115,10 @@ function commaList<T extends z.ZodType<unknown, string>>(item: T) {
     .pipe(z.array(item).min(1));
 }
 
-const queryStep = (what: string) => z.coerce.number().int().min(0).optional().describe(what);
+/** Steps are Postgres integers. */
+export const MAX_STEP_NUMBER = 2 ** 31 - 1;
+const queryStep = (what: string) =>
+  z.coerce.number().int().min(0).max(MAX_STEP_NUMBER).optional().describe(what);
 
 export const MetricsQuerySchema = z.strictObject({
   from: queryStep('First step to include (default: the first recorded).'),

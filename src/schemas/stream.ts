@@ -22,12 +22,14 @@ export const RunStreamQuerySchema = z.object({
     .number()
     .int()
     .min(0)
+    .max(2 ** 31 - 1)
     .optional()
     .describe('Send recorded steps from this step on (default 0: the whole history, then live steps).'),
   every: z.coerce
     .number()
     .int()
     .min(1)
+    .max(2 ** 31 - 1)
     .optional()
     .describe('Downsample: send only steps that are multiples of this (the last step is always sent).'),
 });

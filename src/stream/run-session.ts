@@ -32,6 +32,8 @@ export interface RunSessionOptions {
 export class RunSession {
   private seq = 0;
   private lastSent: number;
+  /** First step not yet read (history) or seen (live): every step below it was sent, held or skipped. */
+  private nextToRead: number;
   private live = false;
   private dirty = false;
   private pendingEnd: RunListItem | null = null;
@@ -49,6 +51,7 @@ export class RunSession {
     private readonly o: RunSessionOptions,
   ) {
     this.lastSent = o.from - 1;
+    this.nextToRead = o.from;
     this.soft = o.softBufferBytes ?? 512 * 1024;
     this.slowMs = o.slowConsumerMs ?? 30_000;
   }
@@ -67,10 +70,12 @@ export class RunSession {
     this.send('hello', `${JSON.stringify(this.o.hello).slice(1)}`);
     if (this.o.isFinal(this.o.run)) this.pendingEnd = this.o.run;
     const page = this.o.pageSize ?? 500;
+    // The read cursor is separate from lastSent: with downsampling a whole page may send nothing.
     for (;;) {
       this.dirty = false;
-      const rows = await this.o.readSteps(this.lastSent + 1, page);
+      const rows = await this.o.readSteps(this.nextToRead, page);
       if (this.closed) return;
+      if (rows.length > 0) this.nextToRead = rows[rows.length - 1].step + 1;
       for (const row of rows) {
         await this.drained();
         if (this.closed) return;
@@ -91,7 +96,8 @@ export class RunSession {
 
   private onLiveSteps(steps: StepPayload[]): void {
     for (const s of steps) {
-      if (s.step <= this.lastSent) continue;
+      if (s.step < this.nextToRead) continue;
+      this.nextToRead = s.step + 1;
       this.offer(s, true);
     }
   }

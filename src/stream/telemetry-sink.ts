@@ -55,7 +55,8 @@ export class TelemetrySink {
 
   enqueue(runId: string, rows: StepRow[]): void {
     const ch = this.runs.get(runId);
-    if (!ch) throw new Error(`TelemetrySink.enqueue: run ${runId} is not open`);
+    if (!ch) return; // closed or discarded (e.g. its lease was lost): late batches are dropped
+
     ch.pending.push(...rows);
     if (ch.pending.length >= (this.options.maxRows ?? 2000)) this.write(runId, ch);
     else ch.timer ??= setTimeout(() => this.write(runId, ch), this.options.flushMs ?? 200);
