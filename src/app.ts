@@ -55,10 +55,23 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     clientErrorHandler: rawClientError,
   }).withTypeProvider<ZodTypeProvider>();
   // Expect: anything but 100-continue is refused with a problem, not an empty 417.
-  app.server.on('checkExpectation', (_req, res) => {
-    const body = JSON.stringify(
-      problemOf('validation_failed', 'only "Expect: 100-continue" is supported', '/'),
+  // CONNECT never reaches fastify's router: answer it instead of dropping the connection.
+  app.server.on('connect', (_req, socket) => {
+    const body = JSON.stringify({
+      ...problemOf('route_not_found', 'CONNECT is not supported', '/'),
+      status: 405,
+      title: 'Method not allowed',
+    });
+    socket.end(
+      `HTTP/1.1 405 Method Not Allowed\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
     );
+  });
+  app.server.on('checkExpectation', (_req, res) => {
+    const body = JSON.stringify({
+      ...problemOf('validation_failed', 'only "Expect: 100-continue" is supported', '/'),
+      status: 417,
+      title: 'Expectation failed',
+    });
     res.writeHead(417, {
       'content-type': 'application/problem+json',
       'content-length': Buffer.byteLength(body),

@@ -45,8 +45,8 @@ export const ConfigSchema = z.object({
     )
     .describe('Comma-separated bearer tokens; empty ⇒ no authentication'),
   BODY_LIMIT_BYTES: int(1024, 1_073_741_824)
-    .default(16 * 1024 * 1024)
-    .describe('Largest request body'),
+    .default(512 * 1024)
+    .describe('Largest request body (bounds inline data: parsing it runs on the event loop)'),
   RATE_LIMIT_PER_MINUTE: int(0, 1_000_000)
     .default(1200)
     .describe('Requests per client IP per minute; 0 ⇒ off'),

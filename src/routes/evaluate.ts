@@ -6,10 +6,15 @@ import { nullIfNotFinite } from '../schemas/common.ts';
 import { EVALUATE_CONVENTIONS, EvaluateRequestSchema, EvaluateResponseSchema } from '../schemas/evaluate.ts';
 import { ProblemSchema } from '../schemas/problem.ts';
 
+export const EVALUATE_BODY_LIMIT = 16 * 1024 * 1024;
+
 export const evaluateRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/v1/evaluate',
     {
+      // Its own limit: a request at the schema's bounds (100,000 weights, 512 samples) is several MB of
+      // JSON, and nothing of it is stored, unlike a run spec (BODY_LIMIT_BYTES).
+      bodyLimit: EVALUATE_BODY_LIMIT,
       schema: {
         tags: ['evaluate'],
         summary: 'Forward and backward pass of your network on your batch: outputs, loss, dW and db',

@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { WebSocket } from 'ws';
 import { LAYER_FIELDS, layoutOf } from '../core/index.ts';
-import { problemOf, sendProblem } from '../http/problems.ts';
+import { AppError, problemOf, sendProblem } from '../http/problems.ts';
 import { isFinal, toListItem } from '../runs/service.ts';
 import type { RunRecord } from '../runs/store.ts';
 import { RunIdParamsSchema } from '../schemas/runs.ts';
@@ -51,6 +51,7 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number }> = async (ap
       querystring: RunStreamQuerySchema,
     },
     preHandler: async (req) => {
+      checkHandshake(req);
       req.streamRun = await app.runs.get((req.params as { id: string }).id);
     },
     handler: upgradeRequired,
@@ -96,6 +97,7 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number }> = async (ap
       description:
         'Messages (see FirehoseMessage): run events created, started, progress, finished, deleted.',
     },
+    preHandler: async (req) => checkHandshake(req),
     handler: upgradeRequired,
     wsHandler: (socket) => {
       keepAlive(socket, pingMs);
@@ -103,6 +105,31 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number }> = async (ap
     },
   });
 };
+
+/**
+ * An upgrade request with a malformed handshake gets a problem here; left to the ws library it would get an
+ * HTML page. (RFC 6455: Sec-WebSocket-Key is 16 base64-encoded bytes, Sec-WebSocket-Version is 13.)
+ */
+function checkHandshake(req: FastifyRequest): void {
+  if (String(req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return;
+  const key = req.headers['sec-websocket-key'];
+  const version = req.headers['sec-websocket-version'];
+  if (typeof key !== 'string' || !/^[+/0-9A-Za-z]{21}[AQgw]==$/.test(key)) {
+    throw new AppError('validation_failed', 'Sec-WebSocket-Key must be 16 base64-encoded bytes');
+  }
+  if (version !== '13' && version !== '8')
+    throw new AppError('validation_failed', 'Sec-WebSocket-Version must be 13');
+  const protocol = req.headers['sec-websocket-protocol'];
+  if (
+    protocol !== undefined &&
+    !/^\s*[\w!#$%&'*+.^`|~-]+(\s*,\s*[\w!#$%&'*+.^`|~-]+)*\s*$/.test(String(protocol))
+  ) {
+    throw new AppError(
+      'validation_failed',
+      'Sec-WebSocket-Protocol must be a comma-separated list of tokens',
+    );
+  }
+}
 
 /** A plain HTTP request to a stream: say how to use it instead of an empty 404. */
 async function upgradeRequired(req: FastifyRequest, reply: FastifyReply) {
