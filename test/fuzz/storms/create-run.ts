@@ -177,12 +177,13 @@ function transportCases(): { light: RawRequest[]; heavy: RawRequest[] } {
     post([json], nested(100_000, 'object', '{"__proto__":1}').text),
     post([json], bigArray(100_000)),
     // Valid but over the default 512 KiB body limit: 120k inline samples (about 1 MB) must be refused fast (413).
-    post([json], inline(120_000)),
+    post([json], inline(120_000), { oversized: true }),
     // Far beyond the body limit: 413, declared or streamed.
-    post([json], `[${'1,'.repeat(9_000_000)}1]`),
+    post([json], `[${'1,'.repeat(9_000_000)}1]`, { oversized: true }),
     post(
       [json, ['Transfer-Encoding', 'chunked']],
       `${(20 * 1024 * 1024).toString(16)}\r\n${'1'.repeat(20 * 1024 * 1024)}\r\n0\r\n\r\n`,
+      { oversized: true },
     ),
   ];
   return { light, heavy };

@@ -11,6 +11,11 @@ export interface RawRequest {
   body?: string | Buffer;
   /** Leave out the Content-Length header a body otherwise gets (for hand-made framing). */
   noContentLength?: boolean;
+  /**
+   * The body is over the server's limit: the server may answer 413 early and close while the body is
+   * still being written, so a reset (EPIPE/ECONNRESET) before the answer is read counts as the refusal.
+   */
+  oversized?: boolean;
 }
 
 export interface RawResponse {

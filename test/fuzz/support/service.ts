@@ -196,6 +196,8 @@ export async function probe(
   try {
     res = await sendRaw(svc.port, withId, REQUEST_TIMEOUT_MS);
   } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (req.oversized && (code === 'EPIPE' || code === 'ECONNRESET')) return null;
     const kind =
       e instanceof NoAnswerError
         ? /within/.test(e.message)
