@@ -1,6 +1,8 @@
 // Per instance: claims queued runs up to the pool's free workers, runs them, keeps their leases alive,
 // honours cancel requests, stores their outcome, and on shutdown finishes or re-queues what runs.
 import type { RunSpec } from '../core/index.ts';
+import { retrying } from '../db/retry.ts';
+import { nullIfNotFinite } from '../schemas/common.ts';
 import { rowsFromBatch } from '../stream/step-encoding.ts';
 import type { TelemetrySink } from '../stream/telemetry-sink.ts';
 import type { JobResult } from './messages.ts';
@@ -230,13 +232,13 @@ export class Dispatcher {
           stepsCompleted: result.stepsCompleted,
           totalSteps: result.totalSteps,
           final: {
-            loss: finiteOrNull(result.final.loss),
+            loss: nullIfNotFinite(result.final.loss),
             trainAccuracy: result.final.trainAccuracy,
             testAccuracy: result.final.testAccuracy,
-            testLoss: result.final.testLoss === null ? null : finiteOrNull(result.final.testLoss),
+            testLoss: result.final.testLoss === null ? null : nullIfNotFinite(result.final.testLoss),
           },
           divergence: result.divergence,
-          lsuv: result.lsuv?.map((l) => ({ ...l, variance: finiteOrNull(l.variance) })) ?? null,
+          lsuv: result.lsuv?.map((l) => ({ ...l, variance: nullIfNotFinite(l.variance) })) ?? null,
         },
         diagnosis: result.diagnosis,
         error: result.divergence ? { code: 'diverged', message: result.divergence.message } : undefined,
@@ -306,22 +308,15 @@ export class Dispatcher {
  * Retries a store write through a brief database outage (backoff 250 ms … 8 s, about 30 s in all), so a
  * finished job's outcome is not lost to a restart of Postgres.
  */
-async function persistently<T>(
+function persistently<T>(
   what: string,
   fn: () => Promise<T>,
   onRetry: (e: unknown, what: string) => void,
 ): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (attempt >= 7) throw e;
-      onRetry(e, `${what} (attempt ${attempt}, retrying)`);
-      await new Promise((r) => setTimeout(r, Math.min(8000, 125 * 2 ** attempt)));
-    }
-  }
-}
-
-function finiteOrNull(x: number): number | null {
-  return Number.isFinite(x) ? x : null;
+  return retrying(fn, {
+    attempts: 7,
+    baseMs: 125,
+    maxDelayMs: 8000,
+    onRetry: (e, attempt) => onRetry(e, `${what} (attempt ${attempt}, retrying)`),
+  });
 }

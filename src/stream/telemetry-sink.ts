@@ -1,5 +1,6 @@
 // Batches per-step statistics from running jobs into the database, then publishes them live.
 // Persist-then-publish is what gives stream subscribers their gap-free seam (see run-session.ts).
+import { retrying } from '../db/retry.ts';
 import type { StreamHub } from './hub.ts';
 import { encodeStep, type HistogramMeta, type StepRow } from './step-encoding.ts';
 
@@ -18,7 +19,7 @@ export interface SinkOptions {
 }
 
 /** Tries per batch (backoff 200 ms, 400 ms, … ≈ 6 s in all) before the run is failed. */
-const WRITE_ATTEMPTS = 6;
+const WRITE_RETRY = { attempts: 6, baseMs: 100, maxDelayMs: 3200 };
 
 interface RunChannel {
   layerCount: number;
@@ -94,17 +95,11 @@ export class TelemetrySink {
     ch.writing = ch.writing.then(async () => {
       if (ch.failed) return;
       // A brief database outage should not cost the run: retry with backoff before giving up.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await this.store.insertSteps(runId, rows);
-          break;
-        } catch (e) {
-          if (attempt >= WRITE_ATTEMPTS) {
-            ch.failed = e instanceof Error ? e : new Error(String(e));
-            return;
-          }
-          await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
-        }
+      try {
+        await retrying(() => this.store.insertSteps(runId, rows), WRITE_RETRY);
+      } catch (e) {
+        ch.failed = e instanceof Error ? e : new Error(String(e));
+        return;
       }
       this.rowsWritten += rows.length;
       this.layerStepsWritten += rows.length * ch.layerCount;
