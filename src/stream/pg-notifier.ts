@@ -14,6 +14,7 @@ export class PgNotifier implements Notifier {
   private closed = false;
   private connecting: Promise<void> | null = null;
   private retryMs = 250;
+  private sending: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly url: string,
@@ -45,9 +46,13 @@ export class PgNotifier implements Notifier {
   private send(m: NotifyMessage): void {
     const client = this.client;
     if (!client) return; // reconnecting: subscribers elsewhere catch up from the database on the next message
-    client.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify(m)]).catch((err) => {
-      this.log.warn({ err }, 'NOTIFY failed');
-    });
+    // One query at a time on the client (pg deprecates overlapping queries on one connection).
+    this.sending = this.sending
+      .then(() => client.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify(m)]))
+      .then(
+        () => {},
+        (err) => this.log.warn({ err }, 'NOTIFY failed'),
+      );
   }
 
   private async connect(): Promise<void> {

@@ -29,6 +29,8 @@ interface RunChannel {
   writing: Promise<void>;
   timer: NodeJS.Timeout | null;
   failed: Error | null;
+  /** A write is chained that has not taken its rows yet. */
+  queued: boolean;
 }
 
 export class TelemetrySink {
@@ -51,6 +53,7 @@ export class TelemetrySink {
       writing: Promise.resolve(),
       timer: null,
       failed: null,
+      queued: false,
     });
   }
 
@@ -89,11 +92,17 @@ export class TelemetrySink {
   private write(runId: string, ch: RunChannel): void {
     if (ch.timer) clearTimeout(ch.timer);
     ch.timer = null;
-    if (ch.pending.length === 0) return;
-    const rows = ch.pending;
-    ch.pending = [];
+    if (ch.pending.length === 0 || ch.queued) return;
+    ch.queued = true;
     ch.writing = ch.writing.then(async () => {
-      if (ch.failed) return;
+      // Let timers and requests run between writes: PGlite queries never yield to the event loop, so a
+      // chain of back-to-back inserts would starve lease renewals and HTTP while a fast run records.
+      await new Promise((r) => setImmediate(r));
+      ch.queued = false;
+      // Take everything pending now: when writes fall behind, batches merge instead of queueing up.
+      const rows = ch.pending;
+      ch.pending = [];
+      if (ch.failed || rows.length === 0) return;
       // A brief database outage should not cost the run: retry with backoff before giving up.
       try {
         await retrying(() => this.store.insertSteps(runId, rows), WRITE_RETRY);
