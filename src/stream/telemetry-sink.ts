@@ -19,6 +19,9 @@ export interface SinkOptions {
 }
 
 /** Tries per batch (backoff 200 ms, 400 ms, … ≈ 6 s in all) before the run is failed. */
+/** Rows per insert statement (a PGlite insert blocks the event loop while it runs). */
+const WRITE_SLICE = 250;
+
 const WRITE_RETRY = { attempts: 6, baseMs: 100, maxDelayMs: 3200 };
 
 interface RunChannel {
@@ -99,24 +102,28 @@ export class TelemetrySink {
       // chain of back-to-back inserts would starve lease renewals and HTTP while a fast run records.
       await new Promise((r) => setImmediate(r));
       ch.queued = false;
-      // Take everything pending now: when writes fall behind, batches merge instead of queueing up.
-      const rows = ch.pending;
+      // Take everything pending now (when writes fall behind, batches merge instead of queueing up), and
+      // store it in slices with a turn of the event loop between them, so no single insert blocks long.
+      const all = ch.pending;
       ch.pending = [];
-      if (ch.failed || rows.length === 0) return;
-      // A brief database outage should not cost the run: retry with backoff before giving up.
-      try {
-        await retrying(() => this.store.insertSteps(runId, rows), WRITE_RETRY);
-      } catch (e) {
-        ch.failed = e instanceof Error ? e : new Error(String(e));
-        return;
+      for (let i = 0; i < all.length && !ch.failed; i += WRITE_SLICE) {
+        if (i > 0) await new Promise((r) => setImmediate(r));
+        const rows = all.slice(i, i + WRITE_SLICE);
+        // A brief database outage should not cost the run: retry with backoff before giving up.
+        try {
+          await retrying(() => this.store.insertSteps(runId, rows), WRITE_RETRY);
+        } catch (e) {
+          ch.failed = e instanceof Error ? e : new Error(String(e));
+          return;
+        }
+        this.rowsWritten += rows.length;
+        this.layerStepsWritten += rows.length * ch.layerCount;
+        this.hub.publishSteps(
+          runId,
+          rows.map((r) => encodeStep(r, ch.layerCount, ch.histogram)),
+        );
+        this.options.onPersisted?.(runId, rows[0].step, rows[rows.length - 1].step);
       }
-      this.rowsWritten += rows.length;
-      this.layerStepsWritten += rows.length * ch.layerCount;
-      this.hub.publishSteps(
-        runId,
-        rows.map((r) => encodeStep(r, ch.layerCount, ch.histogram)),
-      );
-      this.options.onPersisted?.(runId, rows[0].step, rows[rows.length - 1].step);
     });
   }
 }
