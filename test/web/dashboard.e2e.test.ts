@@ -125,6 +125,8 @@ describe('dashboard in Chromium against the real service', () => {
     expect(preset).toMatchObject({ kind: 'train', init: { weights: { scheme: 'he_normal' } } });
     preset.training.steps = 4000;
     preset.telemetry.every = 2;
+    // More samples (full batch) make each step slower, so the run lasts seconds rather than a blink.
+    preset.data = { ...preset.data, n: 4000 };
     preset.name = 'e2e: He on circles';
     await page.fill('#spec-editor', JSON.stringify(preset, null, 2));
     await page.click('#submit-run');
