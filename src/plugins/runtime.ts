@@ -7,6 +7,7 @@ import { createJobPool, type JobPool } from '../jobs/pool.ts';
 import { DEFAULT_BUDGET } from '../runs/budget.ts';
 import { RunsService, toListItem } from '../runs/service.ts';
 import { StreamHub } from '../stream/hub.ts';
+import { KeyedSerial } from '../stream/keyed-serial.ts';
 import { TelemetrySink } from '../stream/telemetry-sink.ts';
 
 declare module 'fastify' {
@@ -39,22 +40,15 @@ export const runtimePlugin = fp<RuntimeOptions>(
     });
     // Lifecycle events read the run back from the database; chain them per run so that 'started' is
     // never published after 'finished' when the two reads complete out of order.
-    const chains = new Map<string, Promise<void>>();
-    const publish = (id: string, event: 'started' | 'finished') => {
-      const next = (chains.get(id) ?? Promise.resolve()).then(async () => {
+    const lifecycle = new KeyedSerial();
+    const publish = (id: string, event: 'started' | 'finished') =>
+      lifecycle.run(id, async () => {
         const run = await store.getRun(id);
         if (!run) return;
         const item = toListItem(run);
         hub.publishRunEvent(event, item);
         app.notifier.lifecycle(event, item);
       });
-      const settled = next.catch(() => {});
-      chains.set(id, settled);
-      void settled.then(() => {
-        if (chains.get(id) === settled) chains.delete(id);
-      });
-      return next;
-    };
     const dispatcher = new Dispatcher(
       store,
       pool,

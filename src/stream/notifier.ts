@@ -6,6 +6,7 @@ import { toListItem } from '../runs/service.ts';
 import type { RunStore } from '../runs/store.ts';
 import type { RunListItem } from '../schemas/runs.ts';
 import type { LifecycleEvent, StreamHub } from './hub.ts';
+import { KeyedSerial } from './keyed-serial.ts';
 import { encodeStep } from './step-encoding.ts';
 
 export interface Notifier {
@@ -35,7 +36,7 @@ export type NotifyMessage =
  */
 export class RemoteRelay {
   private readonly lastRelayed = new Map<string, number>();
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly perRun = new KeyedSerial();
 
   constructor(
     private readonly hub: StreamHub,
@@ -45,12 +46,7 @@ export class RemoteRelay {
 
   handle(m: NotifyMessage): void {
     // Per run, handle messages in order (step fetches must not overtake each other).
-    const prev = this.chains.get(m.run) ?? Promise.resolve();
-    const next = prev.then(() => this.apply(m)).catch(this.onError);
-    this.chains.set(m.run, next);
-    void next.finally(() => {
-      if (this.chains.get(m.run) === next) this.chains.delete(m.run);
-    });
+    this.perRun.run(m.run, () => this.apply(m)).catch(this.onError);
   }
 
   private async apply(m: NotifyMessage): Promise<void> {
