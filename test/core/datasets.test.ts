@@ -11,6 +11,7 @@ import {
 } from '../../src/core/datasets.ts';
 import { SpecError } from '../../src/core/errors.ts';
 import type { DataSpec } from '../../src/core/spec.ts';
+import { circlesData } from '../helpers/circles.ts';
 
 const GENERATED: { spec: DataSpec; inputSize: number; targetSize: number; classes: number }[] = [
   { spec: { source: 'circles', n: 101 }, inputSize: 2, targetSize: 1, classes: 2 },
@@ -214,13 +215,8 @@ describe('train/test split', () => {
 
 describe('inline data through makeDataset', () => {
   it('loads the course circles through an inline spec', () => {
-    const file = JSON.parse(readFileSync('/work/shared/data/circles.json', 'utf8'));
-    const spec: DataSpec = {
-      source: 'inline',
-      features: file.train.X,
-      labels: file.train.Y,
-      test: { features: file.test.X, labels: file.test.Y },
-    };
+    const spec = circlesData();
+    const file = JSON.parse(readFileSync(new URL('../../datasets/circles.json', import.meta.url), 'utf8'));
     const { train: part, test } = makeDataset(spec, 0);
     expect(part).toMatchObject({ n: 300, inputSize: 2, classes: 2 });
     expect(test).toMatchObject({ n: 100, inputSize: 2, classes: 2 });

@@ -1,9 +1,9 @@
-// The course's initialization data set (shared/data/circles.json) as an inline DataSpec.
+// The course's initialization data set (datasets/circles.json, see datasets/README.md) as an inline DataSpec.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { DataSpec } from '../../src/core/spec.ts';
 
-const file = fileURLToPath(new URL('../../../shared/data/circles.json', import.meta.url));
+const file = fileURLToPath(new URL('../../datasets/circles.json', import.meta.url));
 
 export function circlesData(): Extract<DataSpec, { source: 'inline' }> {
   const raw = JSON.parse(readFileSync(file, 'utf8')) as {
