@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# `npm test`: everything the test suite needs, then lint, type check and every test (core, service, browser).
-# Set TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test) to run the Postgres suites too;
-# without it they are reported as skipped.
+# The README's test command (and `npm test`): on a fresh clone, Node.js 24 (fetched once when PATH's is older)
+# and `npm ci` when stale, everything the suite needs, then lint, type check and every test (core, service,
+# browser) on that Node. Set TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test) to run the
+# Postgres suites too; without it they are reported as skipped. Arguments go to vitest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/setup.sh
+ensure_node
+ensure_dependencies
 
 # System packages the browser and deployment tests use (Debian; installed only when missing and root).
 need=()
@@ -18,8 +22,9 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
-npm run --silent generate
-npm run --silent build:web
+ensure_prisma_client
+ensure_web_bundle
+echo "gradscope: testing on Node.js $(node --version)"
 
 npm run --silent lint
 npx tsc --noEmit -p tsconfig.json
