@@ -25,6 +25,11 @@ export const ConfigSchema = z.object({
   POLL_MS: int(10, 60_000).default(250).describe('How often the dispatcher looks for queued runs'),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000).describe('On SIGTERM, how long running jobs may finish'),
   WORKER_MAX_MEMORY_MB: int(64, 65_536).default(2048).describe('V8 heap limit of each worker thread'),
+  WORKER_NICE: int(0, 19)
+    .default(10)
+    .describe(
+      "Added to the training threads' nice value, so the API and statistics writes run first; 0 turns it off",
+    ),
   WAIT_MAX_SECONDS: int(0, 600).default(60).describe('Upper bound of `Prefer: wait=N` on POST /v1/runs'),
   INSTANCE_ID: z
     .string()

@@ -20,6 +20,13 @@ export interface JobPoolOptions {
   workerFile?: string;
   /** Per-worker V8 heap limit in MB; a worker beyond it dies and only its job fails. */
   maxOldGenerationSizeMb?: number;
+  /**
+   * Added to the training threads' nice value (0–19; default 0). Training is throughput work that can
+   * wait a few milliseconds; the event loop answering the API and storing statistics cannot, so the
+   * service runs its workers below itself. Linux applies nice per thread; piscina sets it through its
+   * optional @napi-rs/nice addon. The evaluate thread keeps the API's priority (it answers a request).
+   */
+  niceIncrement?: number;
   flushIntervalMs?: number;
   flushMaxRecords?: number;
   /** Called when the record listener throws (the batch is dropped, the job goes on). */
@@ -46,12 +53,17 @@ export function createJobPool(options: JobPoolOptions): JobPool {
   if (!Number.isInteger(options.size) || options.size < 1) {
     throw new Error(`createJobPool: size must be a positive integer, got ${options.size}`);
   }
+  const niceIncrement = options.niceIncrement ?? 0;
+  if (!Number.isInteger(niceIncrement) || niceIncrement < 0 || niceIncrement > 19) {
+    throw new Error(`createJobPool: niceIncrement must be an integer in [0, 19], got ${niceIncrement}`);
+  }
   const filename = options.workerFile ?? fileURLToPath(new URL('./worker.ts', import.meta.url));
   const piscina = new Piscina({
     filename,
     minThreads: options.size,
     maxThreads: options.size,
     idleTimeout: Number.POSITIVE_INFINITY,
+    niceIncrement,
     resourceLimits: options.maxOldGenerationSizeMb
       ? { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb }
       : undefined,

@@ -37,6 +37,7 @@ export const runtimePlugin = fp<RuntimeOptions>(
       size: config.WORKERS,
       workerFile,
       maxOldGenerationSizeMb: config.WORKER_MAX_MEMORY_MB,
+      niceIncrement: config.WORKER_NICE,
     });
     // Lifecycle events read the run back from the database; chain them per run so that 'started' is
     // never published after 'finished' when the two reads complete out of order.

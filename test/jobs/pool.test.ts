@@ -1,4 +1,5 @@
 // The worker pool runs real jobs on worker threads: records arrive before `done`, cancel, crashes.
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TrainRunSpec } from '../../src/core/index.ts';
@@ -57,5 +58,41 @@ describe('job pool', () => {
     expect(ok.kind === 'train' && ok.status).toBe('succeeded');
     const after = await pool.start('r5', spec(5), () => {}).done;
     expect(after.kind === 'train' && after.status).toBe('succeeded');
+  });
+});
+
+/** Nice value of each thread of this process by thread id (Linux: field 19 of /proc/self/task/<tid>/stat). */
+function threadNiceValues(): Map<number, number> {
+  return new Map(
+    readdirSync('/proc/self/task').map((tid) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+      return [Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])];
+    }),
+  );
+}
+
+describe.skipIf(process.platform !== 'linux')('job pool priority', () => {
+  it('runs its training threads niceIncrement below the process; the main thread keeps its priority', async () => {
+    const mainNice = threadNiceValues().get(process.pid) ?? Number.NaN;
+    const lowered = () =>
+      [...threadNiceValues().values()].filter((n) => n === Math.min(19, mainNice + 7)).length;
+    const before = lowered();
+    const pool = createJobPool({ size: 2, niceIncrement: 7 });
+    try {
+      // Threads start lazily; a job on each makes sure both exist and have run their start-up.
+      await Promise.all([pool.start('n1', spec(5), () => {}).done, pool.start('n2', spec(5), () => {}).done]);
+      // Each worker thread, plus any helper thread it starts afterwards (they inherit its nice value).
+      expect(lowered() - before).toBeGreaterThanOrEqual(2);
+      expect(threadNiceValues().get(process.pid)).toBe(mainNice);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('refuses a nice increment outside 0–19', () => {
+    expect(() => createJobPool({ size: 1, niceIncrement: 20 })).toThrow(
+      'createJobPool: niceIncrement must be an integer in [0, 19], got 20',
+    );
   });
 });
