@@ -25,6 +25,12 @@ export const ConfigSchema = z.object({
   POLL_MS: int(10, 60_000).default(250).describe('How often the dispatcher looks for queued runs'),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000).describe('On SIGTERM, how long running jobs may finish'),
   WORKER_MAX_MEMORY_MB: int(64, 65_536).default(2048).describe('V8 heap limit of each worker thread'),
+  DB_OUTAGE_MAX_MS: int(1000, 86_400_000)
+    .default(600_000)
+    .describe('How long a database outage may last before running runs are given back to the queue'),
+  TELEMETRY_BACKLOG_MB: int(1, 4096)
+    .default(32)
+    .describe('Unwritten statistics per run (MiB) beyond which its job waits for the database'),
   WORKER_NICE: int(0, 19)
     .default(10)
     .describe(

@@ -1,7 +1,7 @@
 // Per instance: claims queued runs up to the pool's free workers, runs them, keeps their leases alive,
 // honours cancel requests, stores their outcome, and on shutdown finishes or re-queues what runs.
 import type { RunSpec } from '../core/index.ts';
-import { retrying } from '../db/retry.ts';
+import { OutageTooLongError, retrying } from '../db/retry.ts';
 import { nullIfNotFinite } from '../schemas/common.ts';
 import { rowsFromBatch } from '../stream/step-encoding.ts';
 import type { TelemetrySink } from '../stream/telemetry-sink.ts';
@@ -60,12 +60,19 @@ export interface DispatcherOptions {
   leaseMs: number;
   pollMs: number;
   maxAttempts: number;
+  /** Errors meaning "the database is unreachable right now": store writes retry them for outageMaxMs. */
+  isTransient?(err: unknown): boolean;
+  /** How long a database outage may last before a run is given back to the queue (default 10 min). */
+  outageMaxMs?: number;
 }
 
 interface Execution {
   job: RunningJob;
-  /** Why the job was stopped: a user's cancel, this instance shutting down, or its lease lost to another. */
-  reason: 'none' | 'user' | 'shutdown' | 'lost';
+  /**
+   * Why the job was stopped: a user's cancel, this instance shutting down, its lease lost to another, or
+   * a database outage longer than outageMaxMs (its statistics could not be stored).
+   */
+  reason: 'none' | 'user' | 'shutdown' | 'lost' | 'outage';
   done: Promise<void>;
 }
 
@@ -114,6 +121,19 @@ export class Dispatcher {
           this.wake();
         }
       });
+  }
+
+  /** Holds a running job between steps (its statistics cannot be stored fast enough), or lets it go on. */
+  holdLocal(id: string, hold: boolean): void {
+    this.running.get(id)?.job.pause(hold);
+  }
+
+  /** The run's statistics cannot be stored: after an outage, stop it here and give it back to the queue. */
+  writeFailed(id: string, err: Error): void {
+    const ex = this.running.get(id);
+    if (!ex || !(err instanceof OutageTooLongError) || ex.reason !== 'none') return;
+    ex.reason = 'outage';
+    ex.job.cancel();
   }
 
   /** Cancels a run if it runs here; returns whether it did. */
@@ -195,14 +215,20 @@ export class Dispatcher {
       this.sink.discard(id);
       return null;
     }
+    if (ex.reason === 'outage') {
+      // Some recorded steps never reached the database: the run restarts from step 0 (deterministic for its
+      // seed; stored steps are kept, duplicates ignored). If the database is still away, the lease expires
+      // and the run is taken over the same way.
+      this.sink.discard(id);
+      await this.persistently(`re-queueing run ${id} after a database outage`, () =>
+        this.store.releaseRun(id, this.o.owner),
+      ).catch((e) => this.events.error(e, `re-queueing run ${id}`));
+      return null;
+    }
     if (result.kind === 'train' && result.status === 'cancelled' && ex.reason === 'shutdown') {
       // Keep what was recorded (the run restarts from step 0 elsewhere; duplicates are ignored), then re-queue.
       await this.sink.close(id).catch((e) => this.events.error(e, `flushing statistics of run ${id}`));
-      await persistently(
-        `re-queueing run ${id}`,
-        () => this.store.releaseRun(id, this.o.owner),
-        this.events.error,
-      );
+      await this.persistently(`re-queueing run ${id}`, () => this.store.releaseRun(id, this.o.owner));
       return null;
     }
     let outcome: RunOutcome;
@@ -265,11 +291,25 @@ export class Dispatcher {
   }
 
   private finish(id: string, outcome: RunOutcome): Promise<boolean> {
-    return persistently(
-      `storing the outcome of run ${id}`,
-      () => this.store.finishRun(id, this.o.owner, outcome),
-      this.events.error,
+    return this.persistently(`storing the outcome of run ${id}`, () =>
+      this.store.finishRun(id, this.o.owner, outcome),
     );
+  }
+
+  /**
+   * Retries a store write through a database outage — transient errors for up to outageMaxMs, others 7
+   * times (backoff 250 ms … 8 s, about 16 s in all) — so a finished job's outcome survives a restart of
+   * Postgres or a cut network.
+   */
+  private persistently<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const { isTransient, outageMaxMs } = this.o;
+    return retrying(fn, {
+      attempts: 7,
+      baseMs: 125,
+      maxDelayMs: 8000,
+      transient: isTransient && { test: isTransient, maxMs: outageMaxMs ?? 600_000 },
+      onRetry: (e, attempt) => this.events.error(e, `${what} (attempt ${attempt}, retrying)`),
+    });
   }
 
   private async crashed(id: string, err: unknown): Promise<FinalStatus> {
@@ -302,21 +342,4 @@ export class Dispatcher {
       this.events.error(e, 'renewing leases');
     }
   }
-}
-
-/**
- * Retries a store write through a brief database outage (backoff 250 ms … 8 s, about 30 s in all), so a
- * finished job's outcome is not lost to a restart of Postgres.
- */
-function persistently<T>(
-  what: string,
-  fn: () => Promise<T>,
-  onRetry: (e: unknown, what: string) => void,
-): Promise<T> {
-  return retrying(fn, {
-    attempts: 7,
-    baseMs: 125,
-    maxDelayMs: 8000,
-    onRetry: (e, attempt) => onRetry(e, `${what} (attempt ${attempt}, retrying)`),
-  });
 }

@@ -7,11 +7,17 @@ import type { LsuvLayerReport } from '../core/lsuv.ts';
 import type { NetworkSpec } from '../core/spec.ts';
 import type { GradcheckResultSchema, ProbeResultSchema, RunDiagnosisSchema } from '../schemas/results.ts';
 
-/** A job for the pool. `cancel` is a shared Int32Array(1): the main thread sets it to 1 to stop. */
+/** Slots of a job's shared control array (Int32Array(CONTROL_SLOTS) over a SharedArrayBuffer). */
+export const CONTROL_CANCEL = 0;
+/** 1 while the main thread cannot take more records (database outage): the worker waits between steps. */
+export const CONTROL_PAUSE = 1;
+export const CONTROL_SLOTS = 2;
+
+/** A job for the pool. `control` is written by the main thread (cancel, pause) and read by the worker. */
 export interface JobTask {
   runId: string;
   spec: RunSpec;
-  cancel: Int32Array;
+  control: Int32Array;
   /** Record batches and the final 'done' travel on this port (transferred with the task). */
   port: MessagePort;
   /** Post buffered records at least this often… */

@@ -4,13 +4,16 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { RunSpec } from '../core/index.ts';
-import type {
-  EvaluateOutcome,
-  EvaluateTask,
-  JobResult,
-  JobTask,
-  PortMessage,
-  RecordBatch,
+import {
+  CONTROL_CANCEL,
+  CONTROL_PAUSE,
+  CONTROL_SLOTS,
+  type EvaluateOutcome,
+  type EvaluateTask,
+  type JobResult,
+  type JobTask,
+  type PortMessage,
+  type RecordBatch,
 } from './messages.ts';
 
 export interface JobPoolOptions {
@@ -36,8 +39,10 @@ export interface JobPoolOptions {
 export interface RunningJob {
   /** Settles after the worker returned AND every record batch was delivered to onBatch. */
   done: Promise<JobResult>;
-  /** Asks the job to stop before its next step (it then resolves as cancelled). */
+  /** Asks the job to stop before its next step (it then resolves as cancelled); wakes it if paused. */
   cancel(): void;
+  /** Holds the job before its next step (after posting what it recorded), or lets it go on. */
+  pause(paused: boolean): void;
 }
 
 export interface JobPool {
@@ -80,7 +85,7 @@ export function createJobPool(options: JobPoolOptions): JobPool {
     },
     start(runId, spec, onBatch) {
       const { port1, port2 } = new MessageChannel();
-      const cancel = new Int32Array(new SharedArrayBuffer(4));
+      const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
       // The port's 'done' is the worker's last message; the task result may overtake the batches
       // (they travel on different channels), so `done` waits for both.
       const portDone = new Promise<void>((resolve) => {
@@ -100,7 +105,7 @@ export function createJobPool(options: JobPoolOptions): JobPool {
       const task: JobTask = {
         runId,
         spec,
-        cancel,
+        control,
         port: port2,
         flushIntervalMs: options.flushIntervalMs ?? 100,
         flushMaxRecords: options.flushMaxRecords ?? 500,
@@ -116,7 +121,16 @@ export function createJobPool(options: JobPoolOptions): JobPool {
           active--;
           port1.close();
         });
-      return { done, cancel: () => Atomics.store(cancel, 0, 1) };
+      // The worker waits on the pause slot: every change of either slot wakes it to look again.
+      const set = (slot: number, value: number) => {
+        Atomics.store(control, slot, value);
+        Atomics.notify(control, CONTROL_PAUSE);
+      };
+      return {
+        done,
+        cancel: () => set(CONTROL_CANCEL, 1),
+        pause: (paused) => set(CONTROL_PAUSE, paused ? 1 : 0),
+      };
     },
     evaluate(task) {
       return evaluator.run(task, { name: 'evaluate' }) as Promise<EvaluateOutcome>;

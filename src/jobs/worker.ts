@@ -8,7 +8,14 @@ import {
   SpecError,
 } from '../core/index.ts';
 import { diagnosisJson, gradcheckResultJson, probeResultJson } from '../schemas/results.ts';
-import type { EvaluateOutcome, EvaluateTask, JobResult, JobTask } from './messages.ts';
+import {
+  CONTROL_CANCEL,
+  CONTROL_PAUSE,
+  type EvaluateOutcome,
+  type EvaluateTask,
+  type JobResult,
+  type JobTask,
+} from './messages.ts';
 import { RecordBuffer } from './record-buffer.ts';
 
 export default function runJob(task: JobTask): JobResult {
@@ -46,7 +53,18 @@ function execute(spec: RunSpec, task: JobTask): JobResult {
       buffer.push(record);
       if (buffer.size >= task.flushMaxRecords || Date.now() - lastFlush >= task.flushIntervalMs) flush();
     },
-    shouldStop: () => Atomics.load(task.cancel, 0) !== 0,
+    shouldStop: () => {
+      const { control } = task;
+      if (Atomics.load(control, CONTROL_PAUSE) !== 0) {
+        // The main thread cannot store more records now: hand over what is buffered, then wait (without
+        // spinning) until it lets us go on or cancels. Waking once a second keeps the wait bounded anyway.
+        flush();
+        while (Atomics.load(control, CONTROL_PAUSE) !== 0 && Atomics.load(control, CONTROL_CANCEL) === 0) {
+          Atomics.wait(control, CONTROL_PAUSE, 1, 1000);
+        }
+      }
+      return Atomics.load(control, CONTROL_CANCEL) !== 0;
+    },
   });
   flush();
   return {

@@ -2,6 +2,7 @@
 // dispatcher and the runs service; started when the app is ready, drained and closed on shutdown.
 import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
+import { isDatabaseUnavailable } from '../http/db-unavailable.ts';
 import { Dispatcher } from '../jobs/dispatcher.ts';
 import { createJobPool, type JobPool } from '../jobs/pool.ts';
 import { DEFAULT_BUDGET } from '../runs/budget.ts';
@@ -32,6 +33,17 @@ export const runtimePlugin = fp<RuntimeOptions>(
     const hub = new StreamHub();
     const sink = new TelemetrySink(store, hub, {
       onPersisted: (runId, from, to) => app.notifier.progress(runId, from, to),
+      isTransient: isDatabaseUnavailable,
+      outageMaxMs: config.DB_OUTAGE_MAX_MS,
+      backlogMaxBytes: config.TELEMETRY_BACKLOG_MB * 2 ** 20,
+      onBackpressure: (runId, hold) => {
+        app.log.warn(
+          { runId },
+          hold ? 'statistics backlog full: holding the job' : 'backlog written: job resumes',
+        );
+        dispatcher.holdLocal(runId, hold);
+      },
+      onWriteFailed: (runId, err) => dispatcher.writeFailed(runId, err),
     });
     const pool = createJobPool({
       size: config.WORKERS,
@@ -67,6 +79,8 @@ export const runtimePlugin = fp<RuntimeOptions>(
         leaseMs: config.LEASE_MS,
         pollMs: config.POLL_MS,
         maxAttempts: config.MAX_ATTEMPTS,
+        isTransient: isDatabaseUnavailable,
+        outageMaxMs: config.DB_OUTAGE_MAX_MS,
       },
     );
     const runs = new RunsService(store, hub, dispatcher, {

@@ -1,6 +1,8 @@
 // Batches per-step statistics from running jobs into the database, then publishes them live.
 // Persist-then-publish is what gives stream subscribers their gap-free seam (see run-session.ts).
-import { retrying } from '../db/retry.ts';
+// Through a database outage it keeps every row: it retries, holds the job once a run's backlog passes a
+// bound (backpressure), and gives up only when the outage outlasts its limit (the run is then re-queued).
+import { type RetryOptions, retrying } from '../db/retry.ts';
 import type { StreamHub } from './hub.ts';
 import { encodeStep, type HistogramMeta, type StepRow } from './step-encoding.ts';
 
@@ -16,13 +18,26 @@ export interface SinkOptions {
   maxRows?: number;
   /** Called after rows are persisted (e.g. to tell other instances through NOTIFY). */
   onPersisted?(runId: string, fromStep: number, toStep: number): void;
+  /** Errors meaning "the database is unreachable right now": retried for up to outageMaxMs. */
+  isTransient?(err: unknown): boolean;
+  /** How long an outage may last before the sink gives a run up (default 10 min). */
+  outageMaxMs?: number;
+  /** A run's unwritten rows beyond this many bytes hold its job until they are written (default 32 MiB). */
+  backlogMaxBytes?: number;
+  /** The job must hold (true) or may go on (false): its backlog passed the bound, or drained. */
+  onBackpressure?(runId: string, hold: boolean): void;
+  /** Writing the run's rows failed for good (the run cannot go on here). */
+  onWriteFailed?(runId: string, err: Error): void;
 }
 
-/** Tries per batch (backoff 200 ms, 400 ms, … ≈ 6 s in all) before the run is failed. */
 /** Rows per insert statement (a PGlite insert blocks the event loop while it runs). */
 const WRITE_SLICE = 250;
 
-const WRITE_RETRY = { attempts: 6, baseMs: 100, maxDelayMs: 3200 };
+/** Non-transient errors: 6 tries (≈ 6 s). Transient ones: every ≤ 5 s until outageMaxMs. */
+const WRITE_RETRY = { attempts: 6, baseMs: 100, maxDelayMs: 5000 };
+
+/** What a row holds in memory, roughly: its float32 statistics plus the object around them. */
+const rowBytes = (r: StepRow) => 96 + r.layers.byteLength + (r.histograms?.byteLength ?? 0);
 
 interface RunChannel {
   layerCount: number;
@@ -34,6 +49,10 @@ interface RunChannel {
   failed: Error | null;
   /** A write is chained that has not taken its rows yet. */
   queued: boolean;
+  /** Bytes of rows received and not yet written (pending, or taken by a write still retrying). */
+  backlogBytes: number;
+  /** The job is being held because of the backlog. */
+  holding: boolean;
 }
 
 export class TelemetrySink {
@@ -57,6 +76,8 @@ export class TelemetrySink {
       timer: null,
       failed: null,
       queued: false,
+      backlogBytes: 0,
+      holding: false,
     });
   }
 
@@ -65,6 +86,11 @@ export class TelemetrySink {
     if (!ch) return; // closed or discarded (e.g. its lease was lost): late batches are dropped
 
     ch.pending.push(...rows);
+    for (const r of rows) ch.backlogBytes += rowBytes(r);
+    if (!ch.holding && ch.backlogBytes > this.backlogMaxBytes) {
+      ch.holding = true;
+      this.options.onBackpressure?.(runId, true);
+    }
     if (ch.pending.length >= (this.options.maxRows ?? 2000)) this.write(runId, ch);
     else ch.timer ??= setTimeout(() => this.write(runId, ch), this.options.flushMs ?? 200);
   }
@@ -84,6 +110,17 @@ export class TelemetrySink {
     const ch = this.runs.get(runId);
     if (ch?.timer) clearTimeout(ch.timer);
     this.runs.delete(runId);
+  }
+
+  private get backlogMaxBytes(): number {
+    return this.options.backlogMaxBytes ?? 32 * 2 ** 20;
+  }
+
+  private get retry(): RetryOptions {
+    const { isTransient, outageMaxMs } = this.options;
+    return isTransient
+      ? { ...WRITE_RETRY, transient: { test: isTransient, maxMs: outageMaxMs ?? 600_000 } }
+      : WRITE_RETRY;
   }
 
   get pendingRows(): number {
@@ -109,12 +146,18 @@ export class TelemetrySink {
       for (let i = 0; i < all.length && !ch.failed; i += WRITE_SLICE) {
         if (i > 0) await new Promise((r) => setImmediate(r));
         const rows = all.slice(i, i + WRITE_SLICE);
-        // A brief database outage should not cost the run: retry with backoff before giving up.
+        // A database outage should not cost the run: retry (the job is held meanwhile if the backlog grows).
         try {
-          await retrying(() => this.store.insertSteps(runId, rows), WRITE_RETRY);
+          await retrying(() => this.store.insertSteps(runId, rows), this.retry);
         } catch (e) {
           ch.failed = e instanceof Error ? e : new Error(String(e));
+          if (this.runs.get(runId) === ch) this.options.onWriteFailed?.(runId, ch.failed);
           return;
+        }
+        for (const r of rows) ch.backlogBytes -= rowBytes(r);
+        if (ch.holding && ch.backlogBytes <= this.backlogMaxBytes / 4) {
+          ch.holding = false;
+          this.options.onBackpressure?.(runId, false);
         }
         this.rowsWritten += rows.length;
         this.layerStepsWritten += rows.length * ch.layerCount;

@@ -50,6 +50,38 @@ describe('job pool', () => {
     expect(result.kind === 'train' && result.status).toBe('cancelled');
   });
 
+  it('pauses a job between steps after handing over its records, resumes it, and cancels it while paused', async () => {
+    const steps: number[] = [];
+    let job: ReturnType<typeof pool.start> | undefined;
+    const paused = new Promise<void>((resolve) => {
+      job = pool.start('r6', spec(1_000_000), (b) => {
+        steps.push(...b.steps);
+        if (steps.length >= 100 && steps.length - b.steps.length < 100) {
+          job?.pause(true);
+          resolve();
+        }
+      });
+    });
+    await paused;
+    // Whatever was recorded before the pause took effect arrives (one last flush); then nothing more.
+    let atPause = -1;
+    for (let i = 0; i < 50 && atPause !== steps.length; i++) {
+      atPause = steps.length;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    expect(steps.length).toBe(atPause);
+    job?.pause(false);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(steps.length).toBeGreaterThan(atPause);
+    job?.pause(true);
+    await new Promise((r) => setTimeout(r, 200));
+    job?.cancel();
+    const result = await job?.done;
+    expect(result?.kind === 'train' && result.status).toBe('cancelled');
+    expect(steps).toEqual(Array.from({ length: steps.length }, (_, i) => i));
+  });
+
   it('a crashing worker fails only its job; the pool keeps running others', async () => {
     const crash = pool.start('r3', spec(10, CRASH_SEED), () => {});
     const fine = pool.start('r4', spec(50), () => {});
