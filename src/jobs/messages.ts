@@ -52,7 +52,7 @@ export interface TrainResult {
   stepsCompleted: number;
   final: TrainOutcome['final'];
   divergence: TrainOutcome['divergence'];
-  diagnosis: z.output<typeof RunDiagnosisSchema>;
+  diagnosis: z.output<typeof RunDiagnosisSchema> | null;
   lsuv: LsuvLayerReport[] | null;
   initialTheta: Float64Array;
   finalTheta: Float64Array;
@@ -61,6 +61,7 @@ export interface TrainResult {
 export interface ProbeJobResult {
   kind: 'probe';
   result: z.output<typeof ProbeResultSchema>;
+  diagnosis: z.output<typeof RunDiagnosisSchema> | null;
   initialTheta: Float64Array;
 }
 
