@@ -1,107 +1,159 @@
-// Healthy / vanishing / exploding: read off how a signal changes from layer to layer in one step's stats.
-// Forward: the pre-activation std from the first to the last layer. Backward: the RMS of ∂loss/∂Z
-// from the output layer back to the first (the gradient each layer receives).
+// Healthy / vanishing / exploding, read off the measured per-layer profile of one step (see trend.ts), and a run's
+// verdict from its two phases. Forward signal: pre-activation std; backward: RMS of ∂loss/∂Z per layer.
 import { FIELD, FIELD_COUNT } from './stats.ts';
+import { HEALTHY_DECADES, type SignalTrend, signalTrend, type Verdict } from './trend.ts';
 
-export type Verdict = 'healthy' | 'vanishing' | 'exploding';
+export type { SignalTrend, Verdict } from './trend.ts';
 
-export interface SignalTrend {
-  signal: 'forward' | 'backward';
-  /** Ratio first-reached / last-reached: layer L over layer 1 forward, layer 1 over layer L backward. */
-  ratio: number;
-  /** Geometric mean change per layer, ratio^(1/(L−1)). */
-  perLayer: number;
-  verdict: Verdict;
-}
+/** When the statistics were taken: before the first update, or at the last recorded step of training. */
+export type Phase = 'initialization' | 'end';
 
 export interface Diagnosis {
-  verdict: Verdict;
-  message: string;
+  phase: Phase;
   step: number;
+  verdict: Verdict;
+  /** The verdict and every number behind it, in words; its numbers are the trends' numbers. */
+  message: string;
+  /** null when there is nothing to fit (non-finite values, fewer than 2 hidden layers). */
   forward: SignalTrend | null;
   backward: SignalTrend | null;
 }
 
-/** A net is unhealthy when a signal changes by more than 10× end to end AND ≥ 25% per layer. */
-const TOTAL_LIMIT = 10;
-const PER_LAYER_LIMIT = 1.25;
-
-/** null when the signal never starts (from = 0: e.g. all-zero weights), which the other signal then tells. */
-function trend(signal: 'forward' | 'backward', from: number, to: number, layers: number): SignalTrend | null {
-  if (!(from > 0)) return null;
-  const ratio = to / from;
-  const perLayer = ratio ** (1 / (layers - 1));
-  let verdict: Verdict = 'healthy';
-  if (!Number.isFinite(ratio) || (ratio > TOTAL_LIMIT && perLayer > PER_LAYER_LIMIT)) verdict = 'exploding';
-  else if (ratio === 0 || (ratio < 1 / TOTAL_LIMIT && perLayer < 1 / PER_LAYER_LIMIT)) verdict = 'vanishing';
-  return { signal, ratio, perLayer, verdict };
+/** A run's verdict: the worse phase (or exploding when training diverged), with both phases labelled. */
+export interface RunDiagnosis {
+  verdict: Verdict;
+  message: string;
+  atInit: Diagnosis | null;
+  atEnd: Diagnosis | null;
 }
 
-const fmt = (x: number) => (Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(2) : x.toExponential(1));
+/** How bad a verdict is, for picking the worse of two. */
+const RANK: Record<Verdict, number> = {
+  too_shallow: 0,
+  healthy: 1,
+  mild_vanishing: 2,
+  mild_exploding: 2,
+  no_signal: 3,
+  vanishing: 4,
+  exploding: 4,
+};
 
-function describe(t: SignalTrend, layers: number): string {
-  const dir = t.perLayer < 1 ? 'shrinks' : 'grows';
-  if (t.signal === 'backward') {
-    if (t.ratio === 0) return `layer 1 receives exactly zero gradient (a symmetric or dead start)`;
-    return `gradient RMS ${dir} ≈${fmt(t.perLayer)}× per layer going backward; layer 1 gets ${fmt(t.ratio)} of layer ${layers}'s`;
+export function verdictWords(v: Verdict): string {
+  return v === 'mild_vanishing' || v === 'mild_exploding' ? `mildly ${v.slice(5)}` : v.replace('_', ' ');
+}
+
+/** A factor as the messages print it: 2 significant digits, exponent form outside [0.001, 10⁴). */
+export function factorText(x: number): string {
+  if (x === 0) return '0';
+  return Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(2) : x.toExponential(1);
+}
+
+/** Decades as the messages print them: signed, 2 decimals. */
+export function decadesText(d: number): string {
+  return `${d > 0 ? '+' : ''}${d.toFixed(2)}`;
+}
+
+const SIGNAL_NAME = { forward: 'pre-activation std', backward: 'gradient RMS (∂loss/∂Z)' } as const;
+
+/** One signal's trend in words, ending with its own verdict. */
+function describeTrend(t: SignalTrend): string {
+  const name = SIGNAL_NAME[t.signal];
+  if (t.verdict === 'no_signal') {
+    const what = t.signal === 'forward' ? 'is exactly zero (constant pre-activations)' : 'is exactly zero';
+    return `${name} ${what} in every hidden layer: no signal`;
   }
-  if (t.ratio === 0) return `layer ${layers}'s pre-activations are constant across the batch`;
-  return `activation std ${dir} ≈${fmt(t.perLayer)}× per layer going forward; layer ${layers}'s is ${fmt(t.ratio)} of layer 1's`;
+  if (t.diesAt !== null)
+    return `${name} falls to exactly zero at layer ${t.diesAt} (from layer ${t.from}): vanishing`;
+  let s = `${name} trend ×${factorText(t.ratio)} from layer ${t.from} to layer ${t.to} (${decadesText(t.decades)} decades, ×${factorText(t.perLayer)} per layer)`;
+  const step = t.steepest;
+  const concentrated = step && Math.abs(step.decades) >= Math.max(HEALTHY_DECADES, Math.abs(t.decades) / 2);
+  if (step && concentrated)
+    s += `, one step of ${decadesText(step.decades)} decades from layer ${step.from} to ${step.to}`;
+  else if (t.verdict !== 'healthy') s += ', spread over the layers';
+  if (Math.abs(t.outputDecades) >= HEALTHY_DECADES && Number.isFinite(t.outputDecades))
+    s += `, not counting the output layer's own ×${factorText(10 ** t.outputDecades)}`;
+  return `${s}: ${verdictWords(t.verdict)}`;
 }
 
-/** Diagnoses one step's layer statistics (layers × FIELD_COUNT). */
-export function diagnose(stats: Float64Array, layers: number, step: number): Diagnosis {
+/** The worse of two trends: by rank, then by the size of the fitted change. */
+function worse(a: SignalTrend, b: SignalTrend): SignalTrend {
+  if (RANK[a.verdict] !== RANK[b.verdict]) return RANK[a.verdict] > RANK[b.verdict] ? a : b;
+  return Math.abs(b.decades) > Math.abs(a.decades) ? b : a;
+}
+
+/**
+ * Diagnoses one step's layer statistics (layers × FIELD_COUNT; the output layer last). Each signal is fitted over
+ * the hidden layers only, so a narrow output layer cannot dominate; non-finite values anywhere are exploding.
+ */
+export function diagnose(
+  stats: Float64Array,
+  layers: number,
+  step: number,
+  phase: Phase = 'initialization',
+): Diagnosis {
   const at = (l: number, f: number) => stats[l * FIELD_COUNT + f];
-  let nonFinite = -1;
-  for (let l = 0; l < layers && nonFinite < 0; l++) {
-    if (at(l, FIELD.gradNonFinite) > 0 || !Number.isFinite(at(l, FIELD.preactStd))) nonFinite = l;
-  }
-  if (nonFinite >= 0) {
-    return {
-      verdict: 'exploding',
-      message: `non-finite values (NaN/Infinity) in layer ${nonFinite + 1} at step ${step}`,
-      step,
-      forward: null,
-      backward: null,
-    };
-  }
-  if (layers < 2) {
-    return {
-      verdict: 'healthy',
-      message: 'a single layer has no depth to vanish or explode over',
-      step,
-      forward: null,
-      backward: null,
-    };
-  }
-  const forward = trend('forward', at(0, FIELD.preactStd), at(layers - 1, FIELD.preactStd), layers);
-  const backward = trend('backward', at(layers - 1, FIELD.deltaRms), at(0, FIELD.deltaRms), layers);
-  const severity = (t: SignalTrend | null) =>
-    !t || t.verdict === 'healthy' ? 0 : Math.abs(Math.log(t.ratio || Number.MIN_VALUE));
-  const worst = severity(backward) >= severity(forward) ? backward : forward;
-  if (!worst || worst.verdict === 'healthy') {
-    const show = (t: SignalTrend | null) => (t ? `${fmt(t.ratio)}×` : 'no signal');
-    return {
-      verdict: 'healthy',
-      message: `signals stay within ${TOTAL_LIMIT}× across ${layers} layers (forward ${show(forward)}, backward ${show(backward)})`,
-      step,
-      forward,
-      backward,
-    };
-  }
-  return { verdict: worst.verdict, message: describe(worst, layers), step, forward, backward };
-}
-
-/** A run's verdict from the diagnoses at initialization and at the end: exploding beats vanishing beats healthy. */
-export function combine(atInit: Diagnosis, atEnd: Diagnosis | null): { verdict: Verdict; message: string } {
-  const all = atEnd ? [atInit, atEnd] : [atInit];
-  for (const v of ['exploding', 'vanishing'] as const) {
-    const d = all.find((x) => x.verdict === v);
-    if (d)
+  const base = { phase, step, forward: null, backward: null };
+  for (let l = 0; l < layers; l++) {
+    const finite = Number.isFinite(at(l, FIELD.preactStd)) && Number.isFinite(at(l, FIELD.deltaRms));
+    if (at(l, FIELD.gradNonFinite) > 0 || !finite)
       return {
-        verdict: v,
-        message: `${d === atInit ? 'at initialization' : `at step ${d.step}`}: ${d.message}`,
+        ...base,
+        verdict: 'exploding',
+        message: `exploding — non-finite values (NaN/Infinity) in layer ${l + 1} at step ${step}`,
       };
   }
-  return { verdict: 'healthy', message: atInit.message };
+  if (layers < 3) {
+    const what = layers === 1 ? '1 layer' : '2 layers (1 hidden)';
+    return {
+      ...base,
+      verdict: 'too_shallow',
+      message: `too shallow — ${what}: no depth to vanish or explode over`,
+    };
+  }
+  const column = (f: number) => Float64Array.from({ length: layers }, (_, l) => at(l, f));
+  const forward = signalTrend('forward', column(FIELD.preactStd));
+  const backward = signalTrend('backward', column(FIELD.deltaRms));
+  const first = worse(backward, forward);
+  const second = first === backward ? forward : backward;
+  return {
+    phase,
+    step,
+    verdict: first.verdict,
+    message: `${verdictWords(first.verdict)} — ${describeTrend(first)}; ${describeTrend(second)}`,
+    forward,
+    backward,
+  };
+}
+
+const PHASE_LABEL = { initialization: 'At initialization', end: 'At the end of training' } as const;
+
+/** "At initialization (step 0): …" */
+export function phaseText(d: Diagnosis): string {
+  return `${PHASE_LABEL[d.phase]} (step ${d.step}): ${d.message}`;
+}
+
+/**
+ * A run's diagnosis from its phases: the worse verdict (exploding when `divergence` says training diverged), and a
+ * message that labels each phase. null when no step was recorded.
+ */
+export function runDiagnosis(
+  atInit: Diagnosis | null,
+  atEnd: Diagnosis | null,
+  divergence: string | null = null,
+): RunDiagnosis | null {
+  const phases = [atInit, atEnd].filter((d): d is Diagnosis => d !== null);
+  if (phases.length === 0 && divergence === null) return null;
+  let verdict: Verdict = 'exploding';
+  if (divergence === null) {
+    const ranked = phases.map((d) => ({ d, size: Math.max(size(d.forward), size(d.backward)) }));
+    ranked.sort((a, b) => RANK[b.d.verdict] - RANK[a.d.verdict] || b.size - a.size);
+    verdict = ranked[0].d.verdict;
+  }
+  const parts = phases.map((d) => `${phaseText(d)}.`);
+  if (divergence !== null) parts.unshift(`Exploding — ${divergence}.`);
+  return { verdict, message: parts.join(' '), atInit, atEnd };
+}
+
+function size(t: SignalTrend | null): number {
+  return t && !Number.isNaN(t.decades) ? Math.abs(t.decades) : 0;
 }

@@ -1,5 +1,5 @@
 // The numeric core's public surface: what the worker, the service and the benchmarks use.
-export { type Diagnosis, diagnose, type Verdict } from './diagnosis.ts';
+export { type Diagnosis, diagnose, type RunDiagnosis, runDiagnosis, type Verdict } from './diagnosis.ts';
 export { SpecError } from './errors.ts';
 export { type Evaluation, evaluateDataset } from './evaluate.ts';
 export { type BatchEvaluation, evaluateBatch } from './evaluate-batch.ts';

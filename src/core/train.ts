@@ -1,6 +1,6 @@
 // The training loop: mini-batches, optimizer steps, clipping, per-step statistics, divergence and cancellation.
 // Pure and synchronous: the caller receives records through hooks and decides how to move them.
-import { combine, type Diagnosis, diagnose, type Verdict } from './diagnosis.ts';
+import { diagnose, type RunDiagnosis, runDiagnosis } from './diagnosis.ts';
 import { evaluateDataset } from './evaluate.ts';
 import type { LsuvLayerReport } from './lsuv.ts';
 import { type Layout, viewsOf } from './model.ts';
@@ -57,7 +57,8 @@ export interface TrainOutcome {
   /** After the last update, over the whole sets. */
   final: { loss: number; trainAccuracy: number | null; testAccuracy: number | null; testLoss: number | null };
   divergence: Divergence | null;
-  diagnosis: { verdict: Verdict; message: string; atInit: Diagnosis | null; atEnd: Diagnosis | null };
+  /** At initialization (the first recorded step) and at the last recorded step; null when no step was recorded. */
+  diagnosis: RunDiagnosis | null;
   layout: Layout;
   initialTheta: Float64Array;
   finalTheta: Float64Array;
@@ -227,11 +228,10 @@ export function runTraining(spec: TrainRunSpec, hooks: TrainHooks = {}): TrainOu
   }
   const atInit = first ? diagnose((first as StepRecord).layers, L, (first as StepRecord).step) : null;
   const atEnd =
-    last && last !== first ? diagnose((last as StepRecord).layers, L, (last as StepRecord).step) : null;
-  let diagnosis: TrainOutcome['diagnosis'];
-  if (divergence) diagnosis = { verdict: 'exploding', message: divergence.message, atInit, atEnd };
-  else if (atInit) diagnosis = { ...combine(atInit, atEnd), atInit, atEnd };
-  else diagnosis = { verdict: 'healthy', message: 'no step was recorded', atInit, atEnd };
+    last && last !== first
+      ? diagnose((last as StepRecord).layers, L, (last as StepRecord).step, 'end')
+      : null;
+  const diagnosis = runDiagnosis(atInit, atEnd, divergence?.message ?? null);
 
   return {
     status,

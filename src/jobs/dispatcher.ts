@@ -274,15 +274,7 @@ export class Dispatcher {
       outcome = {
         status: 'succeeded',
         result: result.result,
-        diagnosis:
-          result.kind === 'probe'
-            ? {
-                verdict: result.result.diagnosis.verdict,
-                message: result.result.diagnosis.message,
-                atInit: result.result.diagnosis,
-                atEnd: null,
-              }
-            : undefined,
+        diagnosis: result.kind === 'probe' ? result.diagnosis : undefined,
         weights: { initial: result.initialTheta },
       };
     }

@@ -58,7 +58,7 @@ export interface TrainResult {
   stepsCompleted: number;
   final: TrainOutcome['final'];
   divergence: TrainOutcome['divergence'];
-  diagnosis: z.output<typeof RunDiagnosisSchema>;
+  diagnosis: z.output<typeof RunDiagnosisSchema> | null;
   lsuv: LsuvLayerReport[] | null;
   initialTheta: Float64Array;
   finalTheta: Float64Array;
@@ -67,6 +67,7 @@ export interface TrainResult {
 export interface ProbeJobResult {
   kind: 'probe';
   result: z.output<typeof ProbeResultSchema>;
+  diagnosis: z.output<typeof RunDiagnosisSchema> | null;
   initialTheta: Float64Array;
 }
 

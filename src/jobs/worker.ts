@@ -2,12 +2,13 @@
 import {
   evaluateBatch,
   type RunSpec,
+  runDiagnosis,
   runGradcheck,
   runProbe,
   runTraining,
   SpecError,
 } from '../core/index.ts';
-import { diagnosisJson, gradcheckResultJson, probeResultJson } from '../schemas/results.ts';
+import { gradcheckResultJson, probeResultJson, runDiagnosisJson } from '../schemas/results.ts';
 import {
   CONTROL_CANCEL,
   CONTROL_PAUSE,
@@ -34,7 +35,13 @@ export default function runJob(task: JobTask): JobResult {
 function execute(spec: RunSpec, task: JobTask): JobResult {
   if (spec.kind === 'probe') {
     const outcome = runProbe(spec);
-    return { kind: 'probe', result: probeResultJson(outcome), initialTheta: outcome.initialTheta };
+    const diagnosis = runDiagnosis(outcome.diagnosis, null);
+    return {
+      kind: 'probe',
+      result: probeResultJson(outcome),
+      diagnosis: diagnosis && runDiagnosisJson(diagnosis),
+      initialTheta: outcome.initialTheta,
+    };
   }
   if (spec.kind === 'gradcheck') {
     const outcome = runGradcheck(spec);
@@ -74,12 +81,7 @@ function execute(spec: RunSpec, task: JobTask): JobResult {
     stepsCompleted: outcome.stepsCompleted,
     final: outcome.final,
     divergence: outcome.divergence,
-    diagnosis: {
-      verdict: outcome.diagnosis.verdict,
-      message: outcome.diagnosis.message,
-      atInit: outcome.diagnosis.atInit && diagnosisJson(outcome.diagnosis.atInit),
-      atEnd: outcome.diagnosis.atEnd && diagnosisJson(outcome.diagnosis.atEnd),
-    },
+    diagnosis: outcome.diagnosis && runDiagnosisJson(outcome.diagnosis),
     lsuv: outcome.lsuv,
     initialTheta: outcome.initialTheta,
     finalTheta: outcome.finalTheta,

@@ -1,6 +1,6 @@
 // Schemas of what a finished run reports (diagnosis, gradient check, probe), and their JSON form from the core's.
 import { z } from 'zod';
-import type { Diagnosis } from '../core/diagnosis.ts';
+import type { Diagnosis, RunDiagnosis, SignalTrend } from '../core/diagnosis.ts';
 import type { GradCheckResult } from '../core/gradcheck.ts';
 import type { GradcheckOutcome } from '../core/gradcheck-run.ts';
 import type { LsuvLayerReport } from '../core/lsuv.ts';
@@ -9,49 +9,86 @@ import { FIELD_COUNT, LAYER_FIELDS } from '../core/stats.ts';
 import { type Check, type Full, JsonNumber, type JsonOf, nullIfNotFinite } from './common.ts';
 
 const VerdictSchema = z
-  .enum(['healthy', 'vanishing', 'exploding'])
-  .describe('healthy, vanishing or exploding signal across the layers.');
+  .enum(['healthy', 'mild_vanishing', 'mild_exploding', 'vanishing', 'exploding', 'no_signal', 'too_shallow'])
+  .describe(
+    'From the fitted change over the hidden layers: healthy under 0.5 decade (×3.2); vanishing/exploding from 1 ' +
+      'decade (×10), or from 0.5 decade at ≥ 0.2 decade (×1.6) per layer over ≥ 3 hidden layers; mild_vanishing/' +
+      'mild_exploding in between. no_signal: exactly zero in every hidden layer; too_shallow: fewer than 2 hidden ' +
+      'layers. Non-finite values are exploding.',
+  );
 
 const SignalTrendSchema = z
   .object({
     signal: z
       .enum(['forward', 'backward'])
       .describe('forward: pre-activation std; backward: RMS of ∂loss/∂Z.'),
-    ratio: JsonNumber.describe(
-      'Last-reached over first-reached layer (layer L / layer 1 forward, 1 / L backward).',
+    from: z.int().describe('First hidden layer the signal reaches (1-based): 1 forward, L−1 backward.'),
+    to: z.int().describe('Last hidden layer reached: L−1 forward, 1 backward (or where the signal died).'),
+    decadesPerLayer: JsonNumber.describe(
+      'Theil–Sen slope of log10(signal) per layer along the direction of travel (< 0 shrinks); null when the ' +
+        'signal dies or never starts.',
     ),
-    perLayer: JsonNumber.describe('Geometric mean change per layer, ratio^(1/(L−1)).'),
+    decades: JsonNumber.describe('Fitted change from `from` to `to`: decadesPerLayer × (layers fitted − 1).'),
+    ratio: JsonNumber.describe('10^decades: the fitted factor from `from` to `to` (0 when the signal dies).'),
+    perLayer: JsonNumber.describe('10^decadesPerLayer: the fitted factor per layer.'),
+    steepest: z
+      .object({
+        from: z.int().describe('1-based layer before the step.'),
+        to: z.int().describe('1-based layer after the step.'),
+        decades: JsonNumber.describe('Measured change of log10(signal) over the step.'),
+      })
+      .nullable()
+      .describe('Where the change happens: the measured one-layer step with the largest |change|.'),
+    diesAt: z
+      .int()
+      .nullable()
+      .describe('1-based layer where the signal is exactly zero after being non-zero (vanished), else null.'),
+    outputDecades: JsonNumber.describe(
+      'Measured change across the output layer, left out of the fit (decades along the direction of travel).',
+    ),
     verdict: VerdictSchema,
   })
-  .describe('How one signal changes from layer to layer.');
+  .describe('How one signal changes with depth over the hidden layers 1…L−1.');
 
 export const DiagnosisSchema = z
   .object({
-    verdict: VerdictSchema,
-    message: z.string().describe('What was seen, in words.'),
+    phase: z
+      .enum(['initialization', 'end'])
+      .describe('initialization: before the first update; end: the last recorded step of training.'),
     step: z.int().describe('Step whose statistics were read.'),
+    verdict: VerdictSchema,
+    message: z.string().describe("The verdict in words; its numbers are the trends' numbers, as printed."),
     forward: SignalTrendSchema.nullable().describe(
-      'null when the signal never starts (e.g. all-zero weights).',
+      'null for non-finite values or fewer than 2 hidden layers.',
     ),
-    backward: SignalTrendSchema.nullable().describe('null when the gradient never starts.'),
+    backward: SignalTrendSchema.nullable().describe(
+      'null for non-finite values or fewer than 2 hidden layers.',
+    ),
   })
   .meta({
     id: 'Diagnosis',
     description:
-      'Vanishing/exploding read off one step: unhealthy when a signal changes by more than 10× end to end and by ' +
-      'more than 25% per layer; non-finite values are exploding.',
+      'Vanishing/exploding read off one step: a Theil–Sen line through log10 of each signal against depth over the ' +
+      'hidden layers (the output layer left out); the verdict is the worse of the two signals.',
   });
 
 export const RunDiagnosisSchema = z
   .object({
     verdict: VerdictSchema,
-    message: z.string().describe('The verdict in words, naming the step and the signal.'),
+    message: z
+      .string()
+      .describe(
+        'Every phase labelled ("At initialization (step 0): …", "At the end of training (step N): …").',
+      ),
     atInit: DiagnosisSchema.nullable().describe('At the first recorded step (initialization).'),
     atEnd: DiagnosisSchema.nullable().describe(
-      'At the last recorded step (null for probes and gradient checks).',
+      'At the last recorded step of training (null for probes and gradient checks).',
     ),
   })
-  .meta({ id: 'RunDiagnosis', description: "The run's verdict: exploding beats vanishing beats healthy." });
+  .meta({
+    id: 'RunDiagnosis',
+    description: "The run's verdict: the worse of its phases, or exploding when training diverged.",
+  });
 
 const GroupDifferenceSchema = z.object({
   difference: JsonNumber.describe(
@@ -181,11 +218,30 @@ export function probeResultJson(outcome: ProbeOutcome): z.output<typeof ProbeRes
   };
 }
 
-/** A core Diagnosis with its non-finite ratios as null. */
+/** A core Diagnosis with its non-finite numbers as null. */
 export function diagnosisJson(d: Diagnosis): z.output<typeof DiagnosisSchema> {
-  const trend = (t: Diagnosis['forward']) =>
-    t && { ...t, ratio: nullIfNotFinite(t.ratio), perLayer: nullIfNotFinite(t.perLayer) };
+  const n = nullIfNotFinite;
+  const trend = (t: SignalTrend | null) =>
+    t && {
+      ...t,
+      decadesPerLayer: n(t.decadesPerLayer),
+      decades: n(t.decades),
+      ratio: n(t.ratio),
+      perLayer: n(t.perLayer),
+      steepest: t.steepest && { ...t.steepest, decades: n(t.steepest.decades) },
+      outputDecades: n(t.outputDecades),
+    };
   return { ...d, forward: trend(d.forward), backward: trend(d.backward) };
+}
+
+/** The one JSON form of a run's diagnosis (training and probe runs alike). */
+export function runDiagnosisJson(d: RunDiagnosis): z.output<typeof RunDiagnosisSchema> {
+  return {
+    verdict: d.verdict,
+    message: d.message,
+    atInit: d.atInit && diagnosisJson(d.atInit),
+    atEnd: d.atEnd && diagnosisJson(d.atEnd),
+  };
 }
 
 /** The core's value fits the schema (after NaN → null) and the schema has nothing the JSON form lacks. */
@@ -202,6 +258,7 @@ type JsonMirrors<S, C> = [C] extends [S]
 // Drift checks against the core's types.
 export type _ResultChecks = [
   Check<JsonMirrors<z.infer<typeof DiagnosisSchema>, Diagnosis>>,
+  Check<JsonMirrors<z.infer<typeof RunDiagnosisSchema>, RunDiagnosis>>,
   Check<JsonMirrors<z.infer<typeof GradcheckResultSchema>, GradCheckResult & { batch: number }>>,
   Check<JsonMirrors<z.infer<typeof LsuvReportSchema>, LsuvLayerReport>>,
 ];

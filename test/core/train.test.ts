@@ -35,18 +35,20 @@ describe("the course's initialization exercise on circles.json", () => {
   const big = runTraining(courseRun({ scheme: 'normal', std: 10 }));
   const he = runTraining(courseRun({ scheme: 'he_normal' }));
 
-  it('zeros stays at cost 0.6931 and accuracy 0.5, diagnosed as a symmetric start', () => {
+  it('zeros stays at cost 0.6931 and accuracy 0.5, diagnosed as no signal', () => {
     expect(zeros.status).toBe('succeeded');
     expect(zeros.final.loss).toBeCloseTo(Math.log(2), 4);
     expect(zeros.final.trainAccuracy).toBe(0.5);
     expect(zeros.final.testAccuracy).toBe(0.5);
-    expect(zeros.diagnosis.verdict).toBe('vanishing');
-    expect(zeros.diagnosis.message).toMatch(/exactly zero gradient/);
+    expect(zeros.diagnosis!.verdict).toBe('no_signal');
+    expect(zeros.diagnosis!.message).toMatch(
+      /gradient RMS \(∂loss\/∂Z\) is exactly zero in every hidden layer/,
+    );
   });
 
   it('randn×10 starts at a huge finite cost, runs to the end, and ends clearly below He', () => {
     expect(big.status).toBe('succeeded');
-    expect(big.diagnosis.atInit?.verdict).toBe('exploding');
+    expect(big.diagnosis!.atInit?.verdict).toBe('exploding');
     expect(big.final.trainAccuracy!).toBeLessThan(he.final.trainAccuracy! - 0.1);
   });
 
@@ -54,7 +56,7 @@ describe("the course's initialization exercise on circles.json", () => {
     expect(he.status).toBe('succeeded');
     expect(he.final.trainAccuracy!).toBeGreaterThanOrEqual(0.97);
     expect(he.final.testAccuracy!).toBeGreaterThanOrEqual(0.93);
-    expect(he.diagnosis.verdict).toBe('healthy');
+    expect(he.diagnosis!.verdict).toBe('healthy');
   });
 });
 
@@ -197,7 +199,7 @@ describe('runTraining', () => {
     expect(out.divergence!.step).toBeGreaterThan(0);
     expect(out.divergence!.message).toMatch(/diverged at step \d+/);
     expect(out.divergence!.message).toMatch(/layer \d+/);
-    expect(out.diagnosis.verdict).toBe('exploding');
+    expect(out.diagnosis!.verdict).toBe('exploding');
     const clipped = runTraining({ ...exploding, training: { ...exploding.training, clip: { maxNorm: 1 } } });
     expect(clipped.status).toBe('succeeded');
   });

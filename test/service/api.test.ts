@@ -59,6 +59,11 @@ describe.each(DB_KINDS)('service on $kind', ({ kind, skip }) => {
     expect(run.summary.final.loss).toBeLessThan(first.loss);
     expect(run.summary.final.trainAccuracy).toBeGreaterThanOrEqual(0);
     expect(run.diagnosis.verdict).toMatch(/healthy|vanishing|exploding/);
+    expect(run.diagnosis.atInit).toMatchObject({ phase: 'initialization', step: 0 });
+    expect(run.diagnosis.atEnd).toMatchObject({ phase: 'end', step: 299 });
+    expect(run.diagnosis.message).toBe(
+      `At initialization (step 0): ${run.diagnosis.atInit.message}. At the end of training (step 299): ${run.diagnosis.atEnd.message}.`,
+    );
 
     const history = await collect(`${svc.wsUrl}/v1/runs/${id}/stream?from=250&every=10`);
     const replayed = history.messages.filter((m) => m.type === 'step').map((m) => m.step);
@@ -112,7 +117,10 @@ describe.each(DB_KINDS)('service on $kind', ({ kind, skip }) => {
     expect(r.status).toBe(200);
     expect(r.body.status).toBe('succeeded');
     expect(r.body.result.layers).toHaveLength(2);
-    expect(r.body.diagnosis.verdict).toBeDefined();
+    // Two layers (one hidden) have no depth to fit: said so, at initialization.
+    expect(r.body.diagnosis.verdict).toBe('too_shallow');
+    expect(r.body.diagnosis.message).toMatch(/^At initialization \(step 0\): too shallow — /);
+    expect(r.body.result.diagnosis).toEqual(r.body.diagnosis.atInit);
   });
 
   it('cancels a running run within a step, and a queued one at once', async () => {

@@ -174,6 +174,13 @@ describe('dashboard in Chromium against the real service', () => {
     expect(stats.Steps).toBe('4,000 / 4,000');
     expect(Number.parseFloat(stats['Train accuracy'] ?? '')).toBeGreaterThan(90);
     await expect(page.textContent('.callout .diagnosis')).resolves.toMatch(/healthy|vanishing|exploding/);
+    // The banner labels both phases, each with its own message.
+    const phases = await page.$$eval('.callout .diagnosis-phase', (els) =>
+      els.map((e) => e.textContent ?? ''),
+    );
+    expect(phases).toHaveLength(2);
+    expect(phases[0]).toMatch(/^At initialization \(step 0\): /);
+    expect(phases[1]).toMatch(/^At the end of training \(step 3,999\): /);
     expect(await page.$$('.heatmap canvas')).toHaveLength(1);
     expect(await page.isVisible('text=Download weights')).toBe(true);
 

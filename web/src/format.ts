@@ -43,12 +43,26 @@ export function statusPill(status: RunStatus): HTMLElement {
   return h(`span.pill.status-${status}`, { 'data-status': status, text: status });
 }
 
-type Verdict = 'healthy' | 'vanishing' | 'exploding';
+type Verdict = NonNullable<RunListItem['diagnosis']>['verdict'];
 
+const VERDICT_ICON: Record<Verdict, string> = {
+  healthy: '✓',
+  mild_vanishing: '↘',
+  mild_exploding: '↗',
+  vanishing: '↓',
+  exploding: '↑',
+  no_signal: '∅',
+  too_shallow: '–',
+};
+
+/** The verdict as a badge: icon and words ("↘ mildly vanishing"); class verdict-<verdict>. */
 export function verdictBadge(verdict: Verdict | null | undefined): HTMLElement {
   if (!verdict) return h('span.badge.none', { text: '—', title: 'no verdict yet' });
-  const icon = verdict === 'healthy' ? '✓' : verdict === 'vanishing' ? '↓' : '↑';
-  return h(`span.badge.verdict-${verdict}`, { 'data-verdict': verdict, text: `${icon} ${verdict}` });
+  const words = verdict.startsWith('mild_') ? `mildly ${verdict.slice(5)}` : verdict.replace('_', ' ');
+  return h(`span.badge.verdict-${verdict}`, {
+    'data-verdict': verdict,
+    text: `${VERDICT_ICON[verdict]} ${words}`,
+  });
 }
 
 /** "step 1,200 / 15,000" with a progress bar (a probe or gradcheck has a single step). */

@@ -3,14 +3,14 @@
 import { BarChart, histogramGrid } from '../charts/bars.ts';
 import { depthColor, RUN_COLORS } from '../colors.ts';
 import { h } from '../dom.ts';
-import { fmt, int } from '../format.ts';
+import { fmt, int, verdictBadge } from '../format.ts';
 import type { GradcheckResult, LayerField, ProbeResult, RunListItem } from '../types.ts';
 import { chartCard, depthLegend } from './panels.ts';
 
 type Diagnosis = NonNullable<RunListItem['diagnosis']>;
 type Trend = NonNullable<NonNullable<Diagnosis['atInit']>['forward']>;
 
-/** How the forward and backward signals change across the layers, at initialization and at the end. */
+/** How the forward and backward signals change over the hidden layers, at initialization and at the end. */
 export function diagnosisTable(d: Diagnosis): HTMLElement | null {
   const rows: HTMLElement[] = [];
   const add = (when: string, diag: Diagnosis['atInit']) => {
@@ -19,35 +19,50 @@ export function diagnosisTable(d: Diagnosis): HTMLElement | null {
       ['forward (pre-activation std)', diag.forward],
       ['backward (∂loss/∂Z RMS)', diag.backward],
     ] as const) {
+      const step = t?.steepest;
       rows.push(
         h(
           'tr',
           {},
           h('td', { text: `${when}, step ${int(diag.step)}` }),
           h('td', { text: name }),
-          h('td.num', { text: t ? `×${fmt(t.ratio)}` : 'never starts' }),
+          h('td', { text: t ? `${t.from} → ${t.to}` : '—' }),
+          h('td.num', { text: t ? `×${fmt(t.ratio)}` : '—' }),
+          h('td.num', { text: t ? fmt(t.decades) : '—' }),
           h('td.num', { text: t ? `×${fmt(t.perLayer)}` : '—' }),
+          h('td', { text: step ? `${step.from} → ${step.to}: ${fmt(step.decades)}` : '—' }),
+          h('td.num', { text: t ? fmt(t.outputDecades) : '—' }),
           h('td', {}, t ? verdictCell(t) : '—'),
         ),
       );
     }
   };
-  add('at init', d.atInit);
-  add('at end', d.atEnd);
+  add('at initialization', d.atInit);
+  add('at the end', d.atEnd);
   if (rows.length === 0) return null;
   return h(
     'table.compact',
     {},
-    h('caption', { text: 'Signal change across the layers (last over first layer reached)' }),
+    h('caption', {
+      text: 'Signal change over the hidden layers: Theil–Sen line through log10(signal) against depth (decades; the output layer left out)',
+    }),
     h(
       'thead',
       {},
       h(
         'tr',
         {},
-        ['when', 'signal', 'end to end', 'per layer', 'verdict'].map((t) =>
-          h('th', { scope: 'col', text: t }),
-        ),
+        [
+          'when',
+          'signal',
+          'layers',
+          'trend',
+          'decades',
+          'per layer',
+          'largest step',
+          'output layer',
+          'verdict',
+        ].map((t) => h('th', { scope: 'col', text: t })),
       ),
     ),
     h('tbody', {}, rows),
@@ -55,7 +70,7 @@ export function diagnosisTable(d: Diagnosis): HTMLElement | null {
 }
 
 function verdictCell(t: Trend): HTMLElement {
-  return h(`span.badge.verdict-${t.verdict}`, { text: t.verdict });
+  return verdictBadge(t.verdict);
 }
 
 function field(result: ProbeResult, name: LayerField): (number | null)[] {

@@ -12,23 +12,42 @@ import {
 import { stat } from './panels.ts';
 import { diagnosisTable } from './run-results.ts';
 
+type RunDiagnosis = NonNullable<RunListItem['diagnosis']>;
+type PhaseDiagnosis = NonNullable<RunDiagnosis['atInit']>;
+
+const PHASE_LABEL = { initialization: 'At initialization', end: 'At the end of training' } as const;
+
+/** The run's verdict, then each phase labelled with its own verdict and message. */
+function diagnosisCallout(d: RunDiagnosis, diverged: boolean): HTMLElement {
+  const phases = [d.atInit, d.atEnd].filter((p): p is PhaseDiagnosis => p !== null);
+  const table = diagnosisTable(d);
+  const which = diverged
+    ? 'training diverged'
+    : phases.length === 2
+      ? 'the worse of initialization and the end of training'
+      : 'at initialization';
+  return h(
+    `section.callout.verdict-${d.verdict}`,
+    { 'aria-label': 'Diagnosis' },
+    h('p.diagnosis', {}, verdictBadge(d.verdict), ' ', phases.length ? `this run: ${which}` : d.message),
+    phases.map((p) =>
+      h(
+        'p.diagnosis-phase',
+        { 'data-phase': p.phase },
+        h('strong', { text: `${PHASE_LABEL[p.phase]} (step ${int(p.step)}):` }),
+        ' ',
+        p.message,
+      ),
+    ),
+    table ? h('details', {}, h('summary', { text: 'How the signal changes across layers' }), table) : null,
+  );
+}
+
 /** The diagnosis in words (with its per-signal table), a divergence, and a failure. */
 export function runCallouts(item: RunListItem): HTMLElement[] {
   const parts: HTMLElement[] = [];
-  if (item.diagnosis) {
-    const table = diagnosisTable(item.diagnosis);
-    parts.push(
-      h(
-        `section.callout.verdict-${item.diagnosis.verdict}`,
-        { 'aria-label': 'Diagnosis' },
-        h('p.diagnosis', {}, verdictBadge(item.diagnosis.verdict), ' ', item.diagnosis.message),
-        table
-          ? h('details', {}, h('summary', { text: 'How the signal changes across layers' }), table)
-          : null,
-      ),
-    );
-  }
   const summary = (item.summary ?? {}) as TrainSummary;
+  if (item.diagnosis) parts.push(diagnosisCallout(item.diagnosis, Boolean(summary.divergence)));
   if (summary.divergence) {
     const d = summary.divergence;
     parts.push(
@@ -85,14 +104,14 @@ export function runStats(spec: NamedRunSpec, item: RunListItem, data: RunData | 
       stat('Batch', int(r.batch)),
       stat('Loss at init', fmt(r.loss, 4)),
       stat(
-        'Forward, end to end',
+        'Forward trend',
         d.forward ? `×${fmt(d.forward.ratio)}` : '—',
-        'pre-activation std, last / first layer',
+        'pre-activation std: fitted factor from hidden layer 1 to L−1',
       ),
       stat(
-        'Backward, end to end',
+        'Backward trend',
         d.backward ? `×${fmt(d.backward.ratio)}` : '—',
-        'δ RMS, first / last layer',
+        'δ RMS: fitted factor from hidden layer L−1 back to 1',
       ),
       stat('Duration', duration(item.startedAt, item.finishedAt)),
     );
