@@ -125,8 +125,9 @@ describe('dashboard in Chromium against the real service', () => {
     expect(preset).toMatchObject({ kind: 'train', init: { weights: { scheme: 'he_normal' } } });
     preset.training.steps = 4000;
     preset.telemetry.every = 2;
-    // More samples (full batch) make each step slower, so the run lasts seconds rather than a blink.
-    preset.data = { ...preset.data, n: 4000 };
+    // More samples (full batch) than the course's 300 make each step slower, so the run lasts seconds rather than
+    // a blink: generated circles instead of the preset's inline course data.
+    preset.data = { source: 'circles', n: 4000, noise: 0.05, testFraction: 0.25 };
     preset.name = 'e2e: He on circles';
     await page.fill('#spec-editor', JSON.stringify(preset, null, 2));
     await page.click('#submit-run');
