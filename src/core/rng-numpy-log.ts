@@ -47,6 +47,11 @@ function ddAdd(ah: number, al: number, bh: number, bl: number): void {
 
 /** 1/(2k+1) as double-doubles, k = 0…22: the series of atanh(s)/s in t = s², |t| < 0.0295 (t^23 < 2^-116). */
 const TERMS = 23;
+/**
+ * Terms from k = 11 on weigh t^11 < 2^-55 of the sum: they are summed in plain doubles (error 2^-53 of their
+ * part, < 2^-108 of the sum), the first eleven in double-double.
+ */
+const DD_TERMS = 11;
 const C_HI = new Float64Array(TERMS);
 const C_LO = new Float64Array(TERMS);
 for (let k = 0; k < TERMS; k++) {
@@ -88,13 +93,17 @@ export function logCorrectlyRounded(x: number): number {
   const sh = f / dh;
   twoProd(sh, dh);
   const sl = (f - HI - LO - sh * dl) / dh; // f − HI is exact: HI ≈ f
-  // t = s², then atanh(s)/s = Σ t^k/(2k+1) by Horner, all in double-double.
+  // t = s², then atanh(s)/s = Σ t^k/(2k+1) by Horner.
   ddMul(sh, sl, sh, sl);
   const th = HI;
   const tl = LO;
-  let ph = C_HI[TERMS - 1];
-  let pl = C_LO[TERMS - 1];
-  for (let k = TERMS - 2; k >= 0; k--) {
+  let tail = C_HI[TERMS - 1];
+  for (let k = TERMS - 2; k >= DD_TERMS; k--) tail = tail * th + C_HI[k];
+  ddMul(tail, 0, th, tl);
+  ddAdd(HI, LO, C_HI[DD_TERMS - 1], C_LO[DD_TERMS - 1]);
+  let ph = HI;
+  let pl = LO;
+  for (let k = DD_TERMS - 2; k >= 0; k--) {
     ddMul(ph, pl, th, tl);
     ddAdd(HI, LO, C_HI[k], C_LO[k]);
     ph = HI;

@@ -1,6 +1,13 @@
 // The correctly rounded ln behind NumpyRandomState's normals: exact values, edge cases, and never worse than Math.log.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { NumpyRandomState } from '../../src/core/rng-numpy.ts';
+import { bitDifferences } from '../helpers/bits.ts';
+
+const fixture: { log: { x: number[]; ln: number[] } } = JSON.parse(
+  readFileSync(new URL('../fixtures/numpy-rng.json', import.meta.url), 'utf8'),
+);
+
 import { logCorrectlyRounded } from '../../src/core/rng-numpy-log.ts';
 
 /** A C99 hexadecimal float such as "0x1.8p-1" (= 0.75), as the fixture script prints r² (Python's float.hex). */
@@ -15,6 +22,12 @@ describe('logCorrectlyRounded', () => {
     expect(logCorrectlyRounded(hexFloat('0x1.cbf81fd17b1a6p-1'))).toBe(-0.10716501712225035);
     expect(logCorrectlyRounded(hexFloat('0x1.e7c3ca362c8d0p-1'))).toBe(-0.048491293860739464);
     expect(logCorrectlyRounded(hexFloat('0x1.6cd6086af933ap-1'))).toBe(-0.3388765067414299);
+  });
+
+  it('equals mpmath on 4,000 values: r²-like, near 1, every scale (test/fixtures/numpy-rng.json)', () => {
+    const { x, ln } = fixture.log;
+    expect(x.length).toBeGreaterThan(3900);
+    expect(bitDifferences(x.map(logCorrectlyRounded), ln)).toEqual([]);
   });
 
   it('is exact where ln is: 1, powers of two, the extremes', () => {
