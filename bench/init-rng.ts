@@ -27,4 +27,6 @@ for (const rng of ['xoshiro', 'numpy'] as const) {
   console.log(`| ${rng} | ${median(s).toFixed(0)} (${s[0].toFixed(0)}–${s.at(-1)!.toFixed(0)}) |`);
 }
 const rs = sorted(ratios);
-console.log(`\nnumpy ÷ xoshiro, per round: median ${median(rs).toFixed(2)}× (${rs[0].toFixed(2)}–${rs.at(-1)!.toFixed(2)})`);
+console.log(
+  `\nnumpy ÷ xoshiro, per round: median ${median(rs).toFixed(2)}× (${rs[0].toFixed(2)}–${rs.at(-1)!.toFixed(2)})`,
+);
