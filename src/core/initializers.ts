@@ -47,7 +47,7 @@ export function initRng(init: InitSpec): Draws {
 export const NUMPY_SCHEMES: Partial<Record<InitSchemeName, string>> = {
   zeros: 'np.zeros((out, in))',
   constant: 'np.full((out, in), value)',
-  identity: 'np.eye(out, in) * scale',
+  identity: 'scale on the diagonal of np.zeros((out, in))',
   matrix: 'the given values',
   normal: 'np.random.normal(mean, std, (out, in)); with mean 0, np.random.randn(out, in) * std',
   uniform: 'np.random.uniform(low, high, (out, in))',

@@ -289,6 +289,8 @@ describe('dashboard in Chromium against the real service', () => {
     const spec = JSON.parse(await page.inputValue('#spec-editor'));
     spec.network.layers[1].units = 0;
     spec.network.layers[0].colour = 'red';
+    // Generated data instead of the course preset's 400 inline points: a short text to type into the editor.
+    spec.data = { source: 'circles', n: 100 };
     await page.fill('#spec-editor', JSON.stringify(spec, null, 2));
     await page.click('#submit-run');
     await page.waitForSelector('#submit-errors .problem');
