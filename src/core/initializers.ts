@@ -1,8 +1,11 @@
 // Weight and bias initializers: fill each layer's W (fanOut, fanIn) and b from an InitSpec with a passed-in Rng.
 // Every random scheme draws its values in row-major order of W, so the same Rng state gives the same bits.
 // `gain` (default 1) multiplies the final values of every scheme: final = gain × base.
+// `init.rng` picks the generator: our xoshiro128** Rng (default), or numpy's legacy one (see NUMPY_SCHEMES).
+import { SpecError } from './errors.ts';
 import { type LayerShape, type Layout, viewsOf } from './model.ts';
-import type { Rng } from './rng.ts';
+import { type Draws, RNG_STREAM, Rng } from './rng.ts';
+import { NumpyRandomState } from './rng-numpy.ts';
 import type { ActivationName, BiasInit, FanMode, InitScheme, InitSchemeName, InitSpec } from './spec.ts';
 
 /**
@@ -25,8 +28,58 @@ export function isDataDriven(scheme: InitScheme | InitSchemeName): boolean {
   return (typeof scheme === 'string' ? scheme : scheme.scheme) === 'lsuv';
 }
 
+/**
+ * The generator `init` asks for, seeded with init.seed (default 0): with rng "numpy", `np.random.seed(seed)`, so
+ * that each layer's draw equals numpy's expression for its scheme (NUMPY_SCHEMES), layers drawn in order.
+ */
+export function initRng(init: InitSpec): Draws {
+  const seed = init.seed ?? 0;
+  return init.rng === 'numpy' ? new NumpyRandomState(seed) : new Rng(seed, RNG_STREAM.init);
+}
+
+/**
+ * The schemes rng "numpy" honours, and the numpy expression each one's W (fanOut, fanIn) is then, bit for bit
+ * (s = np.sqrt; n as variance_scaling's mode picks it; × gain when a gain is given). The course's
+ * `np.random.randn(n_l, n_{l−1}) * 10` is normal {std: 10}; its `* np.sqrt(2./n_{l−1})` is he_normal. Schemes that
+ * draw nothing are honoured too. Truncated normals (numpy has none) and the QR-based ones (orthogonal, lsuv: our
+ * Householder QR is not LAPACK's) are refused, so that a spec never claims numpy's draws and gets others.
+ */
+export const NUMPY_SCHEMES: Partial<Record<InitSchemeName, string>> = {
+  zeros: 'np.zeros((out, in))',
+  constant: 'np.full((out, in), value)',
+  identity: 'scale on the diagonal of np.zeros((out, in))',
+  matrix: 'the given values',
+  normal: 'np.random.normal(mean, std, (out, in)); with mean 0, np.random.randn(out, in) * std',
+  uniform: 'np.random.uniform(low, high, (out, in))',
+  xavier_normal: 'np.random.randn(out, in) * s(2 / (in + out))',
+  xavier_uniform: 'np.random.uniform(-s(6 / (in + out)), s(6 / (in + out)), (out, in))',
+  he_normal: 'np.random.randn(out, in) * s(2 / in) (fan_out: s(2 / out))',
+  he_uniform: 'np.random.uniform(-s(6 / in), s(6 / in), (out, in)) (fan_out: out)',
+  lecun_uniform: 'np.random.uniform(-s(3 * (1 / in)), s(3 * (1 / in)), (out, in))',
+  variance_scaling:
+    'distribution normal: np.random.randn(out, in) * s(scale / n); uniform: np.random.uniform(-s(3 * (scale / n)), ' +
+    's(3 * (scale / n)), (out, in)); truncated_normal (its default) is refused',
+};
+
+const NUMPY_HONOURED = Object.keys(NUMPY_SCHEMES)
+  .join(', ')
+  .replace('variance_scaling', 'variance_scaling (distribution normal or uniform)');
+
+/** Why rng "numpy" cannot draw `s`, or null when it can. */
+function numpyRefusal(s: InitScheme): string | null {
+  if (s.scheme === 'variance_scaling') {
+    return (s.distribution ?? 'truncated_normal') === 'truncated_normal'
+      ? 'a truncated normal (numpy has none): choose distribution "normal" or "uniform"'
+      : null;
+  }
+  if (Object.hasOwn(NUMPY_SCHEMES, s.scheme)) return null;
+  if (s.scheme === 'orthogonal' || s.scheme === 'lsuv')
+    return "a QR factorization that is not numpy's (LAPACK's)";
+  return 'a truncated normal (numpy has none)';
+}
+
 /** Fill one layer's W (fanOut, fanIn), row-major, according to `scheme`. */
-export function fillWeights(shape: LayerShape, scheme: InitScheme, rng: Rng, W: Float64Array): void {
+export function fillWeights(shape: LayerShape, scheme: InitScheme, rng: Draws, W: Float64Array): void {
   const n = shape.fanOut * shape.fanIn;
   if (W.length !== n)
     throw new Error(`fillWeights: layer ${shape.index} W has ${W.length} values, expected ${n}`);
@@ -40,7 +93,7 @@ const ZERO_BIAS: BiasInit = { scheme: 'zeros' };
  * Fill every layer's W and b in the flat `params` (laid out by `layout`) from `init`, drawing from `rng` layer by
  * layer. Everything is checked before anything is drawn, so an error leaves `params` and `rng` untouched.
  */
-export function initializeParameters(layout: Layout, init: InitSpec, rng: Rng, params: Float64Array): void {
+export function initializeParameters(layout: Layout, init: InitSpec, rng: Draws, params: Float64Array): void {
   const views = viewsOf(layout, params);
   planInitialization(layout, init).forEach(({ shape, weights, bias }, i) => {
     drawWeights(shape, weights, rng, views[i].W);
@@ -87,6 +140,15 @@ function planInitialization(
       field: overridden ? `overrides[${k}].${field}` : field,
     });
     checkWeights(shape, weights, at('weights', o?.weights !== undefined));
+    const refusal = init.rng === 'numpy' ? numpyRefusal(weights) : null;
+    if (refusal !== null) {
+      const path = o?.weights ? ['overrides', k, 'weights', 'scheme'] : ['weights', 'scheme'];
+      throw new SpecError(
+        path,
+        `layer ${shape.index} ${path.join('.')} "${weights.scheme}" cannot be drawn with rng "numpy": it ` +
+          `needs ${refusal}. rng "numpy" honours ${NUMPY_HONOURED}`,
+      );
+    }
     if (shape.hasBias) checkBias(shape, bias, at('bias', o?.bias !== undefined));
     return { shape, weights, bias };
   });
@@ -95,7 +157,7 @@ function planInitialization(
 // ---------------------------------------------------------------------------------------------------------------
 // Drawing. Arguments are already checked.
 
-function drawWeights(shape: LayerShape, s: InitScheme, rng: Rng, W: Float64Array): void {
+function drawWeights(shape: LayerShape, s: InitScheme, rng: Draws, W: Float64Array): void {
   const { fanIn, fanOut } = shape;
   // zeros, constant: PyTorch zeros_, constant_.
   if (s.scheme === 'zeros') W.fill(0);
@@ -185,7 +247,7 @@ function varianceScaling(
 }
 
 /** Fill W in order from `d`, one draw per value (plus the redraws of a truncated normal). */
-function fillRandom(rng: Rng, W: Float64Array, { kind, a, b }: Distribution): void {
+function fillRandom(rng: Draws, W: Float64Array, { kind, a, b }: Distribution): void {
   const cut = kind === 'truncated' ? 2 : Number.POSITIVE_INFINITY;
   for (let i = 0; i < W.length; i++) {
     if (kind === 'uniform') {
@@ -209,7 +271,7 @@ function fillBias(bias: BiasInit, b: Float64Array): void {
  * As PyTorch's orthogonal_: G (fanOut, fanIn) ~ N(0, 1) drawn row-major; A = G, or Gᵀ when fanOut < fanIn, so that
  * A is (m, n) with m ≥ n; A = Q·R; Q·sign(diag R); W = Q, or Qᵀ. W·Wᵀ = I when fanOut ≤ fanIn, else Wᵀ·W = I.
  */
-function fillOrthogonal(rng: Rng, fanOut: number, fanIn: number, W: Float64Array): void {
+function fillOrthogonal(rng: Draws, fanOut: number, fanIn: number, W: Float64Array): void {
   const wide = fanOut < fanIn;
   const m = wide ? fanIn : fanOut;
   const n = wide ? fanOut : fanIn;

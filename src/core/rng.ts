@@ -13,7 +13,17 @@ function splitmix32(seed: number): () => number {
   };
 }
 
-export class Rng {
+/** What the initializers draw from: Rng, or NumpyRandomState when a spec asks for numpy's draws. */
+export interface Draws {
+  /** Uniform in [0, 1). */
+  uniform(): number;
+  /** Uniform in [low, high). */
+  uniformIn(low: number, high: number): number;
+  /** Standard normal. */
+  normal(): number;
+}
+
+export class Rng implements Draws {
   private a: number;
   private b: number;
   private c: number;

@@ -1,11 +1,10 @@
 // Turns a job's specs into ready buffers: the network, its initialized parameters and the encoded data.
 import { checkInputSize, type Dataset, encodeTargets, makeDataset } from './datasets.ts';
 import { withPath } from './errors.ts';
-import { initializeParameters } from './initializers.ts';
+import { initializeParameters, initRng } from './initializers.ts';
 import { applyLsuv, type LsuvLayerReport } from './lsuv.ts';
 import { type LayerView, viewsOf } from './model.ts';
 import { buildNetwork, type Network } from './network.ts';
-import { RNG_STREAM, Rng } from './rng.ts';
 import type { DataSpec, InitScheme, InitSpec, NetworkSpec } from './spec.ts';
 
 export interface Prepared {
@@ -43,9 +42,7 @@ export function prepare(spec: {
     ];
   });
   const theta = new Float64Array(net.layout.size);
-  withPath(['init'], () =>
-    initializeParameters(net.layout, spec.init, new Rng(spec.init.seed ?? 0, RNG_STREAM.init), theta),
-  );
+  withPath(['init'], () => initializeParameters(net.layout, spec.init, initRng(spec.init), theta));
   const params = viewsOf(net.layout, theta);
   const schemes: InitScheme[] = net.layout.layers.map(
     (l) => spec.init.overrides?.find((o) => o.layer === l.index)?.weights ?? spec.init.weights,

@@ -88,7 +88,15 @@ export interface InitSpec {
   bias?: BiasInit;
   /** Seed of the initializer's PRNG (default 0). */
   seed?: number;
+  /**
+   * The initializer's PRNG: "xoshiro" (default, our xoshiro128**) or "numpy" (numpy's legacy MT19937 and
+   * Gaussian, as `np.random.seed(seed)`; only the schemes in initializers' NUMPY_SCHEMES).
+   */
+  rng?: InitRngName;
 }
+
+export const INIT_RNGS = ['xoshiro', 'numpy'] as const;
+export type InitRngName = (typeof INIT_RNGS)[number];
 
 export type DataSpec =
   | { source: 'circles'; n: number; noise?: number; factor?: number; seed?: number; testFraction?: number }

@@ -1,6 +1,6 @@
 // Schemas of weight and bias initialization: every scheme with the library convention it follows.
 import { z } from 'zod';
-import { type BiasInit, DEFAULTS, type InitScheme, type InitSpec } from '../core/spec.ts';
+import { type BiasInit, DEFAULTS, INIT_RNGS, type InitScheme, type InitSpec } from '../core/spec.ts';
 import { type Check, finite, integer, type Mirrors, seed } from './common.ts';
 import { MAX_LAYERS, MAX_UNITS } from './network.ts';
 
@@ -172,6 +172,17 @@ export const InitSpecSchema = z
       .describe('Per-layer overrides; each layer at most once.'),
     bias: BiasInitSchema.optional(),
     seed: seed("Seed of the initializer's PRNG (default 0)").optional(),
+    rng: z
+      .enum(INIT_RNGS)
+      .optional()
+      .describe(
+        'The PRNG the weights are drawn from. "xoshiro" (default): our xoshiro128**. "numpy": numpy\'s legacy ' +
+          'generator, as `np.random.seed(seed)` then one draw per layer in order, so that normal {std} is ' +
+          '`np.random.randn(out, in) * std` and he_normal `np.random.randn(out, in) * np.sqrt(2 / in)` bit for bit ' +
+          "(the course's initialize_parameters_random / _he with seed 3). It honours zeros, constant, identity, " +
+          'matrix, normal, uniform, xavier_normal/uniform, he_normal/uniform, lecun_uniform and variance_scaling ' +
+          'with distribution normal or uniform; any other scheme is refused (422 naming the field).',
+      ),
   })
   .meta({
     id: 'InitSpec',

@@ -125,8 +125,9 @@ describe('dashboard in Chromium against the real service', () => {
     expect(preset).toMatchObject({ kind: 'train', init: { weights: { scheme: 'he_normal' } } });
     preset.training.steps = 4000;
     preset.telemetry.every = 2;
-    // More samples (full batch) make each step slower, so the run lasts seconds rather than a blink.
-    preset.data = { ...preset.data, n: 4000 };
+    // More samples (full batch) than the course's 300 make each step slower, so the run lasts seconds rather than
+    // a blink: generated circles instead of the preset's inline course data.
+    preset.data = { source: 'circles', n: 4000, noise: 0.05, testFraction: 0.25 };
     preset.name = 'e2e: He on circles';
     await page.fill('#spec-editor', JSON.stringify(preset, null, 2));
     await page.click('#submit-run');
@@ -295,6 +296,8 @@ describe('dashboard in Chromium against the real service', () => {
     const spec = JSON.parse(await page.inputValue('#spec-editor'));
     spec.network.layers[1].units = 0;
     spec.network.layers[0].colour = 'red';
+    // Generated data instead of the course preset's 400 inline points: a short text to type into the editor.
+    spec.data = { source: 'circles', n: 100 };
     await page.fill('#spec-editor', JSON.stringify(spec, null, 2));
     await page.click('#submit-run');
     await page.waitForSelector('#submit-errors .problem');
