@@ -63,7 +63,8 @@ EXPOSE 3000
 # Liveness only (the process answers); compose gates dependants on /readyz instead.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "docker/healthcheck.mjs", "/healthz"]
-# The entrypoint execs node, which handles SIGTERM: it stops accepting, drains running jobs for up
-# to SHUTDOWN_GRACE_MS, closes the database and exits 0. Give `docker stop -t` more than that.
+# The entrypoint execs node, which handles SIGTERM: it stops accepting, lets running jobs finish or
+# re-queues them, closes the database and exits 0, all within SHUTDOWN_GRACE_MS. Give `docker stop -t`
+# more than that.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/app/docker/entrypoint.sh"]
