@@ -27,7 +27,7 @@ DB=gradscope_image_$$
 IMAGE=localhost/gradscope:image-test
 BASE=docker.io/library/node:24-bookworm-slim
 LABEL=gradscope-image-test=$$
-GRACE_MS=5000                                         # SHUTDOWN_GRACE_MS in the containers
+GRACE_MS=10000                                        # SHUTDOWN_GRACE_MS in the containers (the default)
 MIRROR=${MIRROR:-$(grep -hoE '(URIs:|deb) +https?://[^ ]+' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null | head -1 | awk '{print $2}' || true)}
 
 export CONTAINERS_STORAGE_CONF=$CACHE/conf/storage.conf
@@ -164,14 +164,17 @@ wait_status() {  # port id wanted-regex seconds
   echo "  (run $2 is $s)"; return 1
 }
 
-stop_timed() {  # name → STOP_S (SIGTERM sent → the process exited, from podman's record) and STOP_RC
-  local t0 end; t0=$(ts)
+stop_timed() {  # name → STOP_S (the service's "shutting down" log line → its exit, as podman recorded it), STOP_RC
+  local t0 end began; t0=$(ts)
   podman kill --signal TERM "$1" >/dev/null 2>&1 || true
   if ! timeout $((GRACE_MS / 1000 + 10)) podman wait "$1" >/dev/null 2>&1; then
     podman kill --signal KILL "$1" >/dev/null 2>&1 || true; podman wait "$1" >/dev/null 2>&1 || true
   fi
+  # From the signal's arrival, not from `podman kill` (which takes up to seconds itself on a busy machine).
+  began=$(podman logs "$1" 2>/dev/null | grep '"shutting down"' | tail -1 | jq -r '.time / 1000' 2>/dev/null || true)
+  [ -n "$began" ] || began=$t0
   end=$(podman inspect "$1" --format '{{.State.FinishedAt.UnixNano}}' 2>/dev/null || echo 0)
-  if [ "${end:-0}" -gt 0 ]; then STOP_S=$(printf '%.1f' "$(echo "$end / 1000000000 - $t0" | bc -l)"); else STOP_S=$(since "$t0"); fi
+  if [ "${end:-0}" -gt 0 ]; then STOP_S=$(printf '%.1f' "$(echo "$end / 1000000000 - $began" | bc -l)"); else STOP_S=$(since "$t0"); fi
   STOP_RC=$(podman inspect "$1" --format '{{.State.ExitCode}}')
 }
 
