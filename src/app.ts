@@ -41,6 +41,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    // Avvio times every close hook with this too, and the runtime's drain runs for up to the whole
+    // SHUTDOWN_GRACE_MS: keep it above the grace, or a drain ≥ 10 s (fastify's default) fails the close.
+    pluginTimeout: Math.max(10_000, config.SHUTDOWN_GRACE_MS + 10_000),
     // A client's X-Request-Id is kept only when it is a short, plain token (it ends up in every log line).
     requestIdHeader: false,
     genReqId: (req) => {
