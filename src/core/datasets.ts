@@ -1,5 +1,6 @@
 // Datasets: synthetic generators, the seeded train/test split, and labels → the targets a loss consumes.
 import { classIndexProblem, DataError, type DataPath, inlineDatasets } from './inline-data.ts';
+import { normal } from './normal-data.ts';
 import { RNG_STREAM, Rng } from './rng.ts';
 import type { DataSpec, LossName } from './spec.ts';
 
@@ -84,6 +85,26 @@ function generate(spec: Exclude<DataSpec, { source: 'inline' }>, rng: Rng): Data
       const features = integer(spec.features ?? 1, 1, 'features');
       const outputs = integer(spec.outputs ?? 1, 1, 'outputs');
       return linear(rng, count(spec.n, 1), features, outputs, amount(spec.noise ?? 0.1, 'noise'));
+    }
+    case 'normal': {
+      const targets = spec.targets ?? 'zeros';
+      const classes = integer(spec.classes ?? 2, 2, 'classes');
+      if (targets !== 'labels' && spec.classes !== undefined)
+        throw new DataError(['classes'], `classes goes with targets "labels", not "${targets}"`);
+      if (targets === 'labels' && spec.outputs !== undefined)
+        throw new DataError(
+          ['outputs'],
+          'outputs goes with targets "zeros" or "regression"; labels take classes',
+        );
+      return normal(
+        rng,
+        count(spec.n, 1),
+        integer(spec.features ?? 1, 1, 'features'),
+        amount(spec.std ?? 1, 'std'),
+        targets,
+        integer(spec.outputs ?? 1, 1, 'outputs'),
+        classes,
+      );
     }
   }
 }

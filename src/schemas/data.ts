@@ -109,6 +109,30 @@ export const DataSpecSchema = z
       ),
     z
       .strictObject({
+        source: z.literal('normal'),
+        n,
+        features: features('Features per sample, 1..4096 (default 1)'),
+        std: finite(0, 1000).optional().describe('Std σ of every feature, ≥ 0 (default 1).'),
+        targets: z
+          .enum(['zeros', 'labels', 'regression'])
+          .optional()
+          .describe(
+            'zeros (default): targets 0 of width outputs (mse then measures mean(x_L²)); labels: class indices ' +
+              'uniform in 0..classes−1; regression: targets N(0, 1) of width outputs. All independent of x.',
+          ),
+        outputs: features('Targets per sample for zeros and regression, 1..4096 (default 1)'),
+        classes: integer(2, MAX_CLASSES)
+          .optional()
+          .describe(`Classes of targets "labels", 2..${MAX_CLASSES} (default 2).`),
+        seed: dataSeed,
+        testFraction,
+      })
+      .describe(
+        'Gaussian inputs for probes: x ~ N(0, std²) (n, features), as in Glorot & Bengio and He et al. ' +
+          "(e.g. n 1024, features 256); targets don't depend on x.",
+      ),
+    z
+      .strictObject({
         source: z.literal('inline'),
         features: matrix.describe(
           'Samples, shape (n, inputSize), row-major: one array of numbers per sample.',
