@@ -40,7 +40,9 @@ const labels = z
   .describe(
     'One label per sample. Numbers that are all non-negative integers are class indices (binary: 0/1 with one ' +
       'sigmoid output; categorical: 0..classes−1 with a softmax output); other numbers, or one vector per sample ' +
-      '(n, outputs), are targets (mse, or multi-label binary_cross_entropy with values in [0, 1]).',
+      '(n, outputs), are targets (mse, or multi-label binary_cross_entropy with values in [0, 1]); for ' +
+      'categorical_cross_entropy, vectors (n, outputs) are class probabilities (one-hot or soft labels, each in ' +
+      '[0, 1], summing to 1), as PyTorch CrossEntropyLoss takes them.',
   );
 
 export const DataSpecSchema = z

@@ -353,8 +353,23 @@ describe('encodeTargets and checkInputSize', () => {
       }),
       'categorical_cross_entropy',
       2,
+      ['labels', 1],
+      'the probabilities of row 1 sum to 2, not 1 (categorical_cross_entropy)',
+    ],
+    [
+      train({
+        source: 'inline',
+        features: [[0], [1]],
+        labels: [
+          [0, 1],
+          [1, 0],
+        ],
+      }),
+      'categorical_cross_entropy',
+      3,
       ['labels'],
-      'categorical_cross_entropy with 2 output(s) needs one class label per sample, got label vectors of length 2',
+      'categorical_cross_entropy with 3 output(s) needs one class label per sample or label vectors of length 3 ' +
+        '(one-hot or probabilities), got label vectors of length 2',
     ],
     [
       train({ source: 'linear', n: 5 }),

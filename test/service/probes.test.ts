@@ -156,4 +156,75 @@ describe.each(DB_KINDS)('probes on $kind', ({ kind, skip }) => {
       expect(run.result.epsilonScan).toHaveLength(9);
     },
   );
+
+  it('/v1/evaluate returns the logits, every layer on request, and takes soft labels', async () => {
+    const body = {
+      network: {
+        inputSize: 2,
+        layers: [
+          { units: 2, activation: 'tanh' },
+          { units: 3, activation: 'softmax' },
+        ],
+        loss: 'categorical_cross_entropy',
+      },
+      weights: [
+        {
+          W: [
+            [0.5, -1],
+            [1, 0.25],
+          ],
+          b: [0, 0.1],
+        },
+        {
+          W: [
+            [1, 0],
+            [0, 1],
+            [-1, 1],
+          ],
+          b: [0, 0, 0.5],
+        },
+      ],
+      features: [
+        [1, 2],
+        [-0.5, 0.5],
+      ],
+      labels: [
+        [0.2, 0.5, 0.3],
+        [0, 0, 1],
+      ],
+    };
+    const plain = await http(`${svc.url}/v1/evaluate`, { body });
+    expect(plain.status).toBe(200);
+    expect(plain.body.layers).toBeNull();
+    // By hand: A1 = tanh(X·W1ᵀ + b1), Z2 = A1·W2ᵀ + b2, loss = −mean Σ y log softmax(Z2).
+    const X = body.features;
+    const A1 = X.map(([a, b]) => [Math.tanh(0.5 * a - b), Math.tanh(a + 0.25 * b + 0.1)]);
+    const Z2 = A1.map(([a, b]) => [a, b, -a + b + 0.5]);
+    plain.body.logits.forEach((row: number[], r: number) => {
+      row.forEach((z, j) => {
+        expect(z).toBeCloseTo(Z2[r][j], 15);
+      });
+    });
+    const loss =
+      Z2.reduce((sum, z, r) => {
+        const lse = Math.log(z.reduce((s, v) => s + Math.exp(v), 0));
+        return sum - body.labels[r].reduce((s, y, j) => s + y * (z[j] - lse), 0);
+      }, 0) / 2;
+    expect(plain.body.loss).toBeCloseTo(loss, 14);
+    const full = await http(`${svc.url}/v1/evaluate`, { body: { ...body, activations: true } });
+    expect(full.body.layers).toHaveLength(2);
+    expect(full.body.layers[0].A[0][1]).toBeCloseTo(A1[0][1], 15);
+    expect(full.body.layers[1]).toEqual({ Z: full.body.logits, A: full.body.outputs });
+    const bad = await http(`${svc.url}/v1/evaluate`, {
+      body: {
+        ...body,
+        labels: [
+          [0.2, 0.5, 0.4],
+          [0, 0, 1],
+        ],
+      },
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors[0].pointer).toBe('/body/labels/0');
+  });
 });
