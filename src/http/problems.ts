@@ -96,11 +96,11 @@ const LOCATIONS: Record<string, ProblemLocation> = {
 
 /** The 413's detail: the limit in bytes, which setting it is, and how to avoid inline data. */
 function tooLargeDetail(path: string, limit: number): string {
-  const which =
-    path === '/v1/evaluate' ? 'the limit of /v1/evaluate' : 'BODY_LIMIT_BYTES, the limit of request bodies';
+  if (path === '/v1/evaluate')
+    return `the request body is larger than ${limit} bytes (the limit of /v1/evaluate); split the batch`;
   return (
-    `the request body is larger than ${limit} bytes (${which}); for large data use a generated source ` +
-    '(e.g. data.source "normal" for N(0, σ²) inputs) instead of inline samples'
+    `the request body is larger than ${limit} bytes (BODY_LIMIT_BYTES, the limit of request bodies); for large ` +
+    'data use a generated source (e.g. data.source "normal" for N(0, σ²) inputs) instead of inline samples'
   );
 }
 
