@@ -40,7 +40,7 @@ export const DEFAULT_BUDGET: Readonly<BudgetLimits> = Object.freeze({
   maxGradcheckEvaluations: 200_000,
   // 512 MiB: a quarter of a worker's default memory (WORKER_MAX_MEMORY_MB), leaving room for the stored copy.
   maxCheckMemoryBytes: 512 * 2 ** 20,
-  // About 100 s of one worker: the core's JS kernels ran Glorot & Bengio's probe (3.8e9) in about 4 s.
+  // About 50 s of one worker's CPU: bench:probes measured ≈ 2e9 multiply-adds per CPU second (BENCHMARKS.md).
   maxCheckWork: 1e11,
 });
 
