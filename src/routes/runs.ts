@@ -11,7 +11,7 @@ import {
   CreateRunResponseSchema,
   type ExportFormat,
   ListRunsQuerySchema,
-  METRICS_COUNT_HEADERS,
+  MetricsCountHeadersSchema,
   type MetricsQuery,
   MetricsQuerySchema,
   MetricsSchema,
@@ -122,15 +122,13 @@ export const runRoutes: FastifyPluginAsyncZod<{ waitMaxSeconds: number }> = asyn
           '(long: a row per step × layer; wide: a row per step). Column names are unique: `globalGradNorm` is the ' +
           "whole network's gradient norm, `gradNorm` (long) or `layer<L>_gradNorm` (wide) a layer's. CSV leaves " +
           'missing values (not applicable, not evaluated, NaN) empty and writes ±Infinity as `inf`/`-inf`; NDJSON ' +
-          'writes null for them. Every answer says whether it was thinned in response headers: ' +
-          Object.entries(METRICS_COUNT_HEADERS)
-            .map(([name, what]) => `\`${name}\`: ${what}`)
-            .join(' '),
+          'writes null for them. Every answer says whether it was thinned in its Gradscope-* response headers.',
         params: RunIdParamsSchema,
         querystring: MetricsQuerySchema,
         response: {
           200: {
             description: 'The statistics in the format asked for (see the Gradscope-* headers for thinning).',
+            headers: MetricsCountHeadersSchema,
             content: {
               'application/json': { schema: MetricsSchema },
               'text/csv': { schema: z.string().describe('A header line, then one line per row.') },

@@ -174,13 +174,18 @@ export type MetricsQuery = z.output<typeof MetricsQuerySchema>;
 
 const series = (what: string) => z.array(JsonNumber).describe(`${what}, one per entry of steps.`);
 
-/** The counts every metrics answer carries, as fields (JSON) and as response headers (every format). */
-export const METRICS_COUNT_HEADERS = {
-  'gradscope-recorded-steps': 'Steps recorded in [from, to].',
-  'gradscope-returned-steps':
-    'Steps in this answer (rows of a wide export; a long one has one row per layer each).',
-  'gradscope-downsampled': '`true` when recorded steps were left out to honour maxPoints, else `false`.',
-} as const;
+/** The counts every metrics answer carries as response headers (JSON answers also as fields). */
+export const MetricsCountHeadersSchema = z.object({
+  'gradscope-recorded-steps': z.string().describe('Steps recorded in [from, to] (an integer).'),
+  'gradscope-returned-steps': z
+    .string()
+    .describe(
+      'Steps in this answer (an integer): rows of a wide export; a long export has a row per layer of each.',
+    ),
+  'gradscope-downsampled': z
+    .enum(['true', 'false'])
+    .describe('`true` when recorded steps were left out to honour maxPoints.'),
+});
 
 export const MetricsSchema = z
   .object({

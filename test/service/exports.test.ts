@@ -170,4 +170,23 @@ describe.each(DB_KINDS)('metrics exports on $kind', ({ kind, skip }) => {
     expect(tooMany.body.errors[0].pointer).toBe('/query/maxPoints');
     expect(tooMany.body.detail).toMatch(/format=csv/);
   });
+
+  it('the OpenAPI document names the formats, the export parameters and the count headers', async () => {
+    const doc = (await http(`${svc.url}/openapi.json`)).body;
+    const op = doc.paths['/v1/runs/{id}/metrics'].get;
+    const param = (name: string) => op.parameters.find((p: { name: string }) => p.name === name)?.schema;
+    expect(param('format').enum).toEqual(['json', 'csv', 'ndjson']);
+    expect(param('layout').enum).toEqual(['long', 'wide']);
+    expect(param('maxPoints').maximum).toBeGreaterThan(10_000);
+    const ok = op.responses['200'];
+    expect(Object.keys(ok.content)).toEqual(['application/json', 'text/csv', 'application/x-ndjson']);
+    expect(ok.content['application/json'].schema.$ref).toBe('#/components/schemas/Metrics');
+    expect(Object.keys(ok.headers)).toEqual([
+      'gradscope-recorded-steps',
+      'gradscope-returned-steps',
+      'gradscope-downsampled',
+    ]);
+    expect(ok.headers['gradscope-downsampled'].description).toMatch(/maxPoints/);
+    expect(doc.components.schemas.Metrics.properties).toHaveProperty('recordedSteps');
+  });
 });
