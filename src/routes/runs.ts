@@ -150,10 +150,10 @@ export const runRoutes: FastifyPluginAsyncZod<{ waitMaxSeconds: number }> = asyn
       }
       const e = await app.runs.exportMetrics(req.params.id, req.query, format);
       countHeaders(reply, e.counts);
-      return reply
-        .type(e.contentType)
-        .header('content-disposition', `attachment; filename="${e.filename}"`)
-        .send(Readable.from(e.chunks, { objectMode: false }) as never);
+      reply.type(e.contentType).header('content-disposition', `attachment; filename="${e.filename}"`);
+      // HEAD: the counts only (fastify would drain a stream, reading the whole export to discard it).
+      if (req.method === 'HEAD') return reply.send('' as never);
+      return reply.send(Readable.from(e.chunks, { objectMode: false }) as never);
     },
   );
 

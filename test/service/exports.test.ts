@@ -141,6 +141,11 @@ describe.each(DB_KINDS)('metrics exports on $kind', ({ kind, skip }) => {
     expect(thin.py.rows).toBeGreaterThan(90);
     expect(thin.py.steps[0]).toBe(0);
     expect(thin.py.steps.at(-1)).toBe(STEPS - 1);
+    const head = await fetch(`${svc.url}/v1/runs/${id}/metrics?format=csv&maxPoints=100&layers=1`, {
+      method: 'HEAD',
+    });
+    expect(head.status).toBe(200);
+    expect(counts(head)).toEqual(counts(thin.res));
 
     const all = await exported(`?format=csv&maxPoints=${5 * STEPS}&layers=0`, 'csv');
     expect(counts(all.res)).toEqual({ recorded: `${STEPS}`, returned: `${STEPS}`, downsampled: 'false' });
