@@ -193,7 +193,9 @@ describe('dashboard in Chromium against the real service', () => {
     const [csv] = await Promise.all([page.waitForEvent('download'), page.click('text=Download CSV')]);
     expect(csv.suggestedFilename()).toBe(`gradscope-${id.slice(0, 8)}-metrics.csv`);
     const csvLines = (await streamText(await csv.createReadStream())).trim().split('\n');
-    expect(csvLines[0]).toMatch(/^step,loss,globalGradNorm,trainAccuracy,testAccuracy,layer,gradNorm,gradRms,/);
+    expect(csvLines[0]).toMatch(
+      /^step,loss,globalGradNorm,trainAccuracy,testAccuracy,layer,gradNorm,gradRms,/,
+    );
     expect(csvLines).toHaveLength(1 + 2001 * 3);
     const [model] = await Promise.all([page.waitForEvent('download'), page.click('text=Download weights')]);
     const weights = JSON.parse(await streamText(await model.createReadStream()));
