@@ -3,10 +3,9 @@
 //
 // All times are the database's now(), never this process's clock, so instances with skewed clocks
 // agree on which lease expired.
-import type { RunSpec } from '../core/index.ts';
 import type { ClaimedRun, RunOutcome } from '../jobs/dispatcher.ts';
 import { Prisma, type PrismaClient } from './generated/client.ts';
-import type { Queryable } from './run-record.ts';
+import { type Queryable, specFromText } from './run-record.ts';
 import { saveWeights } from './run-weights.ts';
 
 /**
@@ -29,7 +28,7 @@ export async function claimRuns(
   // Runs the caller is still running itself (its lease may have lapsed while its event loop was busy):
   // never claim them again. Sent as one text parameter, which every driver adapter passes the same way.
   const exclude = (opts.exclude ?? []).join(',');
-  const rows = await db.$queryRaw<{ id: string; spec: unknown; attempts: number; created_at: Date }[]>`
+  const rows = await db.$queryRaw<{ id: string; spec: string; attempts: number; created_at: Date }[]>`
     WITH picked AS (
       SELECT id FROM runs
       WHERE status = 'queued'
@@ -48,7 +47,7 @@ export async function claimRuns(
     RETURNING r.id, r.spec, r.attempts, r.created_at`;
   // RETURNING has no order of its own.
   rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || (a.id < b.id ? -1 : 1));
-  return rows.map((r) => ({ id: r.id, spec: r.spec as RunSpec, attempts: r.attempts }));
+  return rows.map((r) => ({ id: r.id, spec: specFromText(r.spec), attempts: r.attempts }));
 }
 
 /** Extends the leases `owner` still holds among `ids`; returns those ids (the others were lost). */

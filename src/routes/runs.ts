@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isFinal, linksOf, toRun } from '../runs/service.ts';
+import { storableText } from '../schemas/common.ts';
 import { ProblemSchema } from '../schemas/problem.ts';
 import {
   CancelRunResponseSchema,
@@ -25,10 +26,7 @@ const problems = {
 };
 
 const CreateHeadersSchema = z.object({
-  'idempotency-key': z
-    .string()
-    .min(1)
-    .max(200)
+  'idempotency-key': storableText(1, 200)
     .optional()
     .describe(
       'Resubmitting with the same key returns the same run instead of creating another (409 if the body differs).',

@@ -11,7 +11,7 @@ import {
 } from '../core/index.ts';
 import { AppError, specProblem } from '../http/problems.ts';
 import type { Dispatcher } from '../jobs/dispatcher.ts';
-import { nullIfNotFinite } from '../schemas/common.ts';
+import { exactJsonText, nullIfNotFinite } from '../schemas/common.ts';
 import type { MetricsQuery, Run, RunListItem } from '../schemas/runs.ts';
 import { FINAL_STATUSES } from '../schemas/runs.ts';
 import type { NamedRunSpec } from '../schemas/specs.ts';
@@ -42,7 +42,7 @@ export class RunsService {
     idempotencyKey: string | null,
   ): Promise<{ run: RunRecord; created: boolean }> {
     const { name, ...spec } = input;
-    const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
+    const requestHash = createHash('sha256').update(exactJsonText(input)).digest('hex');
     let facts: ReturnType<typeof validateRunSpec>;
     try {
       facts = validateRunSpec(spec as RunSpec);
