@@ -6,9 +6,9 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import {
-  createSerializerCompiler,
   jsonSchemaTransform,
   jsonSchemaTransformObject,
+  serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
@@ -24,7 +24,6 @@ import { evaluateRoutes } from './routes/evaluate.ts';
 import { healthRoutes } from './routes/health.ts';
 import { runRoutes } from './routes/runs.ts';
 import { streamRoutes } from './routes/streams.ts';
-import { keepNegativeZero } from './schemas/common.ts';
 
 export interface AppOptions {
   config: Config;
@@ -80,8 +79,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     res.end(body);
   });
   app.setValidatorCompiler(validatorCompiler);
-  // Responses keep −0 (a weight or a coordinate sent as −0 comes back as −0, not 0).
-  app.setSerializerCompiler(createSerializerCompiler({ replacer: keepNegativeZero }));
+  app.setSerializerCompiler(serializerCompiler);
   registerProblemHandling(app);
 
   await app.register(fastifySwagger, {

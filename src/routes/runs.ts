@@ -1,6 +1,7 @@
 // /v1/runs: submit, list, read, metrics (JSON or CSV), model, cancel, delete. Thin: validate, call, reply.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { exactSerializerCompiler } from '../http/exact-serializer.ts';
 import { isFinal, linksOf, toRun } from '../runs/service.ts';
 import { storableText } from '../schemas/common.ts';
 import { ProblemSchema } from '../schemas/problem.ts';
@@ -54,6 +55,7 @@ export const runRoutes: FastifyPluginAsyncZod<{ waitMaxSeconds: number }> = asyn
         body: RunSpecSchema,
         response: { 200: RunSchema, 202: CreateRunResponseSchema, ...problems },
       },
+      serializerCompiler: exactSerializerCompiler,
     },
     async (req, reply) => {
       const key = req.headers['idempotency-key'] ?? null;
@@ -97,6 +99,7 @@ export const runRoutes: FastifyPluginAsyncZod<{ waitMaxSeconds: number }> = asyn
         params: RunIdParamsSchema,
         response: { 200: RunSchema, 400: ProblemSchema, 404: ProblemSchema },
       },
+      serializerCompiler: exactSerializerCompiler,
     },
     async (req) => toRun(await app.runs.get(req.params.id)),
   );
@@ -137,6 +140,7 @@ export const runRoutes: FastifyPluginAsyncZod<{ waitMaxSeconds: number }> = asyn
         params: RunIdParamsSchema,
         response: { 200: ModelSchema, 400: ProblemSchema, 404: ProblemSchema },
       },
+      serializerCompiler: exactSerializerCompiler,
     },
     async (req) => app.runs.model(req.params.id),
   );

@@ -66,7 +66,7 @@ declare global {
 /**
  * A JSON.stringify replacer that writes −0 as `-0` (JSON.stringify alone writes 0). JSON.parse reads `-0` back
  * as −0, and every other double already round-trips through JSON.stringify's shortest form, so with this the
- * text carries every float64 bit for bit. Used for stored specs and for every response.
+ * text carries every float64 bit for bit. Used for stored specs and the responses that return them.
  */
 export function keepNegativeZero(_key: string, value: unknown): unknown {
   return Object.is(value, -0) ? JSON.rawJSON('-0') : value;
