@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { layoutOf, type RunSpec, SpecError, validateRunSpec, weightsToJson } from '../core/index.ts';
 import { AppError, specProblem } from '../http/problems.ts';
 import type { Dispatcher } from '../jobs/dispatcher.ts';
-import { nullIfNotFinite } from '../schemas/common.ts';
+import { exactJsonText, nullIfNotFinite } from '../schemas/common.ts';
 import type { ExportFormat, MetricsQuery, Run, RunListItem } from '../schemas/runs.ts';
 import { FINAL_STATUSES } from '../schemas/runs.ts';
 import type { NamedRunSpec } from '../schemas/specs.ts';
@@ -36,7 +36,7 @@ export class RunsService {
     idempotencyKey: string | null,
   ): Promise<{ run: RunRecord; created: boolean }> {
     const { name, ...spec } = input;
-    const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
+    const requestHash = createHash('sha256').update(exactJsonText(input)).digest('hex');
     // The budget first: validating generates the data, which the budget may refuse for its size.
     const violation = checkBudget(spec as RunSpec, this.o.budget);
     if (violation) {

@@ -1,7 +1,7 @@
 // Schemas of the /v1/runs resources: a run, run lists, their queries, metrics for charts, and exported models.
 import { z } from 'zod';
 import { LAYER_FIELDS } from '../core/stats.ts';
-import { JsonNumber } from './common.ts';
+import { JsonNumber, storableText } from './common.ts';
 import { RunDiagnosisSchema, RunResultSchema } from './results.ts';
 import { ActivationSchema, MAX_LAYERS, RunSpecSchema } from './specs.ts';
 
@@ -90,22 +90,22 @@ export const RunListSchema = z
 export const ListRunsQuerySchema = z.strictObject({
   status: RunStatusSchema.optional().describe('Only runs in this status.'),
   kind: RunKindSchema.optional().describe('Only runs of this kind.'),
-  name: z
-    .string()
-    .min(1)
-    .max(200)
+  name: storableText(1, 200)
     .optional()
     .describe('Only runs whose name contains this text (case-insensitive).'),
-  cursor: z.string().min(1).max(500).optional().describe("Opaque cursor from a previous page's nextCursor."),
+  cursor: storableText(1, 500).optional().describe("Opaque cursor from a previous page's nextCursor."),
   limit: z.coerce.number().int().min(1).max(100).default(20).describe('Runs per page, 1..100 (default 20).'),
 });
 
 export const RunIdParamsSchema = z.strictObject({ id: z.uuid().describe('Run id.') });
 
+/** Longest comma-separated list accepted: Node's default header limit (16 KiB) bounds the request line anyway. */
+const MAX_QUERY_LIST = 16_384;
+
 /** Comma-separated list in a query string (a repeated parameter arrives as an array and is accepted too). */
 function commaList<T extends z.ZodType<unknown, string>>(item: T) {
   return z
-    .union([z.string(), z.array(z.string())])
+    .union([storableText(0, MAX_QUERY_LIST), z.array(storableText(0, MAX_QUERY_LIST))])
     .transform((v) =>
       (Array.isArray(v) ? v.join(',') : v)
         .split(',')

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { GradcheckRunSpec, ProbeRunSpec, RunSpec, TrainRunSpec } from '../core/run-spec.ts';
 import { DEFAULTS } from '../core/spec.ts';
-import { type Check, integer, type Mirrors, seed } from './common.ts';
+import { type Check, integer, type Mirrors, seed, storableText } from './common.ts';
 import { DataSpecSchema, MAX_SAMPLES } from './data.ts';
 import { InitSpecSchema } from './init.ts';
 import { NetworkSpecSchema } from './network.ts';
@@ -32,7 +32,7 @@ export {
 
 /** The fields every run kind shares: the model, its data, and a display name. */
 const model = {
-  name: z.string().min(1).max(200).optional().describe('A display name for the run (1..200 characters).'),
+  name: storableText(1, 200).optional().describe('A display name for the run (1..200 characters).'),
   network: NetworkSpecSchema,
   init: InitSpecSchema,
   data: DataSpecSchema,

@@ -1,10 +1,11 @@
 // Starts the real service (app + database + worker pool) on a random port for integration tests.
 import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import WebSocket from 'ws';
 import { buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { migrateDatabase } from '../../src/db/client.ts';
-import type { TestDatabase } from './databases.ts';
+import { DB_KINDS, freshDatabase, type TestDatabase } from './databases.ts';
 
 export interface RunningService {
   app: FastifyInstance;
@@ -117,4 +118,32 @@ export function runFinished(svc: RunningService, id: string, timeoutMs = 60_000)
     timeoutMs,
     `run ${id} to finish`,
   );
+}
+
+/**
+ * Declares `body` once per database kind against a fresh service started with `env` (a kind that cannot
+ * run is one skipped test, with the reason); `svc()` is that service inside the tests.
+ */
+export function describeServiceOnEachDatabase(
+  name: string,
+  body: (svc: () => RunningService) => void,
+  env: Record<string, string> = {},
+): void {
+  describe.each(DB_KINDS)(`${name} on $kind`, ({ kind, skip }) => {
+    if (skip) {
+      it.skip(`(${skip})`, () => {});
+      return;
+    }
+    let db: TestDatabase | undefined;
+    let svc: RunningService | undefined;
+    beforeAll(async () => {
+      db = await freshDatabase(kind);
+      svc = await startService(db, env);
+    });
+    afterAll(async () => {
+      await svc?.close();
+      await db?.drop();
+    });
+    body(() => svc!);
+  });
 }
