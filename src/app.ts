@@ -14,7 +14,9 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
+import { limitConnectionsPerClient } from './http/connection-limit.ts';
 import { problemOf, rawClientError, registerProblemHandling, sendProblem } from './http/problems.ts';
+import { registerStrictRequests } from './http/strict-requests.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { databasePlugin } from './plugins/database.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
@@ -41,6 +43,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    // Slow clients: the whole request (headers and body) within REQUEST_TIMEOUT_MS, the headers within
+    // HEADERS_TIMEOUT_MS, else 408 and the connection is closed. Node checks them every second here.
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    http: {
+      headersTimeout: Math.min(config.HEADERS_TIMEOUT_MS, config.REQUEST_TIMEOUT_MS),
+      connectionsCheckingInterval: 1000,
+    },
+    // Long enough for any id a client may send, so that a bad one is a 400 on its parameter, not a miss.
+    maxParamLength: 8192,
     // A client's X-Request-Id is kept only when it is a short, plain token (it ends up in every log line).
     requestIdHeader: false,
     genReqId: (req) => {
@@ -81,6 +92,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandling(app);
+  limitConnectionsPerClient(app, config.MAX_CONNECTIONS_PER_CLIENT);
+  registerStrictRequests(app);
 
   await app.register(fastifySwagger, {
     openapi: {

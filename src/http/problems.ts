@@ -71,13 +71,18 @@ export function rawClientError(err: Error & { code?: string }, socket: import('n
     socket.destroy();
     return;
   }
-  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-  const body = JSON.stringify({
-    ...problemOf('validation_failed', `the request could not be parsed (${err.code ?? 'bad request'})`, '/'),
-    status,
-  });
+  // Node's requestTimeout / headersTimeout expired: the client was too slow to send its request.
+  const timedOut = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : timedOut ? 408 : 400;
+  const detail = timedOut
+    ? 'the request was not received in time (REQUEST_TIMEOUT_MS / HEADERS_TIMEOUT_MS)'
+    : `the request could not be parsed (${err.code ?? 'bad request'})`;
+  const body = JSON.stringify({ ...problemOf('validation_failed', detail, '/'), status });
+  const reason = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' }[
+    status
+  ];
   socket.end(
-    `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+    `HTTP/1.1 ${status} ${reason}\r\n` +
       `content-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
 }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { LAYER_FIELDS } from '../core/stats.ts';
 import { JsonNumber } from './common.ts';
+import { queryInt } from './query.ts';
 import { RunDiagnosisSchema, RunResultSchema } from './results.ts';
 import { ActivationSchema, MAX_LAYERS, RunSpecSchema } from './specs.ts';
 
@@ -97,7 +98,7 @@ export const ListRunsQuerySchema = z.strictObject({
     .optional()
     .describe('Only runs whose name contains this text (case-insensitive).'),
   cursor: z.string().min(1).max(500).optional().describe("Opaque cursor from a previous page's nextCursor."),
-  limit: z.coerce.number().int().min(1).max(100).default(20).describe('Runs per page, 1..100 (default 20).'),
+  limit: queryInt(1, 100).default(20).describe('Runs per page, 1..100 (default 20).'),
 });
 
 export const RunIdParamsSchema = z.strictObject({ id: z.uuid().describe('Run id.') });
@@ -117,29 +118,18 @@ function commaList<T extends z.ZodType<unknown, string>>(item: T) {
 
 /** Steps are Postgres integers. */
 export const MAX_STEP_NUMBER = 2 ** 31 - 1;
-const queryStep = (what: string) =>
-  z.coerce.number().int().min(0).max(MAX_STEP_NUMBER).optional().describe(what);
+const queryStep = (what: string) => queryInt(0, MAX_STEP_NUMBER).optional().describe(what);
 
 export const MetricsQuerySchema = z.strictObject({
   from: queryStep('First step to include (default: the first recorded).'),
   to: queryStep('Last step to include (default: the last recorded).'),
-  layers: commaList(
-    z.coerce
-      .number<string>()
-      .int()
-      .min(0)
-      .max(MAX_LAYERS - 1),
-  )
+  layers: commaList(queryInt(0, MAX_LAYERS - 1))
     .optional()
     .describe('Comma-separated 0-based layer indices, e.g. "0,3" (default: every layer).'),
   fields: commaList(z.string().pipe(z.enum(LAYER_FIELDS)))
     .optional()
     .describe(`Comma-separated statistics, a subset of ${LAYER_FIELDS.join(', ')} (default: all of them).`),
-  maxPoints: z.coerce
-    .number()
-    .int()
-    .min(2)
-    .max(10_000)
+  maxPoints: queryInt(2, 10_000)
     .default(2000)
     .describe(
       'Most steps returned (2..10000, default 2000): more are downsampled evenly, first and last kept.',
