@@ -15,6 +15,7 @@ import {
 import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import { limitConnectionsPerClient } from './http/connection-limit.ts';
+import { completeOpenApi } from './http/openapi.ts';
 import { problemOf, rawClientError, registerProblemHandling, sendProblem } from './http/problems.ts';
 import { registerStrictRequests } from './http/strict-requests.ts';
 import { authPlugin } from './plugins/auth.ts';
@@ -51,7 +52,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       connectionsCheckingInterval: 1000,
     },
     // Long enough for any id a client may send, so that a bad one is a 400 on its parameter, not a miss.
-    maxParamLength: 8192,
+    routerOptions: { maxParamLength: 8192 },
     // A client's X-Request-Id is kept only when it is a short, plain token (it ends up in every log line).
     requestIdHeader: false,
     genReqId: (req) => {
@@ -113,7 +114,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       ],
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (input) =>
+      completeOpenApi(jsonSchemaTransformObject(input), { rateLimited: config.RATE_LIMIT_PER_MINUTE > 0 }),
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -133,7 +135,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   await app.register(healthRoutes);
   await app.register(runRoutes, { waitMaxSeconds: config.WAIT_MAX_SECONDS });
-  await app.register(evaluateRoutes);
+  await app.register(evaluateRoutes, { bodyLimit: config.EVALUATE_BODY_LIMIT_BYTES });
   await app.register(streamRoutes, { pingMs: opts.pingMs ?? 30_000 });
   await app.register(dashboardRoutes);
   return app;

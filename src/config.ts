@@ -47,6 +47,11 @@ export const ConfigSchema = z.object({
   BODY_LIMIT_BYTES: int(1024, 1_073_741_824)
     .default(512 * 1024)
     .describe('Largest request body (bounds inline data: parsing it runs on the event loop)'),
+  EVALUATE_BODY_LIMIT_BYTES: int(1024, 1_073_741_824)
+    .default(4 * 1024 * 1024)
+    .describe(
+      'Largest /v1/evaluate body: its 100,000 parameters at full float64 precision and a batch (parsing runs on the event loop)',
+    ),
   REQUEST_TIMEOUT_MS: int(1000, 3_600_000)
     .default(30_000)
     .describe('Time a client has to send a whole request, headers and body (408 and closed beyond)'),

@@ -102,6 +102,18 @@ describe('the HTTP edge (PGlite)', () => {
     expect(problem(r.text).detail).toContain('/params/id');
   });
 
+  it('POST /v1/evaluate takes what it can use: over EVALUATE_BODY_LIMIT_BYTES (4 MiB) is 413 before parsing', async () => {
+    const body = `{"features":[${'0.123456789012345678,'.repeat(220_000)}0]}`;
+    expect(body.length).toBeGreaterThan(4 * 1024 * 1024);
+    const r = await sendRaw(
+      port,
+      { method: 'POST', target: '/v1/evaluate', headers: [AUTH, JSON_TYPE], body, oversized: true },
+      20_000,
+    );
+    expect(r.status).toBe(413);
+    expect(problem(r.text).code).toBe('payload_too_large');
+  });
+
   it('?token= is refused on HTTP routes (401) and accepted on WebSocket upgrades', async () => {
     const created = await postRun([JSON_TYPE]);
     const id = JSON.parse(created.text).id as string;
@@ -129,6 +141,30 @@ describe('the HTTP edge (PGlite)', () => {
       ws.on('error', reject);
     });
     expect(upgraded).toBe(true);
+  });
+
+  it('GET /openapi.json declares bearer security, operationIds and every shared error as problem+json', async () => {
+    const doc = JSON.parse((await send({ method: 'GET', target: '/openapi.json' })).text);
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const ops = Object.entries<Record<string, any>>(doc.paths).flatMap(([path, item]) =>
+      Object.entries<any>(item).map(([method, op]) => ({ path, method, op })),
+    );
+    const ids = ops.map((o) => o.op.operationId);
+    expect(new Set(ids).size).toBe(ops.length);
+    const create = doc.paths['/v1/runs'].post;
+    expect(create.operationId).toBe('createRun');
+    expect(create.responses['202'].headers.Location).toBeDefined();
+    for (const { path, op } of ops.filter((o) => o.path.startsWith('/v1/'))) {
+      expect(op.security, path).toEqual([{ bearerAuth: [] }]);
+      for (const status of ['400', '401', '429', '500', '503']) {
+        expect(Object.keys(op.responses[status]?.content ?? {}), `${path} ${status}`).toEqual([
+          'application/problem+json',
+        ]);
+      }
+      expect(op.responses['429'].headers['Retry-After'], path).toBeDefined();
+      if (op.requestBody)
+        for (const s of ['413', '415']) expect(op.responses[s], `${path} ${s}`).toBeDefined();
+    }
   });
 
   it('a slow body (1 byte per 500 ms of a 400,000-byte Content-Length) is cut by REQUEST_TIMEOUT_MS', async () => {
