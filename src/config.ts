@@ -63,6 +63,20 @@ export const ConfigSchema = z.object({
   BODY_LIMIT_BYTES: int(1024, 1_073_741_824)
     .default(512 * 1024)
     .describe('Largest request body (bounds inline data: parsing it runs on the event loop)'),
+  EVALUATE_BODY_LIMIT_BYTES: int(1024, 1_073_741_824)
+    .default(4 * 1024 * 1024)
+    .describe(
+      'Largest /v1/evaluate body: its 100,000 parameters at full float64 precision and a batch (parsing runs on the event loop)',
+    ),
+  REQUEST_TIMEOUT_MS: int(1000, 3_600_000)
+    .default(30_000)
+    .describe('Time a client has to send a whole request, headers and body (408 and closed beyond)'),
+  HEADERS_TIMEOUT_MS: int(1000, 3_600_000)
+    .default(10_000)
+    .describe('Time a client has to send the request headers (at most REQUEST_TIMEOUT_MS)'),
+  MAX_CONNECTIONS_PER_CLIENT: int(0, 1_000_000)
+    .default(256)
+    .describe('Open connections (WebSockets included) per client address; 0 ⇒ no cap'),
   RATE_LIMIT_PER_MINUTE: int(0, 1_000_000)
     .default(1200)
     .describe('Requests per client IP per minute; 0 ⇒ off'),

@@ -56,22 +56,23 @@ export class RunsService {
       if (e instanceof SpecError) throw specProblem(e);
       throw e;
     }
-    const replay =
-      idempotencyKey !== null && (await this.store.findByIdempotencyKey(idempotencyKey)) !== null;
-    if (!replay && (await this.store.queueDepth()) >= this.o.queueMaxDepth) {
+    const result = await this.store.createRun(
+      {
+        kind: spec.kind,
+        name: name ?? null,
+        spec: spec as RunSpec,
+        totalSteps: spec.kind === 'train' ? facts.totalSteps : 1,
+        layerCount: facts.layerCount,
+        idempotencyKey,
+        requestHash,
+      },
+      this.o.queueMaxDepth,
+    );
+    if (result === 'queue_full') {
       throw new AppError('queue_full', `${this.o.queueMaxDepth} runs are already queued; retry later`, {
         retryAfter: this.o.retryAfterSeconds,
       });
     }
-    const result = await this.store.createRun({
-      kind: spec.kind,
-      name: name ?? null,
-      spec: spec as RunSpec,
-      totalSteps: spec.kind === 'train' ? facts.totalSteps : 1,
-      layerCount: facts.layerCount,
-      idempotencyKey,
-      requestHash,
-    });
     if (!result.created && result.run.requestHash !== requestHash) {
       throw new AppError(
         'idempotency_conflict',
