@@ -22,6 +22,7 @@ import { runtimePlugin } from './plugins/runtime.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { evaluateRoutes } from './routes/evaluate.ts';
 import { healthRoutes } from './routes/health.ts';
+import { historyRoutes } from './routes/history.ts';
 import { runRoutes } from './routes/runs.ts';
 import { streamRoutes } from './routes/streams.ts';
 
@@ -120,6 +121,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   await app.register(healthRoutes);
   await app.register(runRoutes, { waitMaxSeconds: config.WAIT_MAX_SECONDS });
+  await app.register(historyRoutes);
   await app.register(evaluateRoutes);
   await app.register(streamRoutes, { pingMs: opts.pingMs ?? 30_000 });
   await app.register(dashboardRoutes);
