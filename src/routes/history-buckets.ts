@@ -99,7 +99,10 @@ export class HistoryBuilder {
     let blownUp = !Number.isFinite(row.loss) || !Number.isFinite(row.gradNorm);
     for (let l = 0; l < this.layerCount; l++) {
       const base = l * FIELD_COUNT;
-      if (row.layers[base + FIELD.gradNonFinite] > 0) blownUp = true;
+      // ‖dW‖ overflows (finite entries whose squares sum past 1.8e308) before any entry does.
+      if (row.layers[base + FIELD.gradNonFinite] > 0 || !Number.isFinite(row.layers[base + FIELD.gradNorm])) {
+        blownUp = true;
+      }
       for (let f = 0; f < F; f++) e[4 + l * F + f].add(row.layers[base + this.fieldIdx[f]], at);
     }
     if (blownUp && this.out.nonFiniteSteps.length < MAX_NON_FINITE_STEPS)

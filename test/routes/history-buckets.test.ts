@@ -53,6 +53,12 @@ describe('HistoryBuilder', () => {
     expect(late.loss).toEqual([9, 1]);
   });
 
+  it('counts an overflowed ‖dW‖ as a blow-up even when every entry is finite', () => {
+    const overflow = row(1, 1e300, 1);
+    overflow.layers[FIELD.gradNorm] = Number.POSITIVE_INFINITY;
+    expect(build([row(0, 1, 1), overflow], 10).nonFiniteSteps).toEqual([1]);
+  });
+
   it('names the steps that blew up and leaves their non-finite values out of min/max', () => {
     const h = build([row(0, 1, 1), row(1, 2, 3), row(2, Number.POSITIVE_INFINITY, Number.NaN, 4)], 10);
     expect(h.nonFiniteSteps).toEqual([2]);

@@ -1,12 +1,14 @@
 // The live charts of a training run: loss, accuracy, per-layer gradient norms, the gradient heatmap, and bars of
-// the newest step. Built once from the stream's hello, redrawn from RunData at most once per frame.
+// the newest step or of a step the user picks. Built once from the stream's hello, redrawn from RunData at most
+// once per frame.
 import { BarChart, histogramGrid } from '../charts/bars.ts';
 import { Heatmap } from '../charts/heatmap.ts';
 import { LineChart } from '../charts/line.ts';
 import { depthColor, RUN_COLORS } from '../colors.ts';
 import { h } from '../dom.ts';
 import { int } from '../format.ts';
-import type { RunData } from '../run-data.ts';
+import type { RunData, StepLayers } from '../run-data.ts';
+import { type StepPicker, stepPicker } from '../step-picker.ts';
 import { chartCard, depthLegend } from './panels.ts';
 
 export class TrainCharts {
@@ -23,12 +25,16 @@ export class TrainCharts {
   private readonly histCard: HTMLElement;
   private histStep = -1;
   private readonly layerNames: string[];
+  private readonly picker: StepPicker;
+  /** The step the per-layer panels show instead of the newest, once loaded. */
+  private pinned: StepLayers | null = null;
 
   /** `host` must be in the document: the charts size themselves to it. */
   constructor(
     host: HTMLElement,
     private readonly data: RunData,
     hasAccuracy: boolean,
+    loadStep: (step: number) => Promise<StepLayers | null>,
   ) {
     host.append(this.el);
     const L = data.layerCount;
@@ -54,8 +60,22 @@ export class TrainCharts {
         'gradient; a bright or red one an exploding gradient.',
       { wide: true },
     );
-    const flow = chartCard('Gradient flow', '‖dW‖ per layer at the newest step (log scale).', {
+    const flow = chartCard('Gradient flow', '‖dW‖ per layer at the step picked above (log scale).', {
       third: true,
+    });
+    let asked = 0;
+    this.picker = stepPicker((step) => {
+      const ticket = ++asked;
+      if (step === null) {
+        this.pinned = null;
+        this.redraw();
+        return;
+      }
+      void loadStep(step).then((layers) => {
+        if (ticket !== asked) return; // a later pick won
+        this.pinned = layers;
+        this.redraw();
+      });
     });
     const units = chartCard(
       'Saturated and dead units',
@@ -64,7 +84,7 @@ export class TrainCharts {
     );
     const update = chartCard(
       'Update ratio',
-      '‖ΔW‖ / ‖W‖ per layer at the newest step: about 1e-3 is the usual healthy range.',
+      '‖ΔW‖ / ‖W‖ per layer at the step picked above: about 1e-3 is the usual healthy range.',
       { third: true },
     );
     const hist = chartCard('Weight-gradient histograms', '', { wide: true });
@@ -73,7 +93,18 @@ export class TrainCharts {
     this.histCard = hist.card;
     this.histCard.hidden = true;
     norms.body.append(depthLegend(L));
-    this.el.append(loss.card, acc.card, norms.card, heat.card, flow.card, units.card, update.card, hist.card);
+    const pickerRow = h('section.card.wide.picker-card', { 'aria-label': 'Step picker' }, this.picker.el);
+    this.el.append(
+      loss.card,
+      acc.card,
+      norms.card,
+      heat.card,
+      pickerRow,
+      flow.card,
+      units.card,
+      update.card,
+      hist.card,
+    );
 
     this.loss = new LineChart(
       loss.body,
@@ -82,6 +113,7 @@ export class TrainCharts {
         yLabel: 'loss',
         log: true,
         series: [{ label: 'loss', color: RUN_COLORS[0] }],
+        nonFinite: () => data.nonFiniteSteps,
       },
       data.lossColumns(),
     );
@@ -114,6 +146,7 @@ export class TrainCharts {
           ...this.layerNames.map((name, l) => ({ label: `layer ${name}`, color: depth(l), width: 1 })),
           { label: '‖∇θ‖ all', color: '#9aa1ad', width: 2 },
         ],
+        nonFinite: () => data.nonFiniteSteps,
       },
       data.layerNormColumns(),
     );
@@ -151,18 +184,30 @@ export class TrainCharts {
     this.accuracy?.setData(d.accuracy.aligned());
     this.norms.setData(d.layerNormColumns());
     this.heatmap.update({ x: d.main.x, rows: d.rmsRows() });
-    const step = d.latest ? `step ${int(d.latest.step)}` : '';
+    if (d.main.length > 0) this.picker.setRange(d.main.x[0], d.lastStep);
+    const at = this.pinned;
+    const shown = at?.step ?? d.latest?.step;
+    const step = shown === undefined ? '' : `step ${int(shown)}`;
     this.titles.flow.textContent = `Gradient flow ${step && `at ${step}`}`;
     this.titles.units.textContent = `Saturated and dead units ${step && `at ${step}`}`;
     this.titles.update.textContent = `Update ratio ${step && `at ${step}`}`;
-    this.flow.update(this.layerNames, [{ label: '‖dW‖', values: d.latestField('gradNorm'), color: depth }]);
+    const blewUp = d.nonFiniteLayers(at);
+    this.flow.update(
+      this.layerNames,
+      [{ label: '‖dW‖', values: d.latestField('gradNorm', at), color: depth }],
+      '',
+      blewUp,
+    );
     this.units.update(this.layerNames, [
-      { label: 'saturated', values: d.latestField('saturatedFrac'), color: RUN_COLORS[1] },
-      { label: 'dead', values: d.latestField('deadFrac'), color: RUN_COLORS[0] },
+      { label: 'saturated', values: d.latestField('saturatedFrac', at), color: RUN_COLORS[1] },
+      { label: 'dead', values: d.latestField('deadFrac', at), color: RUN_COLORS[0] },
     ]);
-    this.update.update(this.layerNames, [
-      { label: '‖ΔW‖/‖W‖', values: d.latestField('updateRatio'), color: depth },
-    ]);
+    this.update.update(
+      this.layerNames,
+      [{ label: '‖ΔW‖/‖W‖', values: d.latestField('updateRatio', at), color: depth }],
+      '',
+      blewUp,
+    );
     const hist = d.latestHistograms;
     if (hist && hist.step !== this.histStep) {
       this.histStep = hist.step;
