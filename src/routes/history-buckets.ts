@@ -1,4 +1,5 @@
-// Min/max-preserving downsampling of a run's recorded steps into at most `points` chart points, fed in step order.
+// Min/max-preserving downsampling of a run's recorded steps into at most `points` chart points, fed in step
+// order; the short float32 decimals it sends; the small LRU that keeps finished runs' answers.
 import { FIELD, FIELD_COUNT, type LayerField } from '../core/stats.ts';
 import type { StepRow } from '../stream/step-encoding.ts';
 
@@ -136,8 +137,48 @@ export class HistoryBuilder {
     emit(o.testAccuracy, e[3]);
     const F = this.fieldIdx.length;
     for (let l = 0; l < this.layerCount; l++) {
-      for (let f = 0; f < F; f++) emit(o.values[l][f], e[4 + l * F + f]);
+      for (let f = 0; f < F; f++) {
+        const column = o.values[l][f];
+        const start = column.length;
+        emit(column, e[4 + l * F + f]);
+        for (let p = start; p < column.length; p++) column[p] = shortFloat32(column[p]);
+      }
     }
     this.inBucket = 0;
+  }
+}
+
+/**
+ * The shortest decimal that reads back as the same float32 (layer statistics are stored as float32): JSON of
+ * a 50-layer history is about half as long as with the float64 expansion (0.0012345678 vs 0.001234567816…).
+ */
+export function shortFloat32(x: number | null): number | null {
+  if (x === null || x === 0) return x;
+  for (let digits = 6; digits < 9; digits++) {
+    const y = Number(x.toPrecision(digits));
+    if (Math.fround(y) === x) return y;
+  }
+  return Number(x.toPrecision(9));
+}
+
+/** A map that keeps its `capacity` most recently used entries. */
+export class LruCache<K, V> {
+  private readonly map = new Map<K, V>();
+
+  constructor(private readonly capacity: number) {}
+
+  get(key: K): V | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+
+  set(key: K, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as K);
   }
 }

@@ -1,7 +1,7 @@
 // The history downsampler: every step when few, else two points per bucket carrying each series' min and max.
 import { describe, expect, it } from 'vitest';
 import { FIELD, FIELD_COUNT } from '../../src/core/stats.ts';
-import { HistoryBuilder } from '../../src/routes/history-buckets.ts';
+import { HistoryBuilder, LruCache, shortFloat32 } from '../../src/routes/history-buckets.ts';
 import type { StepRow } from '../../src/stream/step-encoding.ts';
 
 /** A one-layer row whose gradNorm is `g` and loss `loss`. */
@@ -64,5 +64,37 @@ describe('HistoryBuilder', () => {
     expect(h.nonFiniteSteps).toEqual([2]);
     expect(h.loss).toEqual([1, 2, null]);
     expect(h.values[0][0]).toEqual([1, 3, null]);
+  });
+});
+
+describe('shortFloat32', () => {
+  it('gives the shortest decimal that reads back as the same float32', () => {
+    const values = [0.1, 1 / 3, 1e-30, 3.4e38, -2.5e-7, 123456.789, 1.17549435e-38];
+    for (const v of values) {
+      const f = Math.fround(v);
+      const short = shortFloat32(f)!;
+      expect(Math.fround(short)).toBe(f);
+      expect(
+        String(short)
+          .replace(/^-|e.*$|\./g, '')
+          .replace(/^0+/, '').length,
+      ).toBeLessThanOrEqual(9);
+    }
+    expect(shortFloat32(Math.fround(0.1))).toBe(0.1);
+    expect(shortFloat32(null)).toBeNull();
+    expect(shortFloat32(0)).toBe(0);
+  });
+});
+
+describe('LruCache', () => {
+  it('keeps the most recently used entries', () => {
+    const c = new LruCache<string, number>(2);
+    c.set('a', 1);
+    c.set('b', 2);
+    expect(c.get('a')).toBe(1); // a is now the most recent
+    c.set('c', 3);
+    expect(c.get('b')).toBeUndefined();
+    expect(c.get('a')).toBe(1);
+    expect(c.get('c')).toBe(3);
   });
 });

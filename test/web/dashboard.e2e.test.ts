@@ -372,6 +372,43 @@ describe('dashboard in Chromium against the real service', () => {
     await page.waitForSelector(`${chart('Gradient flow per layer')}[data-bars="20"]`);
   });
 
+  it('opens a long run from one downsampled history request and zooms to full resolution', async () => {
+    const spec = structuredClone(presetById('course-he-quick')!.specs[0]) as TrainSpec;
+    spec.training.steps = 5000;
+    spec.telemetry = { every: 1 };
+    spec.name = 'e2e: zoom';
+    const id = await finishedRun(spec);
+    const requests: string[] = [];
+    const onRequest = (r: { url(): string }) => requests.push(r.url());
+    page.on('request', onRequest);
+    const frames: number[] = [];
+    page.on('websocket', (ws) => ws.on('framereceived', () => frames.push(1)));
+    await page.goto(`${svc.url}/#/runs/${id}`);
+    await page.waitForFunction(`document.querySelector('.run-page .live')?.textContent === 'complete'`);
+    const d = await runPageData(page);
+    expect(Number(d.stepsReceived)).toBe(5000);
+    expect(Number(d.lastStep)).toBe(4999);
+    // One history request, then a stream of hello, the last step in full and end: not 5,000 messages.
+    expect(requests.filter((u) => u.includes('/history')).length).toBe(1);
+    expect(frames.length).toBeLessThanOrEqual(4);
+    const loss = chart('Loss over steps');
+    expect(Number(await attr(loss, 'points'))).toBeLessThanOrEqual(2000);
+    // Drag across a tenth of the loss chart: the range comes again from the server, every step of it.
+    const box = (await page.locator(`${loss} .u-over`).boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForSelector(`${loss}[data-zoom]`);
+    const [from, to] = (await attr(loss, 'zoom')).split('-').map(Number);
+    expect(to - from).toBeGreaterThan(100);
+    expect(Number(await attr(loss, 'points'))).toBe(to - from + 1);
+    expect(await attr(chart('Gradient norm per layer over steps'), 'zoom')).toBe(`${from}-${to}`);
+    page.off('request', onRequest);
+    await page.dblclick(`${loss} .u-over`);
+    await page.waitForSelector(`${loss}:not([data-zoom])`);
+  });
+
   it('says "all exactly zero" for an all-zero run instead of drawing meaningless scales', async () => {
     const spec = structuredClone(presetById('course-zeros')!.specs[0]) as TrainSpec;
     spec.training.steps = 200;

@@ -27,6 +27,8 @@ export interface LineChartOptions {
   legend?: boolean;
   /** Steps to mark as non-finite (a blow-up: the series have no value there), read at every draw. */
   nonFinite?: () => readonly number[];
+  /** The user dragged a step range to zoom in ([from, to]), or double-clicked back out (null). */
+  onZoom?: (range: [number, number] | null) => void;
 }
 
 /** Steps are integers: x ticks never fall between two. */
@@ -143,6 +145,15 @@ export class LineChart {
       ],
       hooks: {
         draw: [(u) => this.drawNonFinite(u)],
+        // A drag selects a range and uPlot zooms to it; a double-click resets the scale to the data.
+        setSelect: [
+          (u) => {
+            if (u.select.width < 2 || !o.onZoom) return;
+            const from = Math.max(0, Math.floor(u.posToVal(u.select.left, 'x')));
+            const to = Math.ceil(u.posToVal(u.select.left + u.select.width, 'x'));
+            o.onZoom([from, to]);
+          },
+        ],
         setSeries: [
           (u, idx, opts) => {
             if ((opts as { focus?: boolean }).focus === undefined) return;
@@ -158,6 +169,7 @@ export class LineChart {
       if (w > 0 && Math.abs(w - this.plot.width) > 1) this.plot.setSize({ width: w, height });
     });
     this.resize.observe(container);
+    plotHost.addEventListener('dblclick', () => o.onZoom?.(null));
   }
 
   /** Points drawn in the first series (tests read it through data-points). */
@@ -165,8 +177,17 @@ export class LineChart {
     return this.plot.data[0]?.length ?? 0;
   }
 
-  setData(data: Columns): void {
-    this.plot.setData(data as uPlot.AlignedData);
+  /** Shows `data` (a zoomed range's full detail) over exactly [from, to]. */
+  showRange(data: Columns, range: [number, number]): void {
+    this.setData(data, true);
+    this.plot.setScale('x', { min: range[0], max: range[1] });
+    this.el.dataset.zoom = `${range[0]}-${range[1]}`;
+  }
+
+  /** New data; `keepScale` keeps a zoomed x range (the zoomed detail arriving) instead of fitting the data. */
+  setData(data: Columns, keepScale = false): void {
+    this.plot.setData(data as uPlot.AlignedData, !keepScale);
+    if (!keepScale) delete this.el.dataset.zoom;
     this.el.dataset.points = String(data[0].length);
   }
 

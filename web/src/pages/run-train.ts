@@ -7,8 +7,9 @@ import { LineChart } from '../charts/line.ts';
 import { depthColor, RUN_COLORS } from '../colors.ts';
 import { h } from '../dom.ts';
 import { int } from '../format.ts';
-import type { RunData, StepLayers } from '../run-data.ts';
+import { RunData, type StepLayers } from '../run-data.ts';
 import { type StepPicker, stepPicker } from '../step-picker.ts';
+import type { History } from '../types.ts';
 import { chartCard, depthLegend } from './panels.ts';
 
 export class TrainCharts {
@@ -28,6 +29,11 @@ export class TrainCharts {
   private readonly picker: StepPicker;
   /** The step the per-layer panels show instead of the newest, once loaded. */
   private pinned: StepLayers | null = null;
+  /** A zoomed step range at full resolution (loaded from the server), shown instead of the overview. */
+  private zoomed: { range: [number, number]; data: RunData } | null = null;
+  private zoomTicket = 0;
+  /** Frames of a redraw still to come (cancelled by the next redraw). */
+  private deferred: number[] = [];
 
   /** `host` must be in the document: the charts size themselves to it. */
   constructor(
@@ -35,6 +41,7 @@ export class TrainCharts {
     private readonly data: RunData,
     hasAccuracy: boolean,
     loadStep: (step: number) => Promise<StepLayers | null>,
+    private readonly loadRange: (from: number, to: number) => Promise<History>,
   ) {
     host.append(this.el);
     const L = data.layerCount;
@@ -114,6 +121,7 @@ export class TrainCharts {
         log: true,
         series: [{ label: 'loss', color: RUN_COLORS[0] }],
         nonFinite: () => data.nonFiniteSteps,
+        onZoom: (range) => this.zoom(range),
       },
       data.lossColumns(),
     );
@@ -147,6 +155,7 @@ export class TrainCharts {
           { label: '‖∇θ‖ all', color: '#9aa1ad', width: 2 },
         ],
         nonFinite: () => data.nonFiniteSteps,
+        onZoom: (range) => this.zoom(range),
       },
       data.layerNormColumns(),
     );
@@ -180,10 +189,18 @@ export class TrainCharts {
     const d = this.data;
     const L = d.layerCount;
     const depth = (l: number) => depthColor(l, L);
-    this.loss.setData(d.lossColumns());
+    if (!this.zoomed) this.loss.setData(d.lossColumns());
     this.accuracy?.setData(d.accuracy.aligned());
-    this.norms.setData(d.layerNormColumns());
-    this.heatmap.update({ x: d.main.x, rows: d.rmsRows() });
+    // The two charts of every layer draw in the next two frames: one long task (a big history) becomes three.
+    for (const id of this.deferred) cancelAnimationFrame(id);
+    this.deferred = [
+      requestAnimationFrame(() => {
+        if (!this.zoomed) this.norms.setData(d.layerNormColumns());
+        this.deferred[1] = requestAnimationFrame(() =>
+          this.heatmap.update({ x: d.main.x, rows: d.rmsRows() }),
+        );
+      }),
+    ];
     if (d.main.length > 0) this.picker.setRange(d.main.x[0], d.lastStep);
     const at = this.pinned;
     const shown = at?.step ?? d.latest?.step;
@@ -223,7 +240,33 @@ export class TrainCharts {
     }
   }
 
+  /**
+   * Zooms the loss and norm charts to a step range, at full resolution: the overview holds at most 2,000 points
+   * (min/max pairs of buckets), so the range is asked of the server again. null goes back to the overview.
+   */
+  private zoom(range: [number, number] | null): void {
+    const ticket = ++this.zoomTicket;
+    if (range === null) {
+      this.zoomed = null;
+      this.loss.setData(this.data.lossColumns());
+      this.norms.setData(this.data.layerNormColumns());
+      return;
+    }
+    void this.loadRange(range[0], range[1]).then(
+      (h) => {
+        if (ticket !== this.zoomTicket) return;
+        const detail = new RunData(this.data.hello);
+        detail.loadHistory(h);
+        this.zoomed = { range, data: detail };
+        this.loss.showRange(detail.lossColumns(), range);
+        this.norms.showRange(detail.layerNormColumns(), range);
+      },
+      () => undefined, // the overview stays, merely zoomed
+    );
+  }
+
   destroy(): void {
+    for (const id of this.deferred) cancelAnimationFrame(id);
     for (const c of [
       this.loss,
       this.accuracy,

@@ -212,6 +212,12 @@ function showRun(root: HTMLElement, run: Run): () => void {
   });
 
   const every = streamEvery(spec, item.progress.totalSteps);
+  const historyUrl = (range: { from?: number; to?: number }) => {
+    const q = new URLSearchParams({ points: String(HISTORY_POINTS) });
+    if (range.from !== undefined) q.set('from', String(range.from));
+    if (range.to !== undefined) q.set('to', String(range.to));
+    return `${item.links.self}/history?${q}`;
+  };
   // The history's last step is where the stream starts: it comes again in full (the newest step's panels).
   let history: History | null = null;
   const streamFrom = () =>
@@ -244,8 +250,12 @@ function showRun(root: HTMLElement, run: Run): () => void {
               data = new RunData(m);
               if (history) data.loadHistory(history);
               if (spec.kind === 'train') {
-                charts = new TrainCharts(body, data, spec.network.loss !== 'mse', (step) =>
-                  stepLayersAt(item.links.metrics, step, m.fields),
+                charts = new TrainCharts(
+                  body,
+                  data,
+                  spec.network.loss !== 'mse',
+                  (step) => stepLayersAt(item.links.metrics, step, m.fields),
+                  (from, to) => getJson<History>(historyUrl({ from, to })),
                 );
               }
             }
@@ -279,7 +289,7 @@ function showRun(root: HTMLElement, run: Run): () => void {
   let destroyed = false;
   if (spec.kind === 'train') {
     // A failed history request is no dead end: the stream alone replays every step (slower).
-    getJson<History>(`${item.links.self}/history?points=${HISTORY_POINTS}`).then(
+    getJson<History>(historyUrl({})).then(
       (h) => {
         history = h;
         openSocket();
