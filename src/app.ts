@@ -24,6 +24,7 @@ import { runtimePlugin } from './plugins/runtime.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { evaluateRoutes } from './routes/evaluate.ts';
 import { healthRoutes } from './routes/health.ts';
+import { historyRoutes } from './routes/history.ts';
 import { runRoutes } from './routes/runs.ts';
 import { streamRoutes } from './routes/streams.ts';
 import { openApiTransform } from './schemas/openapi-transform.ts';
@@ -138,6 +139,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   await app.register(healthRoutes);
   await app.register(runRoutes, { waitMaxSeconds: config.WAIT_MAX_SECONDS });
+  await app.register(historyRoutes);
   await app.register(evaluateRoutes, { bodyLimit: config.EVALUATE_BODY_LIMIT_BYTES });
   await app.register(streamRoutes, { pingMs: opts.pingMs ?? 30_000 });
   await app.register(dashboardRoutes);

@@ -8,7 +8,6 @@ import type { RunRecord } from '../runs/store.ts';
 import { floatsToBase64 } from './bytes.ts';
 import { Prisma, type PrismaClient } from './generated/client.ts';
 import { type Queryable, specFromText } from './run-record.ts';
-import { saveWeights } from './run-weights.ts';
 import { createRun, findByIdempotencyKey, type NewRunInput, queueDepth } from './runs-repository.ts';
 
 /**

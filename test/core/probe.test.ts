@@ -2,7 +2,7 @@
 // whole network, and He et al.'s 1024 × 256 N(0, 1) probe on the normal data source.
 import { describe, expect, it } from 'vitest';
 import { viewsOf } from '../../src/core/model.ts';
-import { buildNetwork, createWorkspace, forward } from '../../src/core/network.ts';
+import { createWorkspace, forward } from '../../src/core/network.ts';
 import { runProbe } from '../../src/core/probe.ts';
 import { objectiveBackward, objectiveValue, projection } from '../../src/core/probe-objectives.ts';
 import type { ProbeRunSpec } from '../../src/core/run-spec.ts';

@@ -48,18 +48,20 @@ export function runCallouts(item: RunListItem): HTMLElement[] {
   const parts: HTMLElement[] = [];
   const summary = (item.summary ?? {}) as TrainSummary;
   if (item.diagnosis) parts.push(diagnosisCallout(item.diagnosis, Boolean(summary.divergence)));
+  // The divergence is said once: its sentence may already be the diagnosis, and is the error's message.
+  const said = item.diagnosis?.message ?? '';
   if (summary.divergence) {
     const d = summary.divergence;
     parts.push(
       h(
         'section.callout.verdict-exploding',
         { 'aria-label': 'Divergence' },
-        h('strong', { text: `Diverged at step ${int(d.step)}, layer ${d.layer + 1} (${d.where}): ` }),
-        d.message,
+        h('strong', { text: `Diverged at step ${int(d.step)}, layer ${d.layer + 1} (${d.where})` }),
+        said.includes(d.message) ? '' : `: ${d.message}`,
       ),
     );
   }
-  if (item.error) {
+  if (item.error && !(summary.divergence && item.error.code === 'diverged')) {
     parts.push(
       h(
         'section.callout.error',
