@@ -94,6 +94,16 @@ const LOCATIONS: Record<string, ProblemLocation> = {
   headers: 'headers',
 };
 
+/** The 413's detail: the limit in bytes, which setting it is, and how to avoid inline data. */
+function tooLargeDetail(path: string, limit: number): string {
+  if (path === '/v1/evaluate')
+    return `the request body is larger than ${limit} bytes (the limit of /v1/evaluate); split the batch`;
+  return (
+    `the request body is larger than ${limit} bytes (BODY_LIMIT_BYTES, the limit of request bodies); for large ` +
+    'data use a generated source (e.g. data.source "normal" for N(0, σ²) inputs) instead of inline samples'
+  );
+}
+
 export function registerProblemHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((req: FastifyRequest, reply: FastifyReply) =>
     sendProblem(
@@ -120,7 +130,10 @@ export function registerProblemHandling(app: FastifyInstance): void {
     }
     const fe = err as FastifyError;
     if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return sendProblem(reply, problemOf('payload_too_large', fe.message, instance));
+      const limit = req.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit ?? 0;
+      const limitName = instance === '/v1/evaluate' ? 'evaluateBodyLimitBytes' : 'BODY_LIMIT_BYTES';
+      const detail = tooLargeDetail(instance, limit);
+      return sendProblem(reply, problemOf('payload_too_large', detail, instance, { limitName, limit }));
     }
     if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       return sendProblem(reply, problemOf('unsupported_media_type', fe.message, instance));

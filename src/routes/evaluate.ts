@@ -1,4 +1,5 @@
-// POST /v1/evaluate: outputs, loss and every gradient of an explicit network on a small batch (on the pool).
+// POST /v1/evaluate: outputs, logits (and, on request, every layer's Z and A), loss and every gradient of an
+// explicit network on a small batch (on the pool).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { SpecError } from '../core/index.ts';
 import { specProblem } from '../http/problems.ts';
@@ -27,13 +28,16 @@ export const evaluateRoutes: FastifyPluginAsyncZod = async (app) => {
       const r = await app.pool.evaluate(req.body);
       if (!r.ok) throw specProblem(new SpecError(r.path, r.message));
       const n = nullIfNotFinite;
+      const matrix = (m: number[][]) => m.map((row) => row.map(n));
       return {
-        outputs: r.outputs.map((row) => row.map(n)),
+        outputs: matrix(r.outputs),
+        logits: matrix(r.logits),
+        layers: r.layers?.map((l) => ({ Z: matrix(l.Z), A: matrix(l.A) })) ?? null,
         loss: n(r.loss),
         dataLoss: n(r.dataLoss),
         l2Penalty: n(r.l2Penalty),
         gradients: r.gradients.map((g) => ({
-          dW: g.dW.map((row) => row.map(n)),
+          dW: matrix(g.dW),
           db: g.db ? g.db.map(n) : null,
         })),
         conventions: EVALUATE_CONVENTIONS,

@@ -43,14 +43,8 @@ export class RunsService {
   ): Promise<{ run: RunRecord; created: boolean }> {
     const { name, ...spec } = input;
     const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
-    let facts: ReturnType<typeof validateRunSpec>;
-    try {
-      facts = validateRunSpec(spec as RunSpec);
-    } catch (e) {
-      if (e instanceof SpecError) throw specProblem(e);
-      throw e;
-    }
-    const violation = checkBudget(spec as RunSpec, this.o.budget, facts.trainRows + facts.testRows);
+    // The budget first: validating generates the data, which the budget may refuse for its size.
+    const violation = checkBudget(spec as RunSpec, this.o.budget);
     if (violation) {
       throw new AppError('budget_exceeded', violation.message, {
         limitName: violation.limit,
@@ -60,6 +54,13 @@ export class RunsService {
           { path: violation.path, pointer: `/body/${violation.path.join('/')}`, message: violation.message },
         ],
       });
+    }
+    let facts: ReturnType<typeof validateRunSpec>;
+    try {
+      facts = validateRunSpec(spec as RunSpec);
+    } catch (e) {
+      if (e instanceof SpecError) throw specProblem(e);
+      throw e;
     }
     const replay =
       idempotencyKey !== null && (await this.store.findByIdempotencyKey(idempotencyKey)) !== null;

@@ -106,3 +106,15 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** The run once it has finished (succeeded, failed, cancelled or diverged). */
+export function runFinished(svc: RunningService, id: string, timeoutMs = 60_000): Promise<any> {
+  return waitFor(
+    async () => {
+      const r = await http(`${svc.url}/v1/runs/${id}`);
+      return ['succeeded', 'failed', 'cancelled', 'diverged'].includes(r.body.status) ? r.body : null;
+    },
+    timeoutMs,
+    `run ${id} to finish`,
+  );
+}
