@@ -24,6 +24,7 @@ import { evaluateRoutes } from './routes/evaluate.ts';
 import { healthRoutes } from './routes/health.ts';
 import { runRoutes } from './routes/runs.ts';
 import { streamRoutes } from './routes/streams.ts';
+import { theoryRoutes } from './routes/theory.ts';
 
 export interface AppOptions {
   config: Config;
@@ -95,6 +96,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       tags: [
         { name: 'runs', description: 'Submit and inspect runs' },
         { name: 'evaluate', description: 'Check your own backprop against ours' },
+        { name: 'theory', description: 'Mean-field signal propagation and the init advisor' },
         { name: 'streams', description: 'WebSocket streams' },
         { name: 'health', description: 'Probes' },
       ],
@@ -121,6 +123,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes);
   await app.register(runRoutes, { waitMaxSeconds: config.WAIT_MAX_SECONDS });
   await app.register(evaluateRoutes);
+  await app.register(theoryRoutes);
   await app.register(streamRoutes, { pingMs: opts.pingMs ?? 30_000 });
   await app.register(dashboardRoutes);
   return app;

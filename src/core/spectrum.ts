@@ -23,6 +23,19 @@ export interface Spectrum {
 
 /** The largest layer width the spectrum is computed for: the product and the SVD cost ~L·n³ and ~10·n³. */
 export const MAX_SPECTRUM_WIDTH = 512;
+/** The most multiply-adds (spectrumWork) a probe spends on its spectrum: about a second of one worker's CPU. */
+export const MAX_SPECTRUM_WORK = 2e9;
+
+/** Multiply-adds of the Jacobian product Σ_l n_l·n_{l−1}·n_0 plus ~10 Jacobi sweeps of k²/2 pairs × 3m. */
+export function spectrumWork(layout: Layout): number {
+  const n0 = layout.inputSize;
+  let work = 0;
+  for (let l = 1; l < layout.layers.length; l++)
+    work += layout.layers[l].fanOut * layout.layers[l].fanIn * n0;
+  const k = Math.min(n0, layout.outputSize);
+  const m = Math.max(n0, layout.outputSize);
+  return work + 10 * (k * k * 0.5) * 3 * m;
+}
 
 export interface JacobianInput {
   layout: Layout;
@@ -81,7 +94,7 @@ export function spectrumOf(J: Float64Array, rows: number, cols: number, bins: nu
 
 /**
  * The spectrum of a network after `forward` filled `ws`, at batch row `sample`; null when a layer or the input is
- * wider than MAX_SPECTRUM_WIDTH (the cost grows as the cube of the width).
+ * wider than MAX_SPECTRUM_WIDTH or the work is over MAX_SPECTRUM_WORK (the cost grows as the cube of the width).
  */
 export function jacobianSpectrum(
   net: Network,
@@ -91,7 +104,11 @@ export function jacobianSpectrum(
   bins: number,
 ): Spectrum | null {
   const { layout } = net;
-  if (Math.max(layout.inputSize, layout.maxWidth) > MAX_SPECTRUM_WIDTH) return null;
+  if (
+    Math.max(layout.inputSize, layout.maxWidth) > MAX_SPECTRUM_WIDTH ||
+    spectrumWork(layout) > MAX_SPECTRUM_WORK
+  )
+    return null;
   const J = inputOutputJacobian({
     layout,
     activations: net.spec.layers.map((l) => l.activation),

@@ -14,6 +14,8 @@ import {
   type JobTask,
   type PortMessage,
   type RecordBatch,
+  type TheoryOutcome,
+  type TheoryTask,
 } from './messages.ts';
 
 export interface JobPoolOptions {
@@ -51,6 +53,8 @@ export interface JobPool {
   readonly active: number;
   start(runId: string, spec: RunSpec, onBatch: (batch: RecordBatch) => void): RunningJob;
   evaluate(task: EvaluateTask): Promise<EvaluateOutcome>;
+  /** POST /v1/theory's computation, on the evaluate thread. */
+  theory(task: TheoryTask): Promise<TheoryOutcome>;
   close(): Promise<void>;
 }
 
@@ -134,6 +138,9 @@ export function createJobPool(options: JobPoolOptions): JobPool {
     },
     evaluate(task) {
       return evaluator.run(task, { name: 'evaluate' }) as Promise<EvaluateOutcome>;
+    },
+    theory(task) {
+      return evaluator.run(task, { name: 'theory' }) as Promise<TheoryOutcome>;
     },
     async close() {
       await Promise.all([piscina.destroy(), evaluator.destroy()]);

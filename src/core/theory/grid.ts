@@ -22,9 +22,15 @@ export interface TheoryGrid {
 export function theoryGrid(spec: TheoryGridSpec, rules: Rules = rulesOf()): TheoryGrid {
   const { activation, leakySlope, eluAlpha } = spec;
   return {
-    cells: spec.sigmaB2.map((sigmaB2) =>
-      spec.sigmaW2.map((sigmaW2) => meanField({ activation, sigmaW2, sigmaB2, leakySlope, eluAlpha }, rules)),
-    ),
+    cells: spec.sigmaB2.map((sigmaB2) => {
+      // along a row the previous cell's c* warm-starts the correlation solve (a few Newton steps instead of ~8)
+      let cStart = 0;
+      return spec.sigmaW2.map((sigmaW2) => {
+        const m = meanField({ activation, sigmaW2, sigmaB2, leakySlope, eluAlpha }, rules, cStart);
+        cStart = m.cStar < 1 ? Math.max(0, m.cStar - 0.05) : 0;
+        return m;
+      });
+    }),
     criticalSigmaW2: spec.sigmaB2.map((sigmaB2) =>
       criticalSigmaW2({ activation, sigmaB2, leakySlope, eluAlpha }, rules),
     ),

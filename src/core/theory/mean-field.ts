@@ -99,12 +99,39 @@ export function lengthFixedPoint(phi: Phi, sigmaW2: number, sigmaB2: number, rul
     hi *= 4;
     if (hi > 1e200) return Infinity;
   }
-  // bisection, geometric while the bracket spans orders of magnitude, until it is a few ulps wide
-  for (let it = 0; it < 200 && hi - lo > 4e-16 * hi; it++) {
-    const mid = lo < 1e-6 || hi / lo > 4 ? Math.sqrt(lo * hi) : 0.5 * (lo + hi);
-    if (mid <= lo || mid >= hi) break;
+  // geometric bisection while the bracket spans orders of magnitude, then regula falsi
+  while (hi / lo > 2) {
+    const mid = Math.sqrt(lo * hi);
     if (g(mid) > 0) lo = mid;
     else hi = mid;
+  }
+  return illinois(g, lo, hi, 1e-15);
+}
+
+/**
+ * The root of g in [lo, hi], g(lo) > 0 ≥ g(hi), by the Illinois variant of regula falsi (superlinear, and it
+ * keeps the bracket), until the bracket is `rel`·hi wide.
+ */
+export function illinois(g: (x: number) => number, lo: number, hi: number, rel: number): number {
+  let gl = g(lo);
+  let gh = g(hi);
+  let side = 0;
+  for (let it = 0; it < 200 && hi - lo > rel * Math.abs(hi); it++) {
+    let x = (lo * gh - hi * gl) / (gh - gl);
+    if (!(x > lo && x < hi)) x = 0.5 * (lo + hi);
+    const gx = g(x);
+    if (gx === 0) return x;
+    if (gx > 0) {
+      lo = x;
+      gl = gx;
+      if (side === -1) gh /= 2; // the same end moved twice: halve the other's weight
+      side = -1;
+    } else {
+      hi = x;
+      gh = gx;
+      if (side === 1) gl /= 2;
+      side = 1;
+    }
   }
   return 0.5 * (lo + hi);
 }
@@ -115,8 +142,11 @@ function depthScale(slope: number): number {
   return -1 / Math.log(slope);
 }
 
-/** The mean-field quantities of one (activation, σ_w², σ_b²). */
-export function meanField(p: MeanFieldPoint, rules: Rules = rulesOf()): MeanField {
+/**
+ * The mean-field quantities of one (activation, σ_w², σ_b²). `cStart`: where the correlation solve starts (a
+ * neighbour's c* on a grid; any start gives the same root).
+ */
+export function meanField(p: MeanFieldPoint, rules: Rules = rulesOf(), cStart = 0): MeanField {
   const phi = phiOf(p.activation, p.leakySlope, p.eluAlpha);
   const { sigmaW2, sigmaB2 } = p;
   const qStar = lengthFixedPoint(phi, sigmaW2, sigmaB2, rules.one);
@@ -126,27 +156,65 @@ export function meanField(p: MeanFieldPoint, rules: Rules = rulesOf()): MeanFiel
   const slopeQ = chi1 + sigmaW2 * gaussMean(rules.one, q, (u) => phi.f(u) * phi.d2(u));
   const phase: Phase = Math.abs(chi1 - 1) <= 1e-9 ? 'critical' : chi1 < 1 ? 'ordered' : 'chaotic';
   let cStar = 1;
-  if (phase === 'chaotic') cStar = correlationFixedPoint(phi, sigmaW2, sigmaB2, q, rules.two);
+  if (phase === 'chaotic') cStar = correlationFixedPoint(phi, sigmaW2, sigmaB2, q, rules.two, cStart);
   const chiC = cStar === 1 ? chi1 : sigmaW2 * gaussMean2(rules.two, q, cStar, phi.d1, phi.d1);
-  return { qStar, chi1, cStar, chiC, xiQ: depthScale(slopeQ), xiC: depthScale(chiC), phase };
+  // at criticality (|χ₁ − 1| ≤ 1e-9) ξ_c is ∞, not the rounding of χ₁'s last bits
+  const xiC = phase === 'critical' ? Infinity : depthScale(chiC);
+  return { qStar, chi1, cStar, chiC, xiQ: depthScale(slopeQ), xiC, phase };
+}
+
+/**
+ * E[φ(u₁)φ(u₂)] and E[φ'(u₁)φ'(u₂)] in one pass over the 2-D rule (the correlation map and its slope share
+ * every node, and φ is the expensive part): out[0], out[1].
+ */
+function correlationMeans(phi: Phi, rule: GaussRule, q: number, c: number, out: Float64Array): void {
+  const s = Math.sqrt(q);
+  const sc = s * c;
+  const ss = s * Math.sqrt(Math.max(0, 1 - c * c));
+  const { z, w } = rule;
+  let ff = 0;
+  let dd = 0;
+  for (let i = 0; i < z.length; i++) {
+    let innerF = 0;
+    let innerD = 0;
+    const a = sc * z[i];
+    for (let j = 0; j < z.length; j++) {
+      const u = a + ss * z[j];
+      innerF += w[j] * phi.f(u);
+      innerD += w[j] * phi.d1(u);
+    }
+    const u1 = s * z[i];
+    ff += w[i] * phi.f(u1) * innerF;
+    dd += w[i] * phi.d1(u1) * innerD;
+  }
+  out[0] = ff;
+  out[1] = dd;
 }
 
 /**
  * Root of h(c) = f(c) − c below 1, f the correlation map (σ_w²·E[φ(u₁)φ(u₂)] + σ_b²)/q, in the chaotic phase
  * (c = 1 is unstable there). f is increasing and convex on [0, 1] with f(0) ≥ 0 and f'(c) = σ_w²·E[φ'(u₁)φ'(u₂)],
- * so Newton's method from c = 0 climbs monotonically to the root (a few steps instead of a bisection's 48).
+ * so Newton's method from any c with h(c) ≥ 0 (c = 0, or a neighbouring cell's c* when that is still left of
+ * the root) climbs monotonically to the root.
  */
-function correlationFixedPoint(
+export function correlationFixedPoint(
   phi: Phi,
   sigmaW2: number,
   sigmaB2: number,
   q: number,
   rule: GaussRule,
+  start = 0,
 ): number {
-  let c = 0;
+  const m = new Float64Array(2);
+  let c = start;
   for (let it = 0; it < 50; it++) {
-    const h = (sigmaW2 * gaussMean2(rule, q, c, phi.f, phi.f) + sigmaB2) / q - c;
-    const dh = sigmaW2 * gaussMean2(rule, q, c, phi.d1, phi.d1) - 1;
+    correlationMeans(phi, rule, q, c, m);
+    const h = (sigmaW2 * m[0] + sigmaB2) / q - c;
+    if (h < 0 && c !== 0) {
+      c = 0; // the start was right of the root: climb from 0 instead
+      continue;
+    }
+    const dh = sigmaW2 * m[1] - 1;
     if (!(dh < 0)) return c; // f' ≥ 1 before the root: c* is 1 to this resolution
     const next = Math.min(1, c - h / dh);
     if (Math.abs(next - c) <= 1e-14) return next;
@@ -176,10 +244,6 @@ export function criticalSigmaW2(p: Omit<MeanFieldPoint, 'sigmaW2'>, rules: Rules
     hi *= 2;
     if (hi > 1e4) return Infinity;
   }
-  for (let it = 0; it < 60; it++) {
-    const mid = Math.sqrt(lo * hi);
-    if (chi(mid) < 0) lo = mid;
-    else hi = mid;
-  }
-  return Math.sqrt(lo * hi);
+  // regula falsi on −(χ₁ − 1), which is positive at lo and not at hi
+  return illinois((w) => -chi(w), lo, hi, 1e-13);
 }
