@@ -106,7 +106,7 @@ export type EvaluateOutcome =
 
 export type EvaluateResult = BatchEvaluation;
 
-/** POST /v1/theory's computation (a 100 × 100 grid takes seconds), also run on the pool's evaluate thread. */
+/** POST /v1/theory's computation (a 100 × 100 grid takes seconds), run on a pool thread of its own. */
 export type TheoryTask = TheoryRequest;
 
 export type TheoryOutcome =

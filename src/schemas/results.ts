@@ -189,8 +189,8 @@ export const SpectrumSchema = z
     singularValues: z
       .array(JsonNumber)
       .describe('Singular values of ∂Z_L/∂x at the first sample, descending.'),
-    max: JsonNumber,
-    min: JsonNumber,
+    max: JsonNumber.describe('The largest singular value.'),
+    min: JsonNumber.describe('The smallest singular value.'),
     meanSquare: JsonNumber.describe('Mean of σ² (‖J‖_F² / count).'),
     fractionNearOne: JsonNumber.describe('Fraction of σ within a factor 2 of 1 (dynamical isometry: 1).'),
     histogram: z.array(JsonNumber).describe('[lo, hi, counts…] of log10 σ.'),

@@ -32,9 +32,9 @@ const AxisSchema = z
     Variance,
     z.array(Variance).min(1).max(MAX_AXIS_VALUES),
     z.strictObject({
-      from: Variance,
-      to: Variance,
-      steps: integer(1, MAX_AXIS_VALUES),
+      from: Variance.describe('The first value.'),
+      to: Variance.describe('The last value.'),
+      steps: integer(1, MAX_AXIS_VALUES).describe(`How many values, 1..${MAX_AXIS_VALUES}.`),
       scale: z.enum(['linear', 'log']).optional().describe('Spacing of the values (default linear).'),
     }),
   ])
@@ -126,9 +126,9 @@ const MeanFieldSchema = z
     chiC: JsonNumber.describe("Slope of the correlation map at c*: σ_w²·E[φ'(u₁)φ'(u₂)]."),
     xiQ: JsonNumber.describe('Depth scale of the length, −1/ln(dq′/dq at q*) (null = ∞).'),
     xiC: JsonNumber.describe('Depth scale of the correlation, −1/ln χ_c (null = ∞ at criticality).'),
-    phase: PhaseSchema,
+    phase: PhaseSchema.describe('ordered (χ₁ < 1), critical (|χ₁ − 1| ≤ 1e-9) or chaotic (χ₁ > 1).'),
   })
-  .meta({ id: 'MeanField' });
+  .meta({ id: 'MeanField', description: 'The mean-field quantities of one (activation, σ_w², σ_b²).' });
 
 const grid = (what: string) => z.array(z.array(JsonNumber)).describe(`${what}, rows σ_b², columns σ_w².`);
 
@@ -148,7 +148,7 @@ export const LayerAdviceSchema = z.object({
 
 export const AdviceSchema = z
   .object({
-    layers: z.array(LayerAdviceSchema),
+    layers: z.array(LayerAdviceSchema).describe('Per layer, in order (the last is the output layer).'),
     forwardChange: JsonNumber.describe(
       'Predicted √(q_L/q_1): the pre-activations’ RMS change over the depth.',
     ),
@@ -163,11 +163,11 @@ export const AdviceSchema = z
 
 export const TheoryResponseSchema = z
   .object({
-    mode: z.enum(['point', 'grid', 'network']),
+    mode: z.enum(['point', 'grid', 'network']).describe('Which of point, grid and advice is filled in.'),
     method: z.string().describe('How the numbers were computed.'),
     sigmaW2: z.array(z.number()).nullable().describe('The σ_w² values (columns), for a point or grid.'),
     sigmaB2: z.array(z.number()).nullable().describe('The σ_b² values (rows), for a point or grid.'),
-    point: MeanFieldSchema.nullable(),
+    point: MeanFieldSchema.nullable().describe('For a point; else null.'),
     grid: z
       .object({
         qStar: grid('q*'),
@@ -178,10 +178,14 @@ export const TheoryResponseSchema = z
         phase: z.array(z.array(PhaseSchema)).describe('The phase, rows σ_b², columns σ_w².'),
         criticalSigmaW2: z.array(JsonNumber).describe('Per row, the σ_w² where χ₁ = 1 (the critical line).'),
       })
-      .nullable(),
-    advice: AdviceSchema.nullable(),
+      .nullable()
+      .describe('For a grid; else null.'),
+    advice: AdviceSchema.nullable().describe('For a network and init; else null.'),
   })
-  .meta({ id: 'TheoryResponse' });
+  .meta({
+    id: 'TheoryResponse',
+    description: `The mean-field theory at a point or over a grid, or the init advisor. ${THEORY_METHOD}`,
+  });
 export type TheoryResponse = z.infer<typeof TheoryResponseSchema>;
 
 // Drift check: what the edge accepts is what the core computes on.
