@@ -220,10 +220,12 @@ export const ProbeResultSchema = z
     gradientHistograms: HistogramRows.describe('Per layer: [lo, hi, counts…] of the weight gradient dW.'),
     diagnosis: DiagnosisSchema,
     lsuv: LsuvReportsSchema,
-    spectrum: SpectrumSchema,
-    theory: AdviceSchema.describe(
+    // optional: results stored before these fields existed are still served as they are
+    spectrum: SpectrumSchema.optional(),
+    theory: AdviceSchema.optional().describe(
       'The init advisor on the drawn weights: per layer the critical gain, and the mean-field prediction of ' +
-        'preactStd² (predictedPreactVar) and of deltaRms relative to the last layer (predictedDeltaRatio).',
+        'preactStd² (predictedPreactVar) and of deltaRms relative to the last layer (predictedDeltaRatio). ' +
+        'Absent (as spectrum) in results stored before the theory fields existed.',
     ),
   })
   .meta({ id: 'ProbeResult', description: 'Result of a probe run: statistics at initialization.' });

@@ -85,8 +85,7 @@ export function spectrumCard(result: ProbeResult): HTMLElement {
 }
 
 /** The advisor beside the measurement: per layer the critical gain, and predicted against measured signal. */
-export function adviceCard(result: ProbeResult): HTMLElement {
-  const a = result.theory;
+export function adviceCard(result: ProbeResult, a: NonNullable<ProbeResult['theory']>): HTMLElement {
   const col = (name: string) => result.fields.indexOf(name as ProbeResult['fields'][number]);
   const preact = col('preactStd');
   const delta = col('deltaRms');

@@ -152,7 +152,7 @@ export function probeView(host: HTMLElement, result: ProbeResult, destroyers: ((
   );
   grid.append(hist);
   // results stored before the theory fields existed have neither
-  if (result.theory) grid.append(spectrumCard(result), adviceCard(result));
+  if (result.theory) grid.append(spectrumCard(result), adviceCard(result, result.theory));
   if (result.lsuv) {
     grid.append(
       h(
