@@ -1,5 +1,6 @@
 // The mean-field theory against the papers' landmarks and against an independent integrator (adaptive Simpson).
 import { describe, expect, it } from 'vitest';
+import { recommendedGain } from '../../../src/core/initializers.ts';
 import { gaussHermite } from '../../../src/core/theory/gauss-hermite.ts';
 import {
   criticalSigmaW2,
@@ -138,6 +139,19 @@ describe('meanField', () => {
       const next = 1.3 * simpsonMean((z) => p.f(Math.sqrt(qStar) * z) ** 2) + 0.1;
       expect(Math.abs(next - qStar) / qStar).toBeLessThan(1e-10);
     }
+  });
+
+  it('the critical gain of relu and leaky_relu at σ_b = 0 is PyTorch’s calculate_gain; tanh’s is 1, not 5/3', () => {
+    for (const slope of [0.01, 0.2, 0.5]) {
+      const crit = criticalSigmaW2({ activation: 'leaky_relu', sigmaB2: 0, leakySlope: slope });
+      expect(Math.sqrt(crit)).toBeCloseTo(recommendedGain('leaky_relu', slope), 10);
+    }
+    expect(Math.sqrt(criticalSigmaW2({ activation: 'relu', sigmaB2: 0 }))).toBeCloseTo(
+      recommendedGain('relu', 0),
+      10,
+    );
+    expect(Math.sqrt(criticalSigmaW2({ activation: 'tanh', sigmaB2: 0 }))).toBeCloseTo(1, 6);
+    expect(meanField({ activation: 'tanh', sigmaW2: (5 / 3) ** 2, sigmaB2: 0 }).phase).toBe('chaotic');
   });
 
   it('a linear net with σ_w² > 1 and bias has no finite q*', () => {
