@@ -29,24 +29,28 @@ function spectrumHistogram(s: Spectrum): HTMLCanvasElement {
   const x1 = Math.max(hi, Math.log10(2)) + 0.05;
   const x = (v: number) => ((v - x0) / (x1 - x0)) * W;
   ctx.fillStyle = t.grid;
-  ctx.fillRect(x(-Math.log10(2)), 0, x(Math.log10(2)) - x(-Math.log10(2)), H - 14);
+  const top = 16; // a strip above the bars for the σ = 1 label
+  ctx.fillRect(x(-Math.log10(2)), top, x(Math.log10(2)) - x(-Math.log10(2)), H - 14 - top);
   const max = Math.max(1, ...counts.map((c) => c ?? 0));
   const bw = (hi - lo) / counts.length;
   ctx.fillStyle = '#3b6fd8';
   counts.forEach((c, i) => {
-    const hgt = ((c ?? 0) / max) * (H - 18);
+    const hgt = ((c ?? 0) / max) * (H - 14 - top);
     const left = x(lo + i * bw);
     ctx.fillRect(left, H - 14 - hgt, Math.max(1, x(lo + (i + 1) * bw) - left - 0.5), hgt);
   });
   ctx.strokeStyle = t.text;
   ctx.beginPath();
-  ctx.moveTo(x(0), 0);
+  ctx.moveTo(x(0), top - 2);
   ctx.lineTo(x(0), H - 14);
   ctx.stroke();
   ctx.fillStyle = t.muted;
   ctx.font = t.font;
   ctx.fillText(`10^${fmt(lo)}`, 2, H - 2);
-  ctx.fillText('σ = 1', x(0) + 3, 12);
+  // the label goes on whichever side of the σ = 1 line has room
+  const one = 'σ = 1';
+  const oneWidth = ctx.measureText(one).width;
+  ctx.fillText(one, x(0) + 3 + oneWidth < W ? x(0) + 3 : x(0) - oneWidth - 3, 12);
   const right = `10^${fmt(hi)}`;
   ctx.fillText(right, W - ctx.measureText(right).width - 2, H - 2);
   return canvas;
