@@ -19,7 +19,7 @@ export const theoryRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
-      const r = await app.pool.theory(req.body as Parameters<typeof app.pool.theory>[0]);
+      const r = await app.pool.theory(req.body);
       if (!r.ok) throw specProblem(new SpecError(r.path, r.message));
       return r.response;
     },

@@ -9,6 +9,7 @@ import {
   DEFAULT_NODES_2D,
   type MeanField,
   THEORY_ACTIVATIONS,
+  type TheoryActivation,
 } from '../core/theory/index.ts';
 import { type Check, finite, integer, JsonNumber, type Mirrors, nullIfNotFinite } from './common.ts';
 import { InitSpecSchema } from './init.ts';
@@ -46,7 +47,7 @@ const AxisSchema = z
 export const TheoryRequestSchema = z
   .strictObject({
     activation: z
-      .enum(THEORY_ACTIVATIONS as [string, ...string[]])
+      .enum(THEORY_ACTIVATIONS as readonly TheoryActivation[] as [TheoryActivation, ...TheoryActivation[]])
       .optional()
       .describe('The activation of every layer (default tanh). With sigmaW2 and sigmaB2.'),
     sigmaW2: AxisSchema.optional().describe(
@@ -189,9 +190,7 @@ export const TheoryResponseSchema = z
 export type TheoryResponse = z.infer<typeof TheoryResponseSchema>;
 
 // Drift check: what the edge accepts is what the core computes on.
-export type _TheoryChecks = [
-  Check<Mirrors<Omit<z.infer<typeof TheoryRequestSchema>, 'activation'>, Omit<TheoryRequest, 'activation'>>>,
-];
+export type _TheoryChecks = [Check<Mirrors<z.infer<typeof TheoryRequestSchema>, TheoryRequest>>];
 
 const n = nullIfNotFinite;
 
