@@ -3,10 +3,9 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { z } from 'zod';
 import type { LayerWeights } from '../core/export.ts';
-import type { BatchEvaluation, RunSpec, TrainOutcome } from '../core/index.ts';
+import type { BatchEvaluation, RunSpec, TheoryRequest, TrainOutcome } from '../core/index.ts';
 import type { LsuvLayerReport } from '../core/lsuv.ts';
 import type { NetworkSpec } from '../core/spec.ts';
-import type { TheoryRequest } from '../core/theory/compute.ts';
 import type { GradcheckResultSchema, ProbeResultSchema, RunDiagnosisSchema } from '../schemas/results.ts';
 import type { TheoryResponse } from '../schemas/theory.ts';
 

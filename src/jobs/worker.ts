@@ -1,5 +1,6 @@
 // The piscina worker: runs one job on the numeric core and posts its records; nothing else lives here.
 import {
+  computeTheory,
   evaluateBatch,
   type RunSpec,
   runDiagnosis,
@@ -8,7 +9,6 @@ import {
   runTraining,
   SpecError,
 } from '../core/index.ts';
-import { computeTheory } from '../core/theory/compute.ts';
 import { gradcheckResultJson, probeResultJson, runDiagnosisJson } from '../schemas/results.ts';
 import { theoryResponseJson } from '../schemas/theory.ts';
 import {

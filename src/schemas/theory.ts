@@ -1,16 +1,17 @@
 // Schemas of POST /v1/theory: the mean-field theory at a point or over a grid, or the init advisor for a network.
 import { z } from 'zod';
-import { layoutOf } from '../core/model.ts';
-import type { TheoryRequest, TheoryResult } from '../core/theory/compute.ts';
-import { axisValues } from '../core/theory/compute.ts';
 import {
   type Advice,
+  axisValues,
   DEFAULT_NODES_1D,
   DEFAULT_NODES_2D,
   type MeanField,
   THEORY_ACTIVATIONS,
   type TheoryActivation,
-} from '../core/theory/index.ts';
+  type TheoryRequest,
+  type TheoryResult,
+} from '../core/index.ts';
+import { layoutOf } from '../core/model.ts';
 import { type Check, finite, integer, JsonNumber, type Mirrors, nullIfNotFinite } from './common.ts';
 import { InitSpecSchema } from './init.ts';
 import { NetworkSpecSchema } from './network.ts';
