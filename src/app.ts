@@ -27,6 +27,7 @@ import { healthRoutes } from './routes/health.ts';
 import { historyRoutes } from './routes/history.ts';
 import { runRoutes } from './routes/runs.ts';
 import { streamRoutes } from './routes/streams.ts';
+import { theoryRoutes } from './routes/theory.ts';
 import { openApiTransform } from './schemas/openapi-transform.ts';
 
 export interface AppOptions {
@@ -113,6 +114,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       tags: [
         { name: 'runs', description: 'Submit and inspect runs' },
         { name: 'evaluate', description: 'Check your own backprop against ours' },
+        { name: 'theory', description: 'Mean-field signal propagation and the init advisor' },
         { name: 'streams', description: 'WebSocket streams' },
         { name: 'health', description: 'Probes' },
       ],
@@ -141,6 +143,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(runRoutes, { waitMaxSeconds: config.WAIT_MAX_SECONDS });
   await app.register(historyRoutes);
   await app.register(evaluateRoutes, { bodyLimit: config.EVALUATE_BODY_LIMIT_BYTES });
+  await app.register(theoryRoutes);
   await app.register(streamRoutes, { pingMs: opts.pingMs ?? 30_000 });
   await app.register(dashboardRoutes);
   return app;

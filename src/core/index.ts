@@ -19,6 +19,8 @@ export {
 export { type ProbeOutcome, runProbe } from './probe.ts';
 export type { GradcheckRunSpec, ProbeRunSpec, RunKind, RunSpec, TrainRunSpec } from './run-spec.ts';
 export * from './spec.ts';
+export type { Spectrum } from './spectrum.ts';
 export { FIELD, FIELD_COUNT, LAYER_FIELDS, type LayerField } from './stats.ts';
+export * from './theory/index.ts';
 export { plannedSteps, runTraining, type StepRecord, type TrainOutcome } from './train.ts';
 export { type SpecFacts, validateRunSpec } from './validate.ts';

@@ -16,7 +16,9 @@ import { objectiveBackward, objectiveValue, type ProbeObjective, projection } fr
 import type { ProbeRunSpec } from './run-spec.ts';
 import { prepare } from './setup.ts';
 import { DEFAULTS } from './spec.ts';
+import { jacobianSpectrum, type Spectrum } from './spectrum.ts';
 import { FIELD_COUNT, histogram, histogramStride, layerStatistics, weightNorms } from './stats.ts';
+import { type Advice, adviseInit } from './theory/advisor.ts';
 
 export interface ProbeOutcome {
   batch: number;
@@ -35,6 +37,10 @@ export interface ProbeOutcome {
   layout: Layout;
   initialTheta: Float64Array;
   lsuv: LsuvLayerReport[] | null;
+  /** Singular values of ∂Z_L/∂x at the batch's first sample (null when the net is too wide: see spectrum.ts). */
+  spectrum: Spectrum | null;
+  /** The init advisor on the drawn weights: critical gains and the mean-field prediction of `layers`. */
+  theory: Advice;
 }
 
 const PROBE_BATCH = 256;
@@ -63,6 +69,19 @@ export function runProbe(spec: ProbeRunSpec): ProbeOutcome {
   const grad = new Float64Array(layout.size);
   const grads = viewsOf(layout, grad);
   forward(net, params, X, batch, ws);
+  // Read off the forward pass before backward: the Jacobian at sample 0 and the theory for these weights.
+  const bins = spec.histograms?.bins ?? DEFAULTS.histogramBins;
+  const spectrum = jacobianSpectrum(net, params, ws, 0, bins);
+  let inputSquares = 0;
+  for (const x of X) inputSquares += x * x;
+  const theory = adviseInit({
+    layout,
+    activations: net.spec.layers.map((l) => l.activation),
+    params,
+    inputMeanSquare: inputSquares / X.length,
+    leakySlope: net.act.leakySlope,
+    eluAlpha: net.act.eluAlpha,
+  });
   const loss = batchLoss(net, params, Y, batch, ws);
   const objective = spec.objective ?? 'loss';
   let value = loss;
@@ -79,7 +98,6 @@ export function runProbe(spec: ProbeRunSpec): ProbeOutcome {
   const layers = new Float64Array(L * FIELD_COUNT);
   layerStatistics(net, grads, ws, batch, layers);
   weightNorms(params, layers);
-  const bins = spec.histograms?.bins ?? DEFAULTS.histogramBins;
   const logScale = spec.histograms?.logScale ?? false;
   const stride = histogramStride(bins);
   const activationHistograms = new Float64Array(L * stride);
@@ -106,5 +124,7 @@ export function runProbe(spec: ProbeRunSpec): ProbeOutcome {
     layout,
     initialTheta: theta.slice(),
     lsuv,
+    spectrum,
+    theory,
   };
 }

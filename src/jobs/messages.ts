@@ -1,11 +1,13 @@
 // The typed messages that cross the worker-thread boundary: tasks in, record batches and results out.
+
 import type { MessagePort } from 'node:worker_threads';
 import type { z } from 'zod';
 import type { LayerWeights } from '../core/export.ts';
-import type { BatchEvaluation, RunSpec, TrainOutcome } from '../core/index.ts';
+import type { BatchEvaluation, RunSpec, TheoryRequest, TrainOutcome } from '../core/index.ts';
 import type { LsuvLayerReport } from '../core/lsuv.ts';
 import type { NetworkSpec } from '../core/spec.ts';
 import type { GradcheckResultSchema, ProbeResultSchema, RunDiagnosisSchema } from '../schemas/results.ts';
+import type { TheoryResponse } from '../schemas/theory.ts';
 
 /** Slots of a job's shared control array (Int32Array(CONTROL_SLOTS) over a SharedArrayBuffer). */
 export const CONTROL_CANCEL = 0;
@@ -102,3 +104,10 @@ export type EvaluateOutcome =
   | { ok: false; path: (string | number)[]; message: string };
 
 export type EvaluateResult = BatchEvaluation;
+
+/** POST /v1/theory's computation (a 100 × 100 grid takes seconds), run on a pool thread of its own. */
+export type TheoryTask = TheoryRequest;
+
+export type TheoryOutcome =
+  | { ok: true; response: TheoryResponse }
+  | { ok: false; path: (string | number)[]; message: string };

@@ -14,6 +14,8 @@ import {
   type JobTask,
   type PortMessage,
   type RecordBatch,
+  type TheoryOutcome,
+  type TheoryTask,
 } from './messages.ts';
 
 export interface JobPoolOptions {
@@ -51,6 +53,8 @@ export interface JobPool {
   readonly active: number;
   start(runId: string, spec: RunSpec, onBatch: (batch: RecordBatch) => void): RunningJob;
   evaluate(task: EvaluateTask): Promise<EvaluateOutcome>;
+  /** POST /v1/theory's computation, on a thread of its own (started on first use, stopped when idle). */
+  theory(task: TheoryTask): Promise<TheoryOutcome>;
   close(): Promise<void>;
 }
 
@@ -76,6 +80,8 @@ export function createJobPool(options: JobPoolOptions): JobPool {
   // /v1/evaluate answers in milliseconds; behind hours-long training jobs it would wait for a free
   // worker, so it gets a thread of its own (started on first use, stopped when idle).
   const evaluator = new Piscina({ filename, minThreads: 0, maxThreads: 1, idleTimeout: 60_000 });
+  // /v1/theory's grids take seconds: a thread of their own, so that they never hold up an evaluate.
+  const theorist = new Piscina({ filename, minThreads: 0, maxThreads: 1, idleTimeout: 60_000 });
   let active = 0;
 
   return {
@@ -135,8 +141,11 @@ export function createJobPool(options: JobPoolOptions): JobPool {
     evaluate(task) {
       return evaluator.run(task, { name: 'evaluate' }) as Promise<EvaluateOutcome>;
     },
+    theory(task) {
+      return theorist.run(task, { name: 'theory' }) as Promise<TheoryOutcome>;
+    },
     async close() {
-      await Promise.all([piscina.destroy(), evaluator.destroy()]);
+      await Promise.all([piscina.destroy(), evaluator.destroy(), theorist.destroy()]);
     },
   };
 }

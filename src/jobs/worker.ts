@@ -1,5 +1,6 @@
 // The piscina worker: runs one job on the numeric core and posts its records; nothing else lives here.
 import {
+  computeTheory,
   evaluateBatch,
   type RunSpec,
   runDiagnosis,
@@ -9,6 +10,7 @@ import {
   SpecError,
 } from '../core/index.ts';
 import { gradcheckResultJson, probeResultJson, runDiagnosisJson } from '../schemas/results.ts';
+import { theoryResponseJson } from '../schemas/theory.ts';
 import {
   CONTROL_CANCEL,
   CONTROL_PAUSE,
@@ -16,6 +18,8 @@ import {
   type EvaluateTask,
   type JobResult,
   type JobTask,
+  type TheoryOutcome,
+  type TheoryTask,
 } from './messages.ts';
 import { RecordBuffer } from './record-buffer.ts';
 
@@ -96,6 +100,15 @@ export function evaluate(task: EvaluateTask): EvaluateOutcome {
         activations: task.activations,
       }),
     };
+  } catch (e) {
+    if (e instanceof SpecError) return { ok: false, path: e.path, message: e.message };
+    throw e;
+  }
+}
+
+export function theory(task: TheoryTask): TheoryOutcome {
+  try {
+    return { ok: true, response: theoryResponseJson(computeTheory(task)) };
   } catch (e) {
     if (e instanceof SpecError) return { ok: false, path: e.path, message: e.message };
     throw e;

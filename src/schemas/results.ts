@@ -3,10 +3,12 @@ import { z } from 'zod';
 import type { Diagnosis, RunDiagnosis, SignalTrend } from '../core/diagnosis.ts';
 import type { GradCheckResult } from '../core/gradcheck.ts';
 import type { GradcheckOutcome } from '../core/gradcheck-run.ts';
+import type { Spectrum } from '../core/index.ts';
 import type { LsuvLayerReport } from '../core/lsuv.ts';
 import type { ProbeOutcome } from '../core/probe.ts';
 import { FIELD_COUNT, LAYER_FIELDS } from '../core/stats.ts';
 import { type Check, type Full, JsonNumber, type JsonOf, nullIfNotFinite } from './common.ts';
+import { AdviceSchema, adviceJson } from './theory.ts';
 
 const VerdictSchema = z
   .enum(['healthy', 'mild_vanishing', 'mild_exploding', 'vanishing', 'exploding', 'no_signal', 'too_shallow'])
@@ -182,6 +184,25 @@ export const LsuvReportsSchema = z
 /** Histograms of one kind, one row per layer: [lo, hi, count_0 … count_{bins−1}]; lo/hi null when empty. */
 const HistogramRows = z.array(z.array(JsonNumber));
 
+export const SpectrumSchema = z
+  .object({
+    singularValues: z
+      .array(JsonNumber)
+      .describe('Singular values of ∂Z_L/∂x at the first sample, descending.'),
+    max: JsonNumber.describe('The largest singular value.'),
+    min: JsonNumber.describe('The smallest singular value.'),
+    meanSquare: JsonNumber.describe('Mean of σ² (‖J‖_F² / count).'),
+    fractionNearOne: JsonNumber.describe('Fraction of σ within a factor 2 of 1 (dynamical isometry: 1).'),
+    histogram: z.array(JsonNumber).describe('[lo, hi, counts…] of log10 σ.'),
+  })
+  .nullable()
+  .meta({
+    id: 'JacobianSpectrum',
+    description:
+      'The input–output Jacobian ∂Z_L/∂x = W_L·D_{L−1}⋯D_1·W_1 at initialization, at the batch’s first sample ' +
+      '(Pennington et al. 2017), by one-sided Jacobi. null when a layer is wider than 512 or the work is too large.',
+  });
+
 export const ProbeResultSchema = z
   .object({
     batch: z.int().describe('Samples in the probe batch.'),
@@ -199,6 +220,13 @@ export const ProbeResultSchema = z
     gradientHistograms: HistogramRows.describe('Per layer: [lo, hi, counts…] of the weight gradient dW.'),
     diagnosis: DiagnosisSchema,
     lsuv: LsuvReportsSchema,
+    // optional: results stored before these fields existed are still served as they are
+    spectrum: SpectrumSchema.optional(),
+    theory: AdviceSchema.optional().describe(
+      'The init advisor on the drawn weights: per layer the critical gain, and the mean-field prediction of ' +
+        'preactStd² (predictedPreactVar) and of deltaRms relative to the last layer (predictedDeltaRatio). ' +
+        'Absent (as spectrum) in results stored before the theory fields existed.',
+    ),
   })
   .meta({ id: 'ProbeResult', description: 'Result of a probe run: statistics at initialization.' });
 
@@ -246,6 +274,20 @@ export function probeResultJson(outcome: ProbeOutcome): z.output<typeof ProbeRes
     gradientHistograms: toRows(outcome.gradientHistograms, outcome.bins + 2),
     diagnosis: diagnosisJson(outcome.diagnosis),
     lsuv: outcome.lsuv?.map((l) => ({ ...l, variance: nullIfNotFinite(l.variance) })) ?? null,
+    spectrum: outcome.spectrum && spectrumJson(outcome.spectrum),
+    theory: adviceJson(outcome.theory),
+  };
+}
+
+function spectrumJson(s: Spectrum): z.output<typeof SpectrumSchema> {
+  const n = nullIfNotFinite;
+  return {
+    singularValues: Array.from(s.singularValues, n),
+    max: n(s.max),
+    min: n(s.min),
+    meanSquare: n(s.meanSquare),
+    fractionNearOne: n(s.fractionNearOne),
+    histogram: Array.from(s.histogram, n),
   };
 }
 

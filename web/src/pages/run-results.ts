@@ -6,6 +6,7 @@ import { h } from '../dom.ts';
 import { fmt, int, verdictBadge } from '../format.ts';
 import type { GradcheckResult, LayerField, ProbeResult, RunListItem } from '../types.ts';
 import { chartCard, depthLegend } from './panels.ts';
+import { adviceCard, spectrumCard } from './probe-theory.ts';
 
 type Diagnosis = NonNullable<RunListItem['diagnosis']>;
 type Trend = NonNullable<NonNullable<Diagnosis['atInit']>['forward']>;
@@ -150,6 +151,8 @@ export function probeView(host: HTMLElement, result: ProbeResult, destroyers: ((
     histogramGrid(result.gradientHistograms, { logScale: false, color: depth, what: 'gradient histogram' }),
   );
   grid.append(hist);
+  // results stored before the theory fields existed have neither
+  if (result.theory) grid.append(spectrumCard(result), adviceCard(result, result.theory));
   if (result.lsuv) {
     grid.append(
       h(
