@@ -4,6 +4,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { TestDatabase } from '../../test/helpers/databases.ts';
 import type { DbKind } from './args.ts';
 import type { Published, ServerMemory, ServerReply, ServerRequest } from './server-protocol.ts';
 import { note, sleep } from './stats.ts';
@@ -45,11 +46,22 @@ export class Bench {
 
   private closing = false;
 
-  /** A fresh database of that kind and the real app on it (2 workers, rate limit off, silent logs). */
-  static async start(kind: DbKind, env: Record<string, string> = {}): Promise<Bench> {
+  /**
+   * A fresh database of that kind and the real app on it (2 workers, rate limit off, silent logs).
+   * `prepare` runs first, on the fresh database (an embedded one is only free before the service opens it).
+   */
+  static async start(
+    kind: DbKind,
+    env: Record<string, string> = {},
+    prepare?: (db: TestDatabase) => Promise<void>,
+  ): Promise<Bench> {
     // Imported here: databases.ts reads TEST_DATABASE_URL when loaded, and args.ts may have just set it.
     const { freshDatabase } = await import('../../test/helpers/databases.ts');
     const db = await freshDatabase(kind);
+    await prepare?.(db).catch(async (e) => {
+      await db.drop();
+      throw e;
+    });
     const child = fork(fileURLToPath(new URL('./server-child.ts', import.meta.url)), [], {
       // BENCH_SERVER_ARGS: extra node flags for the service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
       execArgv: [

@@ -1,4 +1,4 @@
-// Per-step statistics: bulk insert (duplicates ignored), range reads with optional down-sampling.
+// Per-step statistics: bulk insert (duplicates ignored), range reads, and paged reads with optional thinning.
 //
 // Rows go in through one `INSERT … SELECT FROM unnest(array parameters)` per chunk: 8 bind
 // variables however many rows, so Postgres' 32,767-variable limit (createMany's) never applies;
@@ -56,40 +56,91 @@ export interface StepRange {
   toStep?: number;
   /** At most this many rows (default: all). */
   limit?: number;
+}
+
+/** Recorded steps in the range, ascending, as stored (layers and histograms as fresh Float32Arrays). */
+export async function readSteps(db: Queryable, runId: string, range: StepRange = {}): Promise<StepRow[]> {
+  if (range.limit !== undefined) checkInt('readSteps', 'limit', range.limit, 1);
+  const inRange = stepRange(range);
+  const limit = range.limit === undefined ? Prisma.empty : Prisma.sql`LIMIT ${range.limit}`;
+  const rows = await db.$queryRaw<RawStep[]>`
+    SELECT ${COLUMNS} FROM run_steps s
+    WHERE s.run_id = ${runId}::uuid ${inRange}
+    ORDER BY s.step ${limit}`;
+  return rows.map((r) => toStepRow(runId, r));
+}
+
+/** How many steps are recorded in [fromStep, toStep], and the last of them (null when none). */
+export async function stepSpan(
+  db: Queryable,
+  runId: string,
+  fromStep?: number,
+  toStep?: number,
+): Promise<{ count: number; lastStep: number | null }> {
+  const [span] = await db.$queryRaw<{ count: number; last_step: number | null }[]>`
+    SELECT count(*)::int AS count, max(s.step) AS last_step FROM run_steps s
+    WHERE s.run_id = ${runId}::uuid ${stepRange({ fromStep, toStep })}`;
+  return { count: span.count, lastStep: span.last_step };
+}
+
+export interface StepPages {
+  /** First step, inclusive (default: the first recorded). */
+  fromStep?: number;
+  /** Last step, inclusive: give the range's last recorded step (stepSpan), which is always kept. */
+  lastStep: number;
   /**
    * Keep every stride-th recorded row of the range counted from its first (positions 0, s, 2s, …,
    * not step numbers: recording may skip steps), plus the range's last row. Default 1: all rows.
    */
   stride?: number;
+  /** Rows per page (each page is one query: memory is bounded by the page, not by the run). */
+  pageRows: number;
 }
 
-/** Recorded steps in the range, ascending, as stored (layers and histograms as fresh Float32Arrays). */
-export async function readSteps(db: Queryable, runId: string, range: StepRange = {}): Promise<StepRow[]> {
-  const stride = range.stride ?? 1;
-  checkInt('readSteps', 'stride', stride, 1);
-  if (range.limit !== undefined) checkInt('readSteps', 'limit', range.limit, 1);
-  const inRange = stepRange(range);
-  const limit = range.limit === undefined ? Prisma.empty : Prisma.sql`LIMIT ${range.limit}`;
-  // bytea comes back as base64 text: see bytes.ts. (Postgres wraps it at 76 characters; Node's
-  // base64 decoder skips the newlines.)
-  const columns = Prisma.sql`s.step, s.loss, s.grad_norm, s.train_accuracy, s.test_accuracy,
-    encode(s.layers, 'base64') AS layers, encode(s.histograms, 'base64') AS histograms`;
-  const rows =
-    stride === 1
-      ? await db.$queryRaw<RawStep[]>`
-          SELECT ${columns} FROM run_steps s
-          WHERE s.run_id = ${runId}::uuid ${inRange}
-          ORDER BY s.step ${limit}`
-      : await db.$queryRaw<RawStep[]>`
-          WITH ranked AS (
-            SELECT s.step, row_number() OVER (ORDER BY s.step) AS rn, count(*) OVER () AS total
-            FROM run_steps s WHERE s.run_id = ${runId}::uuid ${inRange}
-          )
-          SELECT ${columns} FROM ranked r
-          JOIN run_steps s ON s.run_id = ${runId}::uuid AND s.step = r.step
-          WHERE (r.rn - 1) % ${stride} = 0 OR r.rn = r.total
-          ORDER BY s.step ${limit}`;
-  return rows.map((r) => ({
+/**
+ * The recorded steps of [fromStep, lastStep] (thinned by `stride`), ascending, one page at a time.
+ * Keyset pagination: each page scans pageRows × stride recorded steps after the previous page's last,
+ * so the whole range costs one pass over its index entries however long the run is.
+ */
+export async function* readStepPages(db: Queryable, runId: string, q: StepPages): AsyncGenerator<StepRow[]> {
+  const stride = q.stride ?? 1;
+  checkInt('readStepPages', 'stride', stride, 1);
+  checkInt('readStepPages', 'pageRows', q.pageRows, 1);
+  const scan = q.pageRows * stride;
+  let from = q.fromStep ?? 0;
+  while (from <= q.lastStep) {
+    // Each page scans a whole multiple of stride positions, so (rn - 1) % stride keeps the phase of
+    // the range's first row across pages.
+    const rows = await db.$queryRaw<(RawStep & { scanned_to: number })[]>`
+      WITH scanned AS (
+        SELECT s.step FROM run_steps s
+        WHERE s.run_id = ${runId}::uuid AND s.step >= ${from} AND s.step <= ${q.lastStep}
+        ORDER BY s.step LIMIT ${scan}
+      ), ranked AS (
+        SELECT step, row_number() OVER (ORDER BY step) AS rn, max(step) OVER () AS scanned_to FROM scanned
+      )
+      SELECT r.scanned_to, ${COLUMNS} FROM ranked r
+      JOIN run_steps s ON s.run_id = ${runId}::uuid AND s.step = r.step
+      WHERE (r.rn - 1) % ${stride} = 0 OR r.step = ${q.lastStep}
+      ORDER BY s.step`;
+    if (rows.length === 0) return;
+    yield rows.map((r) => toStepRow(runId, r));
+    from = rows[0].scanned_to + 1;
+  }
+}
+
+/** Sets the run's last persisted step (insertSteps keeps it up to date by itself). */
+export async function setLastStep(db: Queryable, id: string, step: number | null): Promise<void> {
+  await db.run.updateMany({ where: { id }, data: { lastStep: step } });
+}
+
+// bytea comes back as base64 text: see bytes.ts. (Postgres wraps it at 76 characters; Node's base64
+// decoder skips the newlines.)
+const COLUMNS = Prisma.sql`s.step, s.loss, s.grad_norm, s.train_accuracy, s.test_accuracy,
+  encode(s.layers, 'base64') AS layers, encode(s.histograms, 'base64') AS histograms`;
+
+function toStepRow(runId: string, r: RawStep): StepRow {
+  return {
     step: r.step,
     loss: r.loss,
     gradNorm: r.grad_norm,
@@ -100,22 +151,7 @@ export async function readSteps(db: Queryable, runId: string, range: StepRange =
       r.histograms === null
         ? null
         : float32FromBytes(base64ToBytes(r.histograms), `run ${runId} step ${r.step} histograms`),
-  }));
-}
-
-/** How many steps are recorded in [fromStep, toStep]. */
-export function countSteps(
-  db: Queryable,
-  runId: string,
-  fromStep?: number,
-  toStep?: number,
-): Promise<number> {
-  return db.runStep.count({ where: { runId, step: { gte: fromStep, lte: toStep } } });
-}
-
-/** Sets the run's last persisted step (insertSteps keeps it up to date by itself). */
-export async function setLastStep(db: Queryable, id: string, step: number | null): Promise<void> {
-  await db.run.updateMany({ where: { id }, data: { lastStep: step } });
+  };
 }
 
 interface RawStep {

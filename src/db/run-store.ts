@@ -10,7 +10,7 @@ import {
   releaseRun,
   renewLeases,
 } from './run-queue.ts';
-import { countSteps, insertSteps, readSteps } from './run-steps.ts';
+import { insertSteps, readStepPages, readSteps, stepSpan } from './run-steps.ts';
 import { readWeights, saveWeights } from './run-weights.ts';
 import {
   countByStatus,
@@ -44,7 +44,8 @@ export function createRunStore(db: Database): RunStore {
     expireAllLeases: () => expireAllLeases(p),
     insertSteps: async (runId, rows) => void (await insertSteps(p, runId, rows)),
     readSteps: (runId, q) => readSteps(p, runId, q),
-    countSteps: (runId, from, to) => countSteps(p, runId, from, to),
+    stepSpan: (runId, from, to) => stepSpan(p, runId, from, to),
+    readStepPages: (runId, q) => readStepPages(p, runId, q),
     readWeights: (runId) => readWeights(p, runId),
     saveWeights: (runId, kind, values) => saveWeights(p, runId, kind, values),
     ping: () => db.ping(),

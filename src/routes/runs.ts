@@ -1,12 +1,18 @@
-// /v1/runs: submit, list, read, metrics (JSON or CSV), model, cancel, delete. Thin: validate, call, reply.
+// /v1/runs: submit, list, read, metrics (JSON, or CSV/NDJSON exports), model, cancel, delete. Thin: validate, call, reply.
+import { Readable } from 'node:stream';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { StepCounts } from '../runs/metrics.ts';
 import { isFinal, linksOf, toRun } from '../runs/service.ts';
 import { ProblemSchema } from '../schemas/problem.ts';
 import {
   CancelRunResponseSchema,
   CreateRunResponseSchema,
+  type ExportFormat,
   ListRunsQuerySchema,
+  MetricsCountHeadersSchema,
+  type MetricsQuery,
   MetricsQuerySchema,
   MetricsSchema,
   ModelSchema,
@@ -108,25 +114,46 @@ export const runRoutes: FastifyPluginAsyncZod<{ waitMaxSeconds: number }> = asyn
     {
       schema: {
         tags: ['runs'],
-        summary: 'Recorded per-step statistics (JSON columns, or CSV with Accept: text/csv)',
+        summary: 'Recorded per-step statistics: JSON columns for charts, or a CSV / NDJSON export',
         description:
-          'JSON is columnar for charts. With `Accept: text/csv` the same selection comes as one row per (step, layer): ' +
-          'step, loss, gradNorm, trainAccuracy, testAccuracy, layer, then the selected fields.',
+          'JSON (the default) is columnar for charts and holds at most 10,000 steps (2,000 by default). ' +
+          '`format=csv` or `format=ndjson` (or `Accept: text/csv` / `application/x-ndjson`) streams an export with ' +
+          'every recorded step of [from, to] unless `maxPoints` asks for fewer, in the `layout` asked for ' +
+          '(long: a row per step × layer; wide: a row per step). Column names are unique: `globalGradNorm` is the ' +
+          "whole network's gradient norm, `gradNorm` (long) or `layer<L>_gradNorm` (wide) a layer's. CSV leaves " +
+          'missing values (not applicable, not evaluated, NaN) empty and writes ±Infinity as `inf`/`-inf`; NDJSON ' +
+          'writes null for them. Every answer says whether it was thinned in its Gradscope-* response headers.',
         params: RunIdParamsSchema,
         querystring: MetricsQuerySchema,
-        response: { 200: MetricsSchema, 400: ProblemSchema, 404: ProblemSchema },
+        response: {
+          200: {
+            description: 'The statistics in the format asked for (see the Gradscope-* headers for thinning).',
+            headers: MetricsCountHeadersSchema,
+            content: {
+              'application/json': { schema: MetricsSchema },
+              'text/csv': { schema: z.string().describe('A header line, then one line per row.') },
+              'application/x-ndjson': { schema: z.string().describe('One JSON object per row and line.') },
+            },
+          },
+          400: ProblemSchema,
+          404: ProblemSchema,
+        },
       },
     },
     async (req, reply) => {
-      const m = await app.runs.metrics(req.params.id, req.query);
-      const accept = req.headers.accept ?? '';
-      if (/\btext\/csv\b/.test(accept) && !/application\/json/.test(accept)) {
-        return reply
-          .type('text/csv; charset=utf-8')
-          .serializer((x: unknown) => x as string)
-          .send(metricsCsv(m) as never);
+      const format = metricsFormat(req.query.format, req.headers.accept);
+      reply.header('vary', 'accept');
+      if (format === 'json') {
+        const m = await app.runs.metrics(req.params.id, req.query);
+        countHeaders(reply, m);
+        return m;
       }
-      return m;
+      const e = await app.runs.exportMetrics(req.params.id, req.query, format);
+      countHeaders(reply, e.counts);
+      reply.type(e.contentType).header('content-disposition', `attachment; filename="${e.filename}"`);
+      // HEAD: the counts only (fastify would drain a stream, reading the whole export to discard it).
+      if (req.method === 'HEAD') return reply.send('' as never);
+      return reply.send(Readable.from(e.chunks, { objectMode: false }) as never);
     },
   );
 
@@ -194,25 +221,17 @@ export const runRoutes: FastifyPluginAsyncZod<{ waitMaxSeconds: number }> = asyn
   );
 };
 
-type Metrics = Awaited<ReturnType<import('../runs/service.ts').RunsService['metrics']>>;
+/** The format asked for: `format` if given, else from Accept (CSV or NDJSON named and JSON not), else JSON. */
+function metricsFormat(format: MetricsQuery['format'], accept = ''): 'json' | ExportFormat {
+  if (format) return format;
+  if (/application\/json/.test(accept)) return 'json';
+  if (/\btext\/csv\b/.test(accept)) return 'csv';
+  if (/\bapplication\/(x-ndjson|jsonl)\b/.test(accept)) return 'ndjson';
+  return 'json';
+}
 
-function metricsCsv(m: Metrics): string {
-  const cell = (x: number | null) => (x === null ? '' : String(x));
-  const lines = [
-    ['step', 'loss', 'gradNorm', 'trainAccuracy', 'testAccuracy', 'layer', ...m.fields].join(','),
-  ];
-  m.steps.forEach((step, p) => {
-    m.layers.forEach((layer, lp) => {
-      const head = [
-        step,
-        cell(m.loss[p]),
-        cell(m.gradNorm[p]),
-        cell(m.trainAccuracy[p]),
-        cell(m.testAccuracy[p]),
-        layer,
-      ];
-      lines.push([...head, ...m.fields.map((_, fp) => cell(m.values[lp][fp][p]))].join(','));
-    });
-  });
-  return `${lines.join('\n')}\n`;
+function countHeaders(reply: FastifyReply, c: StepCounts): void {
+  reply.header('gradscope-recorded-steps', String(c.recordedSteps));
+  reply.header('gradscope-returned-steps', String(c.returnedSteps));
+  reply.header('gradscope-downsampled', String(c.downsampled));
 }

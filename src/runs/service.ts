@@ -1,22 +1,16 @@
 // The runs use cases behind the routes: create (validate, budget, queue bound), read, list, metrics,
 // model, cancel, delete, and waiting for completion. Routes stay thin; the database sits behind RunStore.
 import { createHash } from 'node:crypto';
-import {
-  LAYER_FIELDS,
-  layoutOf,
-  type RunSpec,
-  SpecError,
-  validateRunSpec,
-  weightsToJson,
-} from '../core/index.ts';
+import { layoutOf, type RunSpec, SpecError, validateRunSpec, weightsToJson } from '../core/index.ts';
 import { AppError, specProblem } from '../http/problems.ts';
 import type { Dispatcher } from '../jobs/dispatcher.ts';
 import { nullIfNotFinite } from '../schemas/common.ts';
-import type { MetricsQuery, Run, RunListItem } from '../schemas/runs.ts';
+import type { ExportFormat, MetricsQuery, Run, RunListItem } from '../schemas/runs.ts';
 import { FINAL_STATUSES } from '../schemas/runs.ts';
 import type { NamedRunSpec } from '../schemas/specs.ts';
 import type { StreamHub } from '../stream/hub.ts';
 import { type BudgetLimits, checkBudget } from './budget.ts';
+import { metricsColumns, metricsExport } from './metrics.ts';
 import type { ListQuery, RunRecord, RunStore } from './store.ts';
 
 export interface RunsServiceOptions {
@@ -140,41 +134,14 @@ export class RunsService {
     this.hub.publishRunEvent('deleted', toListItem(run));
   }
 
+  /** Recorded statistics as JSON columns (at most METRICS_JSON_MAX_POINTS steps). */
   async metrics(id: string, q: MetricsQuery) {
-    const run = await this.get(id);
-    const layers = q.layers ?? Array.from({ length: run.layerCount }, (_, i) => i);
-    const bad = layers.find((l) => l >= run.layerCount);
-    if (bad !== undefined) {
-      throw new AppError(
-        'validation_failed',
-        `layer ${bad} does not exist: the network has ${run.layerCount} layers`,
-        {
-          errors: [
-            { path: ['layers'], pointer: '/query/layers', message: `layer ${bad} ≥ ${run.layerCount}` },
-          ],
-        },
-      );
-    }
-    const fields = q.fields ?? [...LAYER_FIELDS];
-    const fieldIdx = fields.map((f) => LAYER_FIELDS.indexOf(f));
-    const total = await this.store.countSteps(id, q.from, q.to);
-    // Every stride-th recorded step plus the last: at most maxPoints points, first and last kept.
-    const stride = total <= q.maxPoints ? 1 : Math.ceil((total - 1) / (q.maxPoints - 1));
-    const rows = await this.store.readSteps(id, { fromStep: q.from, toStep: q.to, stride });
-    const F = LAYER_FIELDS.length;
-    return {
-      runId: id,
-      fields,
-      layers,
-      steps: rows.map((r) => r.step),
-      loss: rows.map((r) => nullIfNotFinite(r.loss)),
-      gradNorm: rows.map((r) => nullIfNotFinite(r.gradNorm)),
-      trainAccuracy: rows.map((r) => r.trainAccuracy),
-      testAccuracy: rows.map((r) => r.testAccuracy),
-      values: layers.map((l) => fieldIdx.map((f) => rows.map((r) => nullIfNotFinite(r.layers[l * F + f])))),
-      downsampled: rows.length < total,
-      totalPoints: total,
-    };
+    return metricsColumns(this.store, await this.get(id), q);
+  }
+
+  /** Recorded statistics as a streamed CSV or NDJSON export. */
+  async exportMetrics(id: string, q: MetricsQuery, format: ExportFormat) {
+    return metricsExport(this.store, await this.get(id), q, format);
   }
 
   async model(id: string) {

@@ -56,13 +56,19 @@ export interface RunStore extends QueueStore, StepStore {
   /** queued ⇒ cancelled now; running ⇒ cancel requested; returns the run after, or null. */
   requestCancel(id: string): Promise<RunRecord | null>;
   deleteRun(id: string): Promise<'deleted' | 'not_found' | 'not_finished'>;
-  /** Steps in [from, to], every `stride`-th counted from `from` plus the last one in range, ascending. */
-  readSteps(
+  /** Steps in [from, to] (at most `limit`), ascending. */
+  readSteps(runId: string, q: { fromStep?: number; toStep?: number; limit?: number }): Promise<StepRow[]>;
+  /** How many steps are recorded in [from, to], and the last of them. */
+  stepSpan(
     runId: string,
-    q: { fromStep?: number; toStep?: number; limit?: number; stride?: number },
-  ): Promise<StepRow[]>;
-  /** Number of recorded steps in [from, to]. */
-  countSteps(runId: string, fromStep?: number, toStep?: number): Promise<number>;
+    fromStep?: number,
+    toStep?: number,
+  ): Promise<{ count: number; lastStep: number | null }>;
+  /** Steps in [from, lastStep], every `stride`-th counted from `from` plus lastStep, ascending, in pages. */
+  readStepPages(
+    runId: string,
+    q: { fromStep?: number; lastStep: number; stride?: number; pageRows: number },
+  ): AsyncIterable<StepRow[]>;
   readWeights(runId: string): Promise<{ initial?: Float64Array; final?: Float64Array }>;
   saveWeights(runId: string, kind: 'initial' | 'final', values: Float64Array): Promise<void>;
   /** Makes every running run of a previous process claimable now (embedded mode: one process only). */

@@ -120,6 +120,15 @@ export const MAX_STEP_NUMBER = 2 ** 31 - 1;
 const queryStep = (what: string) =>
   z.coerce.number().int().min(0).max(MAX_STEP_NUMBER).optional().describe(what);
 
+/** The JSON answer's default and largest number of steps (exports have no limit). */
+export const METRICS_JSON_DEFAULT_POINTS = 2000;
+export const METRICS_JSON_MAX_POINTS = 10_000;
+
+export const METRICS_FORMATS = ['json', 'csv', 'ndjson'] as const;
+export const EXPORT_LAYOUTS = ['long', 'wide'] as const;
+export type ExportFormat = Exclude<(typeof METRICS_FORMATS)[number], 'json'>;
+export type ExportLayout = (typeof EXPORT_LAYOUTS)[number];
+
 export const MetricsQuerySchema = z.strictObject({
   from: queryStep('First step to include (default: the first recorded).'),
   to: queryStep('Last step to include (default: the last recorded).'),
@@ -135,19 +144,48 @@ export const MetricsQuerySchema = z.strictObject({
   fields: commaList(z.string().pipe(z.enum(LAYER_FIELDS)))
     .optional()
     .describe(`Comma-separated statistics, a subset of ${LAYER_FIELDS.join(', ')} (default: all of them).`),
+  format: z
+    .enum(METRICS_FORMATS)
+    .optional()
+    .describe(
+      '`json` (columns for charts), `csv` or `ndjson` (exports: every recorded step, streamed). ' +
+        'Default: from the Accept header (`text/csv` → csv, `application/x-ndjson` → ndjson), else json.',
+    ),
+  layout: z
+    .enum(EXPORT_LAYOUTS)
+    .default('long')
+    .describe(
+      'Exports only. `long`: one row per (step, layer): step, loss, globalGradNorm, trainAccuracy, testAccuracy, ' +
+        'layer, then the fields. `wide`: one row per step: the same scalars, then `layer<L>_<field>` per layer × field.',
+    ),
   maxPoints: z.coerce
     .number()
     .int()
     .min(2)
-    .max(10_000)
-    .default(2000)
+    .max(MAX_STEP_NUMBER)
+    .optional()
     .describe(
-      'Most steps returned (2..10000, default 2000): more are downsampled evenly, first and last kept.',
+      `Most steps returned; more are thinned evenly, first and last kept. JSON: ${METRICS_JSON_DEFAULT_POINTS} by ` +
+        `default, at most ${METRICS_JSON_MAX_POINTS} (400 beyond: export instead). CSV/NDJSON: every recorded step ` +
+        'by default, any value ≥ 2 thins. Whether an answer was thinned is in the Gradscope-* response headers.',
     ),
 });
 export type MetricsQuery = z.output<typeof MetricsQuerySchema>;
 
 const series = (what: string) => z.array(JsonNumber).describe(`${what}, one per entry of steps.`);
+
+/** The counts every metrics answer carries as response headers (JSON answers also as fields). */
+export const MetricsCountHeadersSchema = z.object({
+  'gradscope-recorded-steps': z.string().describe('Steps recorded in [from, to] (an integer).'),
+  'gradscope-returned-steps': z
+    .string()
+    .describe(
+      'Steps in this answer (an integer): rows of a wide export; a long export has a row per layer of each.',
+    ),
+  'gradscope-downsampled': z
+    .enum(['true', 'false'])
+    .describe('`true` when recorded steps were left out to honour maxPoints.'),
+});
 
 export const MetricsSchema = z
   .object({
@@ -160,7 +198,7 @@ export const MetricsSchema = z
       .describe('0-based layer indices returned, in the order of values[layer].'),
     steps: z.array(z.int().min(0)).describe('The recorded steps returned, ascending.'),
     loss: series("Batch loss before the step's update (data loss + L2 penalty); null when not finite"),
-    gradNorm: series('‖∇θ‖₂ before clipping; null when not finite'),
+    gradNorm: series('Global ‖∇θ‖₂ (all layers) before clipping; null when not finite'),
     trainAccuracy: series('Accuracy over the training set on evaluated steps, else null'),
     testAccuracy: series('Accuracy over the test set on evaluated steps, else null'),
     values: z
@@ -169,8 +207,10 @@ export const MetricsSchema = z
         'values[layerPos][fieldPos][point]: the statistic `fields[fieldPos]` of layer `layers[layerPos]` at ' +
           '`steps[point]`; null = not applicable (e.g. deadFrac of a tanh layer) or not finite.',
       ),
-    downsampled: z.boolean().describe('Whether steps were dropped to honour maxPoints.'),
-    totalPoints: z.int().min(0).describe('Recorded steps in [from, to] before downsampling.'),
+    recordedSteps: z.int().min(0).describe('Steps recorded in [from, to].'),
+    returnedSteps: z.int().min(0).describe('Steps returned (the length of steps).'),
+    downsampled: z.boolean().describe('Whether recorded steps were left out to honour maxPoints.'),
+    totalPoints: z.int().min(0).meta({ deprecated: true }).describe('Deprecated: the same as recordedSteps.'),
   })
   .meta({
     id: 'Metrics',

@@ -1,6 +1,6 @@
 // Per-step statistics and weights: bit-exact round trips, duplicates ignored, chunked bulk inserts.
 import { expect, it } from 'vitest';
-import { countSteps, insertSteps, readSteps, setLastStep } from '../../src/db/run-steps.ts';
+import { insertSteps, readStepPages, readSteps, setLastStep, stepSpan } from '../../src/db/run-steps.ts';
 import { readWeights, saveWeights } from '../../src/db/run-weights.ts';
 import { getRun } from '../../src/db/runs-repository.ts';
 import type { StepRow } from '../../src/stream/step-encoding.ts';
@@ -105,26 +105,45 @@ describeEachDatabase('run steps and weights', (ctx) => {
       `[${ctx().kind}] ${n} steps: insert ${insertMs.toFixed(0)} ms, read ${readMs.toFixed(0)} ms`,
     );
     expectSameRows(back, rows);
-    expect(await countSteps(db.prisma, id)).toBe(n);
-    expect(await countSteps(db.prisma, id, 100, 199)).toBe(50);
+    expect(await stepSpan(db.prisma, id)).toEqual({ count: n, lastStep: (n - 1) * 2 });
+    expect(await stepSpan(db.prisma, id, 100, 199)).toEqual({ count: 50, lastStep: 198 });
+    expect(await stepSpan(db.prisma, id, 100_000)).toEqual({ count: 0, lastStep: null });
     expectSameRows(await readSteps(db.prisma, id, { fromStep: 99, toStep: 110 }), rows.slice(50, 56));
     expectSameRows(await readSteps(db.prisma, id, { fromStep: 1000, limit: 3 }), rows.slice(500, 503));
     expect((await getRun(db.prisma, id))?.lastStep).toBe((n - 1) * 2);
   });
 
-  it('down-samples by position with a stride, always keeping the last row of the range', async () => {
+  it('reads in pages, thinned by position with a stride, always keeping the last row of the range', async () => {
     const { db } = ctx();
     const id = await queuedRun(db);
     const rows = Array.from({ length: 23 }, (_, i) => row(i * 5));
     await insertSteps(db.prisma, id, rows);
-    const steps = async (q: Parameters<typeof readSteps>[2]) =>
-      (await readSteps(db.prisma, id, q)).map((r) => r.step);
-    expect(await steps({ stride: 10 })).toEqual([0, 50, 100, 110]);
-    expect(await steps({ stride: 4, fromStep: 12, toStep: 61 })).toEqual([15, 35, 55, 60]);
-    expect(await steps({ stride: 100 })).toEqual([0, 110]);
-    expect(await steps({ stride: 10, limit: 2 })).toEqual([0, 50]);
-    expectSameRows(await readSteps(db.prisma, id, { stride: 11 }), [rows[0], rows[11], rows[22]]);
-    await expect(readSteps(db.prisma, id, { stride: 0 })).rejects.toThrow('stride must be an integer ≥ 1');
+    const pages = async (q: Parameters<typeof readStepPages>[2]) => {
+      const out: StepRow[][] = [];
+      for await (const page of readStepPages(db.prisma, id, q)) out.push(page);
+      return out;
+    };
+    const steps = async (q: Parameters<typeof readStepPages>[2]) =>
+      (await pages(q)).flat().map((r) => r.step);
+    for (const pageRows of [1, 2, 3, 1000]) {
+      expect(await steps({ lastStep: 110, stride: 10, pageRows })).toEqual([0, 50, 100, 110]);
+      expect(await steps({ fromStep: 12, lastStep: 60, stride: 4, pageRows })).toEqual([15, 35, 55, 60]);
+      expect(await steps({ lastStep: 110, stride: 100, pageRows })).toEqual([0, 110]);
+      expect(await steps({ fromStep: 7, lastStep: 110, pageRows })).toEqual(rows.slice(2).map((r) => r.step));
+    }
+    expect((await pages({ lastStep: 110, pageRows: 10 })).map((p) => p.length)).toEqual([10, 10, 3]);
+    expect((await pages({ lastStep: 110, stride: 2, pageRows: 5 })).map((p) => p.length)).toEqual([5, 5, 2]);
+    expectSameRows((await pages({ lastStep: 110, stride: 11, pageRows: 2 })).flat(), [
+      rows[0],
+      rows[11],
+      rows[22],
+    ]);
+    // Steps recorded after the range's last (a live run) stay out.
+    await insertSteps(db.prisma, id, [row(111), row(200)]);
+    expect(await steps({ fromStep: 100, lastStep: 110, pageRows: 1 })).toEqual([100, 105, 110]);
+    await expect(pages({ lastStep: 1, stride: 0, pageRows: 1 })).rejects.toThrow(
+      'stride must be an integer ≥ 1',
+    );
   });
 
   it('returns nothing for a run without steps, and refuses steps for a run that does not exist', async () => {

@@ -126,8 +126,10 @@ async function buildApp() {
       trainAccuracy: [],
       testAccuracy: [],
       values: [],
+      recordedSteps: req.query.maxPoints ?? 0,
+      returnedSteps: 0,
       downsampled: false,
-      totalPoints: req.query.maxPoints,
+      totalPoints: req.query.maxPoints ?? 0,
     }),
   );
   r.post(

@@ -32,7 +32,7 @@ describe('queries', () => {
     expect(ListRunsQuerySchema.safeParse({ status: 'done' }).success).toBe(false);
   });
 
-  it('MetricsQuery splits layers and fields and bounds maxPoints', () => {
+  it('MetricsQuery splits layers and fields, names formats and layouts, and bounds maxPoints', () => {
     expect(
       MetricsQuerySchema.parse({ from: '10', to: '500', layers: '0, 3', fields: 'gradNorm,deadFrac' }),
     ).toEqual({
@@ -40,8 +40,15 @@ describe('queries', () => {
       to: 500,
       layers: [0, 3],
       fields: ['gradNorm', 'deadFrac'],
-      maxPoints: 2000,
+      layout: 'long',
     });
+    expect(MetricsQuerySchema.parse({ format: 'ndjson', layout: 'wide', maxPoints: '50000' })).toEqual({
+      format: 'ndjson',
+      layout: 'wide',
+      maxPoints: 50_000,
+    });
+    expect(MetricsQuerySchema.safeParse({ format: 'xlsx' }).error?.issues[0].path).toEqual(['format']);
+    expect(MetricsQuerySchema.safeParse({ layout: 'tall' }).error?.issues[0].path).toEqual(['layout']);
     expect(MetricsQuerySchema.parse({ layers: ['1', '2'] }).layers).toEqual([1, 2]);
     expect(MetricsQuerySchema.safeParse({ fields: 'gradNorm,bogus' }).error?.issues[0].path).toEqual([
       'fields',
@@ -50,7 +57,7 @@ describe('queries', () => {
     expect(MetricsQuerySchema.safeParse({ layers: '0,-1' }).error?.issues[0].path).toEqual(['layers', 1]);
     expect(MetricsQuerySchema.safeParse({ layers: ',' }).error?.issues[0].path).toEqual(['layers']);
     expect(MetricsQuerySchema.safeParse({ maxPoints: '1' }).success).toBe(false);
-    expect(MetricsQuerySchema.safeParse({ maxPoints: '10001' }).success).toBe(false);
+    expect(MetricsQuerySchema.safeParse({ maxPoints: String(2 ** 31) }).success).toBe(false);
   });
 
   it('RunIdParams takes a uuid only', () => {
@@ -101,6 +108,8 @@ describe('responses', () => {
           [null, null],
         ],
       ],
+      recordedSteps: 2,
+      returnedSteps: 2,
       downsampled: false,
       totalPoints: 2,
     };

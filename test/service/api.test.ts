@@ -86,7 +86,7 @@ describe.each(DB_KINDS)('service on $kind', ({ kind, skip }) => {
     });
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
     const lines = (await csv.text()).trim().split('\n');
-    expect(lines[0]).toBe('step,loss,gradNorm,trainAccuracy,testAccuracy,layer,gradRms');
+    expect(lines[0]).toBe('step,loss,globalGradNorm,trainAccuracy,testAccuracy,layer,gradRms');
     expect(lines).toHaveLength(1 + 2 * 3);
 
     const model = await http(`${svc.url}/v1/runs/${id}/model`);

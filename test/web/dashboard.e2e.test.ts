@@ -162,6 +162,10 @@ describe('dashboard in Chromium against the real service', () => {
     );
     expect(chartPoints.length).toBeGreaterThanOrEqual(3); // loss, accuracy, per-layer norms, heatmap
     expect(Math.max(...chartPoints)).toBe(Number(d.points));
+    // …and the chart area says so.
+    await expect(page.textContent('.points-note')).resolves.toBe(
+      `${Number(d.points).toLocaleString('en-US')} of 2,001 recorded steps shown · Download CSV has every one`,
+    );
 
     // The training learnt the rings, and the page says so.
     const stats = await page.$$eval('.stat', (els) =>
@@ -193,11 +197,13 @@ describe('dashboard in Chromium against the real service', () => {
     // The README's picture is refreshed on request only, so a test run leaves the tree clean.
     if (process.env.UPDATE_SCREENSHOT === '1') copyFileSync(shot, join(ROOT, 'docs/dashboard.png'));
 
-    // Downloads: the metrics as CSV (one row per step and layer) and the weights as JSON.
+    // Downloads: the metrics as CSV (one row per step and layer: every recorded step) and the weights as JSON.
     const [csv] = await Promise.all([page.waitForEvent('download'), page.click('text=Download CSV')]);
     expect(csv.suggestedFilename()).toBe(`gradscope-${id.slice(0, 8)}-metrics.csv`);
     const csvLines = (await streamText(await csv.createReadStream())).trim().split('\n');
-    expect(csvLines[0]).toMatch(/^step,loss,gradNorm,trainAccuracy,testAccuracy,layer,gradNorm,gradRms/);
+    expect(csvLines[0]).toMatch(
+      /^step,loss,globalGradNorm,trainAccuracy,testAccuracy,layer,gradNorm,gradRms,/,
+    );
     expect(csvLines).toHaveLength(1 + 2001 * 3);
     const [model] = await Promise.all([page.waitForEvent('download'), page.click('text=Download weights')]);
     const weights = JSON.parse(await streamText(await model.createReadStream()));

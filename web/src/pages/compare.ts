@@ -3,7 +3,7 @@ import { BarChart } from '../charts/bars.ts';
 import { type Columns, LineChart } from '../charts/line.ts';
 import { runColor } from '../colors.ts';
 import { h, replaceChildren } from '../dom.ts';
-import { duration, fmt, pct, runTitle, statusPill, verdictBadge } from '../format.ts';
+import { duration, fmt, int, pct, runTitle, statusPill, verdictBadge } from '../format.ts';
 import type { Page } from '../main.ts';
 import { href } from '../router.ts';
 import { positive } from '../series.ts';
@@ -63,11 +63,24 @@ export function mountCompare(main: HTMLElement, ids: string[]): Page {
   let shape = '';
   let updaters: ((entries: Entry[]) => void)[] = [];
   const summary = h('div.summary-host');
+  // Where the server thinned a run's history for the charts: "N of M recorded steps shown".
+  const pointsNote = h('p.sub.points-note');
+  function renderPointsNote(entries: Entry[]): void {
+    const thinned = entries.flatMap((e) => (e.metrics?.downsampled ? [{ run: e.run, m: e.metrics }] : []));
+    pointsNote.hidden = thinned.length === 0;
+    pointsNote.textContent = thinned
+      .map(
+        ({ run, m }) =>
+          `${runTitle(run)}: ${int(m.returnedSteps)} of ${int(m.recordedSteps)} recorded steps shown`,
+      )
+      .join(' · ');
+  }
 
   /** Builds the charts for this set of runs, or only feeds them new data when the set has not changed. */
   function render(entries: Entry[], missing: string[]): void {
     root.dataset.status = entries.map((e) => e.run.status).join(',');
     replaceChildren(summary, summaryTable(entries));
+    renderPointsNote(entries);
     const next = entries
       .map((e) => `${e.run.id}:${e.metrics ? 't' : ''}${isProbeResult(e.run.result) ? 'p' : ''}`)
       .join();
@@ -91,6 +104,7 @@ export function mountCompare(main: HTMLElement, ids: string[]): Page {
       ),
       missing.length > 0 ? h('div.callout.error', { text: `Not shown: ${missing.join('; ')}` }) : null,
       summary,
+      pointsNote,
       grid,
     );
 

@@ -13,6 +13,7 @@ import {
   isFinal,
   isGradcheckResult,
   isProbeResult,
+  type Metrics,
   type NamedRunSpec,
   type Run,
   type RunListItem,
@@ -125,7 +126,8 @@ function showRun(root: HTMLElement, run: Run): () => void {
         : null,
       spec.kind === 'train'
         ? act('Download CSV', () =>
-            download(`${item.links.metrics}?maxPoints=10000`, `gradscope-${short}-metrics.csv`, 'text/csv'),
+            // The whole run: an export has every recorded step (the charts show a thinned view).
+            download(`${item.links.metrics}?format=csv`, `gradscope-${short}-metrics.csv`, 'text/csv'),
           )
         : null,
       final
@@ -197,17 +199,42 @@ function showRun(root: HTMLElement, run: Run): () => void {
     }
   }
 
+  const every = streamEvery(spec, item.progress.totalSteps);
+  // "N of M recorded steps shown" above the charts when they show fewer steps than were recorded. Without
+  // `every` the stream sends every recorded step, so M is what arrived; with it, M comes from the server.
+  const pointsNote = h('p.sub.points-note', { hidden: true });
+  let recorded: { steps: number; at: number } | null = null;
+  function refreshRecorded(force = false): void {
+    if (every === undefined || (!force && recorded && Date.now() - recorded.at < 5000)) return;
+    const at = Date.now();
+    recorded = { steps: recorded?.steps ?? 0, at };
+    getJson<Metrics>(`${item.links.metrics}?layers=0&fields=gradNorm&maxPoints=2`).then(
+      (m) => {
+        if (recorded && recorded.at === at) recorded.steps = m.recordedSteps;
+        redraw.schedule();
+      },
+      () => {},
+    );
+  }
+  function renderPointsNote(d: RunData): void {
+    if (!isFinal(item.status)) refreshRecorded();
+    const total = Math.max(every === undefined ? d.received : (recorded?.steps ?? 0), d.received);
+    const shown = d.main.length;
+    pointsNote.hidden = shown >= total;
+    pointsNote.textContent = `${int(shown)} of ${int(total)} recorded steps shown · Download CSV has every one`;
+  }
+
   const redraw = frameThrottle(() => {
     if (data) {
       root.dataset.stepsReceived = String(data.received);
       root.dataset.lastStep = String(data.lastStep);
       root.dataset.points = String(data.main.length);
+      if (charts) renderPointsNote(data);
     }
     charts?.redraw();
     renderStats();
   });
 
-  const every = streamEvery(spec, item.progress.totalSteps);
   const socket = new LiveSocket<RunStreamMessage>({
     url: () =>
       wsUrl(item.links.stream, { from: data && data.lastStep >= 0 ? data.lastStep + 1 : undefined, every }),
@@ -228,7 +255,11 @@ function showRun(root: HTMLElement, run: Run): () => void {
           item = m.run;
           if (!data) {
             data = new RunData(m);
-            if (spec.kind === 'train') charts = new TrainCharts(body, data, spec.network.loss !== 'mse');
+            if (spec.kind === 'train') {
+              body.append(pointsNote);
+              refreshRecorded(true);
+              charts = new TrainCharts(body, data, spec.network.loss !== 'mse');
+            }
           }
           renderHeader();
           renderOutcome();
@@ -249,6 +280,7 @@ function showRun(root: HTMLElement, run: Run): () => void {
         case 'end':
           socket.finish();
           item = m.run;
+          refreshRecorded(true);
           renderHeader();
           renderOutcome();
           redraw.schedule();

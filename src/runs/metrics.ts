@@ -1,0 +1,115 @@
+// A metrics request's selection (layers, fields, steps, thinning to maxPoints), answered as JSON columns or an export.
+import { FIELD_COUNT, LAYER_FIELDS } from '../core/index.ts';
+import { AppError } from '../http/problems.ts';
+import { nullIfNotFinite } from '../schemas/common.ts';
+import {
+  type ExportFormat,
+  METRICS_JSON_DEFAULT_POINTS,
+  METRICS_JSON_MAX_POINTS,
+  type MetricsQuery,
+} from '../schemas/runs.ts';
+import type { StepRow } from '../stream/step-encoding.ts';
+import { CONTENT_TYPES, exportChunks } from './export.ts';
+import type { RunRecord, RunStore } from './store.ts';
+
+/** Statistics per page read (1 MB of float32): a page of a 50-layer run is 291 steps. */
+const PAGE_VALUES = 1 << 18;
+const MAX_PAGE_ROWS = 5000;
+
+/** How many of `recorded` steps a stride keeps: positions 0, s, 2s, … plus the last. */
+export function keptSteps(recorded: number, stride: number): number {
+  if (recorded === 0) return 0;
+  return Math.floor((recorded - 1) / stride) + 1 + ((recorded - 1) % stride === 0 ? 0 : 1);
+}
+
+/** The stride that leaves at most maxPoints of `recorded` steps (first and last kept); 1 = all. */
+export function strideFor(recorded: number, maxPoints: number | undefined): number {
+  return maxPoints === undefined || recorded <= maxPoints ? 1 : Math.ceil((recorded - 1) / (maxPoints - 1));
+}
+
+/** What the steps of a metrics answer are, before and after thinning. */
+export interface StepCounts {
+  /** Steps recorded in [from, to]. */
+  recordedSteps: number;
+  /** Steps in the answer. */
+  returnedSteps: number;
+  /** Whether recorded steps were left out to honour maxPoints. */
+  downsampled: boolean;
+}
+
+/** Checks the layers against the run, counts the range, and prepares the paged read (nothing read yet). */
+async function select(store: RunStore, run: RunRecord, q: MetricsQuery, maxPoints: number | undefined) {
+  const layers = q.layers ?? Array.from({ length: run.layerCount }, (_, i) => i);
+  const bad = layers.find((l) => l >= run.layerCount);
+  if (bad !== undefined) {
+    throw new AppError(
+      'validation_failed',
+      `layer ${bad} does not exist: the network has ${run.layerCount} layers`,
+      {
+        errors: [{ path: ['layers'], pointer: '/query/layers', message: `layer ${bad} ≥ ${run.layerCount}` }],
+      },
+    );
+  }
+  const fields = q.fields ?? [...LAYER_FIELDS];
+  // The range's last step now: steps a live run records meanwhile stay out, so the counts hold.
+  const span = await store.stepSpan(run.id, q.from, q.to);
+  const stride = strideFor(span.count, maxPoints);
+  const returned = keptSteps(span.count, stride);
+  const pageRows = Math.min(
+    MAX_PAGE_ROWS,
+    Math.max(1, Math.floor(PAGE_VALUES / (run.layerCount * FIELD_COUNT))),
+  );
+  const pages: AsyncIterable<StepRow[]> =
+    span.lastStep === null
+      ? (async function* () {})()
+      : store.readStepPages(run.id, { fromStep: q.from, lastStep: span.lastStep, stride, pageRows });
+  const counts: StepCounts = {
+    recordedSteps: span.count,
+    returnedSteps: returned,
+    downsampled: returned < span.count,
+  };
+  return { layers, fields, counts, pages };
+}
+
+/** The JSON answer: columns for charts, at most METRICS_JSON_MAX_POINTS steps. */
+export async function metricsColumns(store: RunStore, run: RunRecord, q: MetricsQuery) {
+  const maxPoints = q.maxPoints ?? METRICS_JSON_DEFAULT_POINTS;
+  if (maxPoints > METRICS_JSON_MAX_POINTS) {
+    const message =
+      `JSON answers hold at most ${METRICS_JSON_MAX_POINTS} steps; ` +
+      'ask for format=csv or format=ndjson to export more (every recorded step by default)';
+    throw new AppError('validation_failed', message, {
+      errors: [{ path: ['maxPoints'], pointer: '/query/maxPoints', message }],
+    });
+  }
+  const { layers, fields, counts, pages } = await select(store, run, q, maxPoints);
+  const rows: StepRow[] = [];
+  for await (const page of pages) rows.push(...page);
+  const fieldIdx = fields.map((f) => LAYER_FIELDS.indexOf(f));
+  return {
+    runId: run.id,
+    fields,
+    layers,
+    steps: rows.map((r) => r.step),
+    loss: rows.map((r) => nullIfNotFinite(r.loss)),
+    gradNorm: rows.map((r) => nullIfNotFinite(r.gradNorm)),
+    trainAccuracy: rows.map((r) => r.trainAccuracy),
+    testAccuracy: rows.map((r) => r.testAccuracy),
+    values: layers.map((l) =>
+      fieldIdx.map((f) => rows.map((r) => nullIfNotFinite(r.layers[l * FIELD_COUNT + f]))),
+    ),
+    ...counts,
+    totalPoints: counts.recordedSteps,
+  };
+}
+
+/** A CSV or NDJSON export: every recorded step of the range unless maxPoints asks for fewer, streamed. */
+export async function metricsExport(store: RunStore, run: RunRecord, q: MetricsQuery, format: ExportFormat) {
+  const { layers, fields, counts, pages } = await select(store, run, q, q.maxPoints);
+  return {
+    counts,
+    contentType: CONTENT_TYPES[format],
+    filename: `gradscope-${run.id.slice(0, 8)}-metrics.${format === 'csv' ? 'csv' : 'ndjson'}`,
+    chunks: exportChunks(format, { layers, fields, layout: q.layout }, pages),
+  };
+}
