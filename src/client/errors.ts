@@ -38,7 +38,7 @@ export class GradscopeError extends Error {
   }
 
   static unreachable(url: string, cause: unknown): GradscopeError {
-    const why = cause instanceof Error ? (errorCode(cause) ?? cause.message) : String(cause);
+    const why = errorCode(cause) ?? deepestMessage(cause);
     return new GradscopeError(
       { status: 0, code: 'unreachable', title: 'The server is unreachable', detail: `${url}: ${why}` },
       { cause },
@@ -55,8 +55,22 @@ export class GradscopeError extends Error {
   }
 }
 
-/** The system error code (ECONNREFUSED…) of a fetch failure, which undici keeps in `cause`. */
-function errorCode(e: Error): string | undefined {
-  const c = (e as { cause?: { code?: unknown } }).cause;
-  return typeof c?.code === 'string' ? c.code : undefined;
+/** The system error code (ECONNREFUSED…) of a fetch failure: undici keeps it in `cause`, maybe an AggregateError's. */
+function errorCode(e: unknown): string | undefined {
+  for (let c: unknown = e, depth = 0; c && depth < 5; depth++) {
+    const code = (c as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    const inner = (c as { errors?: unknown[] }).errors;
+    if (Array.isArray(inner) && inner.length > 0) return errorCode(inner[0]);
+    c = (c as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** The message of the innermost cause ("bad port", "getaddrinfo ENOTFOUND …"), not the wrapper's "fetch failed". */
+function deepestMessage(e: unknown): string {
+  let c = e;
+  for (let depth = 0; depth < 5 && (c as { cause?: unknown })?.cause; depth++)
+    c = (c as { cause: unknown }).cause;
+  return c instanceof Error ? c.message : String(c);
 }
