@@ -72,7 +72,21 @@ describe.skipIf(!hasTmux).each(DB_KINDS.filter((d) => !d.skip))('--follow in tmu
     expect(stepLines(final)[0]).toMatch(/^step 30,000\/30,000 █{20} 100% .* ∇rms [▁-█]{3}$/);
     expect(final.join('\n')).toMatch(/diagnosis: \w+ — At initialization \(step 0\)/);
     expect(final).toContain('EXIT=0');
-    // On a terminal the status is coloured (green for succeeded).
+    // On a terminal the status is coloured (green for succeeded)…
     expect(screen(true).join('\n')).toContain('\u001b[32msucceeded');
+    // …unless NO_COLOR is set.
+    const id = /following run (\S+)/.exec(final.join('\n'))![1];
+    tmux(
+      'respawn-pane',
+      '-k',
+      '-t',
+      session,
+      `NO_COLOR=1 GRADSCOPE_URL=${svc.url} NODE_OPTIONS= ${process.execPath} ${BIN} show ${id}; echo SHOWN=$?; sleep 600`,
+    );
+    await waitFor(async () => screen().some((l) => l.startsWith('SHOWN=')), 60_000, 'show to exit');
+    const plain = screen(true).join('\n');
+    expect(plain).toContain(`run ${id}  train  succeeded`);
+    expect(plain).toContain('SHOWN=0');
+    expect(plain).not.toContain('\u001b[32m');
   });
 });
