@@ -11,7 +11,7 @@
 # - `exec` replaces this shell with node, so node gets SIGTERM itself and drains gracefully
 #   (SHUTDOWN_GRACE_MS). Under compose, `init: true` puts docker's tini in front to reap zombies.
 # - Arguments, if any, run instead of the service after the wait, e.g.
-#   `docker compose run --rm gradscope npx prisma migrate status`.
+#   `docker compose run --rm gradscope node -e "…"` (the image has no Prisma CLI: migrations run in process).
 set -eu
 
 cd "$(dirname "$0")/.."

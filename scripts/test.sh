@@ -29,6 +29,12 @@ echo "gradscope: testing on Node.js $(node --version)"
 npm run --silent lint
 npx tsc --noEmit -p tsconfig.json
 
+# The OpenAPI document against real linters: Redocly (recommended rules) and Spectral (OAS + OWASP, .spectral.yaml).
+mkdir -p test-artifacts
+node --import tsx scripts/openapi-doc.ts test-artifacts/openapi.json
+npx redocly lint test-artifacts/openapi.json --format=stylish
+npx spectral lint test-artifacts/openapi.json --ruleset .spectral.yaml --fail-severity=error --display-only-failures
+
 mkdir -p test-artifacts
 export NODE_OPTIONS="--import tsx"
 status=0

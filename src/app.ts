@@ -13,7 +13,10 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
+import { limitConnectionsPerClient } from './http/connection-limit.ts';
+import { completeOpenApi } from './http/openapi.ts';
 import { problemOf, rawClientError, registerProblemHandling, sendProblem } from './http/problems.ts';
+import { registerStrictRequests } from './http/strict-requests.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { databasePlugin } from './plugins/database.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
@@ -21,6 +24,7 @@ import { runtimePlugin } from './plugins/runtime.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { evaluateRoutes } from './routes/evaluate.ts';
 import { healthRoutes } from './routes/health.ts';
+import { historyRoutes } from './routes/history.ts';
 import { runRoutes } from './routes/runs.ts';
 import { streamRoutes } from './routes/streams.ts';
 import { openApiTransform } from './schemas/openapi-transform.ts';
@@ -41,6 +45,18 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    // Avvio times every close hook with this too, and the runtime's drain runs for up to the whole
+    // SHUTDOWN_GRACE_MS: keep it above the grace, or a drain ≥ 10 s (fastify's default) fails the close.
+    pluginTimeout: Math.max(10_000, config.SHUTDOWN_GRACE_MS + 10_000),
+    // Slow clients: the whole request (headers and body) within REQUEST_TIMEOUT_MS, the headers within
+    // HEADERS_TIMEOUT_MS, else 408 and the connection is closed. Node checks them every second here.
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    http: {
+      headersTimeout: Math.min(config.HEADERS_TIMEOUT_MS, config.REQUEST_TIMEOUT_MS),
+      connectionsCheckingInterval: 1000,
+    },
+    // Long enough for any id a client may send, so that a bad one is a 400 on its parameter, not a miss.
+    routerOptions: { maxParamLength: 8192 },
     // A client's X-Request-Id is kept only when it is a short, plain token (it ends up in every log line).
     requestIdHeader: false,
     genReqId: (req) => {
@@ -81,6 +97,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandling(app);
+  limitConnectionsPerClient(app, config.MAX_CONNECTIONS_PER_CLIENT);
+  registerStrictRequests(app);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -100,7 +118,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       ],
     },
     transform: openApiTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (input) =>
+      completeOpenApi(jsonSchemaTransformObject(input), { rateLimited: config.RATE_LIMIT_PER_MINUTE > 0 }),
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -120,7 +139,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   await app.register(healthRoutes);
   await app.register(runRoutes, { waitMaxSeconds: config.WAIT_MAX_SECONDS });
-  await app.register(evaluateRoutes);
+  await app.register(historyRoutes);
+  await app.register(evaluateRoutes, { bodyLimit: config.EVALUATE_BODY_LIMIT_BYTES });
   await app.register(streamRoutes, { pingMs: opts.pingMs ?? 30_000 });
   await app.register(dashboardRoutes);
   return app;

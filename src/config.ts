@@ -1,4 +1,5 @@
 // Service configuration: every environment variable, validated by zod at boot with a clear message each.
+import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import { z } from 'zod';
 
@@ -23,7 +24,9 @@ export const ConfigSchema = z.object({
   LEASE_MS: int(1000, 3_600_000).default(15_000).describe('Lease on a running run; renewed every LEASE_MS/3'),
   MAX_ATTEMPTS: int(1, 100).default(3).describe('Times a run is started before its loss fails it'),
   POLL_MS: int(10, 60_000).default(250).describe('How often the dispatcher looks for queued runs'),
-  SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000).describe('On SIGTERM, how long running jobs may finish'),
+  SHUTDOWN_GRACE_MS: int(0, 600_000)
+    .default(10_000)
+    .describe('On SIGTERM, the time to exit in: jobs run until a fifth (≤ 2 s) before, then are re-queued'),
   WORKER_MAX_MEMORY_MB: int(64, 65_536).default(2048).describe('V8 heap limit of each worker thread'),
   DB_OUTAGE_MAX_MS: int(1000, 86_400_000)
     .default(600_000)
@@ -41,8 +44,10 @@ export const ConfigSchema = z.object({
     .string()
     .min(1)
     .max(200)
-    .default(`${hostname()}-${process.pid}`)
-    .describe('Name of this instance in leases'),
+    // hostname-pid alone repeats: the pid is 1 in every container, and containers on the host network
+    // share its hostname. A random part makes each process start (each loaded config) its own owner.
+    .default(() => `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`)
+    .describe('Name of this instance in leases; default hostname-pid-random, unique per start'),
   AUTH_TOKENS: z
     .string()
     .optional()
@@ -58,6 +63,20 @@ export const ConfigSchema = z.object({
   BODY_LIMIT_BYTES: int(1024, 1_073_741_824)
     .default(512 * 1024)
     .describe('Largest request body (bounds inline data: parsing it runs on the event loop)'),
+  EVALUATE_BODY_LIMIT_BYTES: int(1024, 1_073_741_824)
+    .default(4 * 1024 * 1024)
+    .describe(
+      'Largest /v1/evaluate body: its 100,000 parameters at full float64 precision and a batch (parsing runs on the event loop)',
+    ),
+  REQUEST_TIMEOUT_MS: int(1000, 3_600_000)
+    .default(30_000)
+    .describe('Time a client has to send a whole request, headers and body (408 and closed beyond)'),
+  HEADERS_TIMEOUT_MS: int(1000, 3_600_000)
+    .default(10_000)
+    .describe('Time a client has to send the request headers (at most REQUEST_TIMEOUT_MS)'),
+  MAX_CONNECTIONS_PER_CLIENT: int(0, 1_000_000)
+    .default(256)
+    .describe('Open connections (WebSockets included) per client address; 0 ⇒ no cap'),
   RATE_LIMIT_PER_MINUTE: int(0, 1_000_000)
     .default(1200)
     .describe('Requests per client IP per minute; 0 ⇒ off'),

@@ -28,6 +28,15 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal, graceMs: config.SHUTDOWN_GRACE_MS }, 'shutting down');
+    // The close fits in the grace (the drain keeps a reserve); should it hang anyway, say so and exit
+    // before an orchestrator's SIGKILL does it silently.
+    setTimeout(() => {
+      app.log.error(
+        { graceMs: config.SHUTDOWN_GRACE_MS },
+        'shutdown failed: still closing 5 s after the grace',
+      );
+      process.exit(1);
+    }, config.SHUTDOWN_GRACE_MS + 5000).unref();
     try {
       await app.close();
       process.exit(0);

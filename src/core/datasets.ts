@@ -1,5 +1,6 @@
 // Datasets: synthetic generators, the seeded train/test split, and labels → the targets a loss consumes.
 import { classIndexProblem, DataError, type DataPath, inlineDatasets } from './inline-data.ts';
+import { normal } from './normal-data.ts';
 import { RNG_STREAM, Rng } from './rng.ts';
 import type { DataSpec, LossName } from './spec.ts';
 
@@ -84,6 +85,26 @@ function generate(spec: Exclude<DataSpec, { source: 'inline' }>, rng: Rng): Data
       const features = integer(spec.features ?? 1, 1, 'features');
       const outputs = integer(spec.outputs ?? 1, 1, 'outputs');
       return linear(rng, count(spec.n, 1), features, outputs, amount(spec.noise ?? 0.1, 'noise'));
+    }
+    case 'normal': {
+      const targets = spec.targets ?? 'zeros';
+      const classes = integer(spec.classes ?? 2, 2, 'classes');
+      if (targets !== 'labels' && spec.classes !== undefined)
+        throw new DataError(['classes'], `classes goes with targets "labels", not "${targets}"`);
+      if (targets === 'labels' && spec.outputs !== undefined)
+        throw new DataError(
+          ['outputs'],
+          'outputs goes with targets "zeros" or "regression"; labels take classes',
+        );
+      return normal(
+        rng,
+        count(spec.n, 1),
+        integer(spec.features ?? 1, 1, 'features'),
+        amount(spec.std ?? 1, 'std'),
+        targets,
+        integer(spec.outputs ?? 1, 1, 'outputs'),
+        classes,
+      );
     }
   }
 }
@@ -278,7 +299,8 @@ export function checkInputSize(data: Dataset, inputSize: number): void {
 }
 
 /**
- * The (n, outputSize) targets `loss` consumes: categorical_cross_entropy ⇒ one-hot of the class index;
+ * The (n, outputSize) targets `loss` consumes: categorical_cross_entropy ⇒ one-hot of the class index, or the
+ * label vectors themselves when they are probabilities (one-hot or soft labels, each row in [0, 1] summing to 1);
  * binary_cross_entropy ⇒ the 0/1 label (one output) or the label vector in [0, 1] (multi-label);
  * mse ⇒ the targets (a class label counts as a number for one output). Throws DataError when incompatible.
  */
@@ -304,15 +326,38 @@ export function encodeTargets(data: Dataset, loss: LossName, outputSize: number)
     targets.set(y);
     return targets;
   }
+  const categorical = loss === 'categorical_cross_entropy';
+  if (categorical && targetSize > 1 && targetSize === outputSize) {
+    // One-hot or soft labels: a probability vector per sample, as PyTorch's CrossEntropyLoss takes them.
+    for (let r = 0; r < n; r++) {
+      let sum = 0;
+      for (let j = 0; j < outputSize; j++) {
+        const v = y[r * outputSize + j];
+        if (!(v >= 0 && v <= 1))
+          throw labelError(data, r * outputSize + j, `label ${v} is outside [0, 1] (${loss} probabilities)`);
+        sum += v;
+      }
+      if (Math.abs(sum - 1) > 1e-6) {
+        const at = data.origin?.rows ? data.origin.rows[r] : r;
+        throw new DataError(
+          [...(data.origin?.path ?? []), 'labels', at],
+          `the probabilities of row ${at} sum to ${Number(sum.toPrecision(6))}, not 1 (${loss})`,
+        );
+      }
+    }
+    targets.set(y);
+    return targets;
+  }
   // One label per sample: a class index (categorical) or 0/1 (binary with one output).
-  if (targetSize !== 1)
+  if (targetSize !== 1) {
+    const vectors = categorical ? ` or label vectors of length ${outputSize} (one-hot or probabilities)` : '';
     throw new DataError(
       labels,
-      `${loss} with ${outputSize} output(s) needs one class label per sample, got ${shape}`,
+      `${loss} with ${outputSize} output(s) needs one class label per sample${vectors}, got ${shape}`,
     );
+  }
   if (classes === 0 && !data.origin)
     throw new DataError(labels, `${loss} needs class labels, but the data are regression targets`);
-  const categorical = loss === 'categorical_cross_entropy';
   if (classes > (categorical ? outputSize : 2)) {
     const fit = categorical
       ? `the network has only ${outputSize} output units`
@@ -348,7 +393,7 @@ function labelError(data: Dataset, k: number, message: string): DataError {
 
 /**
  * Fraction of samples predicted right; `predictions` is (n, outputSize) after the output activation.
- * categorical: argmax == class index; binary: every output's (p > 0.5) matches (label > 0.5); mse: null.
+ * categorical: argmax == class index (or the label vector's argmax); binary: every output's (p > 0.5) matches (label > 0.5); mse: null.
  */
 export function accuracy(
   predictions: Float64Array,
@@ -364,7 +409,9 @@ export function accuracy(
     );
   }
   const categorical = loss === 'categorical_cross_entropy';
-  if (targetSize !== (categorical ? 1 : outputSize)) {
+  // Categorical labels are class indices (width 1) or probability vectors (width outputSize).
+  const vectors = categorical && targetSize === outputSize;
+  if (targetSize !== (categorical && !vectors ? 1 : outputSize)) {
     throw new Error(`accuracy: labels of width ${targetSize} do not fit ${loss} with ${outputSize} outputs`);
   }
   let correct = 0;
@@ -372,13 +419,18 @@ export function accuracy(
     const row = i * outputSize;
     let right = true;
     if (categorical) {
-      let best = 0;
-      for (let j = 1; j < outputSize; j++) if (predictions[row + j] > predictions[row + best]) best = j;
-      right = best === y[i];
+      right = argmax(predictions, row, outputSize) === (vectors ? argmax(y, row, outputSize) : y[i]);
     } else {
       for (let j = 0; j < outputSize; j++) if (predictions[row + j] > 0.5 !== y[row + j] > 0.5) right = false;
     }
     if (right) correct++;
   }
   return correct / n;
+}
+
+/** Index of the largest of v[from], …, v[from + width − 1] (the first on ties), relative to from. */
+function argmax(v: Float64Array, from: number, width: number): number {
+  let best = 0;
+  for (let j = 1; j < width; j++) if (v[from + j] > v[from + best]) best = j;
+  return best;
 }

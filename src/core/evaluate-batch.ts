@@ -12,6 +12,10 @@ import type { NetworkSpec } from './spec.ts';
 export interface BatchEvaluation {
   /** (batch, out) network outputs after the output activation. */
   outputs: number[][];
+  /** (batch, out) the output layer's pre-activations Z_L (the logits of sigmoid/softmax outputs). */
+  logits: number[][];
+  /** On request, every layer's Z and A, each (batch, out_l); else null. */
+  layers: { Z: number[][]; A: number[][] }[] | null;
   /** dataLoss + l2Penalty. */
   loss: number;
   dataLoss: number;
@@ -20,11 +24,17 @@ export interface BatchEvaluation {
   gradients: { dW: number[][]; db: number[] | null }[];
 }
 
+/** (rows, width) flat values as rows of numbers. */
+function rowsOf(flat: Float64Array, rows: number, width: number): number[][] {
+  return Array.from({ length: rows }, (_, r) => Array.from(flat.subarray(r * width, (r + 1) * width)));
+}
+
 export function evaluateBatch(
   network: NetworkSpec,
   weights: LayerWeights[],
   features: number[][],
   labels: number[] | number[][],
+  options: { activations?: boolean } = {},
 ): BatchEvaluation {
   const net = withPath(['network'], () => buildNetwork(network));
   const theta = withPath(['weights'], () => weightsFromJson(net.layout, weights));
@@ -43,9 +53,16 @@ export function evaluateBatch(
   const dataLoss = lossValue(net.loss, ws.Z[last], ws.A[last], Y, batch, out);
   const penalty = l2Penalty(net, params, batch);
   backward(net, params, viewsOf(net.layout, grad), train.x, Y, batch, ws);
-  const A = ws.A[last];
+  const layers = options.activations
+    ? net.layout.layers.map((l, i) => ({
+        Z: rowsOf(ws.Z[i], batch, l.fanOut),
+        A: rowsOf(ws.A[i], batch, l.fanOut),
+      }))
+    : null;
   return {
-    outputs: Array.from({ length: batch }, (_, r) => Array.from(A.subarray(r * out, (r + 1) * out))),
+    outputs: rowsOf(ws.A[last], batch, out),
+    logits: rowsOf(ws.Z[last], batch, out),
+    layers,
     loss: dataLoss + penalty,
     dataLoss,
     l2Penalty: penalty,

@@ -13,10 +13,15 @@ export interface GradcheckOutcome {
 
 const GRADCHECK_BATCH = 32;
 
+/** Samples in the checked batch out of `trainRows` training samples. */
+export function gradcheckBatchOf(spec: GradcheckRunSpec, trainRows: number): number {
+  return Math.min(spec.batchSize ?? GRADCHECK_BATCH, trainRows);
+}
+
 export function runGradcheck(spec: GradcheckRunSpec): GradcheckOutcome {
   const { net, theta, train, trainY } = prepare(spec);
   const { inputSize, outputSize } = net.layout;
-  const batch = Math.min(spec.batchSize ?? GRADCHECK_BATCH, train.n);
+  const batch = gradcheckBatchOf(spec, train.n);
   const result = gradientCheck(
     net,
     theta,

@@ -39,7 +39,8 @@ export function lossValue(
       }
       return sum / len;
     case 'categorical_cross_entropy':
-      // −Σ_j y_j log softmax(z)_j = logsumexp(z) − Σ_j y_j z_j (for targets that sum to 1)
+      // −Σ_j y_j log softmax(z)_j = (Σ_j y_j)·logsumexp(z) − Σ_j y_j z_j: one-hot or soft labels y (PyTorch's
+      // CrossEntropyLoss with class probabilities)
       for (let r = 0; r < batch; r++) {
         const o = r * out;
         let max = Z[o];
@@ -66,7 +67,8 @@ export function lossValue(
 
 /**
  * dZ of the output layer, i.e. ∂loss/∂Z, written into dZ (batch, out).
- * BCE: forward was mean(σ(z) loss) ⇒ dZ = (σ(z) − y)/(batch·out). CCE: dZ = (softmax(z) − y)/batch.
+ * BCE: forward was mean(σ(z) loss) ⇒ dZ = (σ(z) − y)/(batch·out). CCE: forward was (Σy)·lse(z) − y·z ⇒
+ * dZ = ((Σy)·softmax(z) − y)/batch, i.e. (softmax(z) − y)/batch for probabilities.
  * MSE: forward was mean((A − y)²) ⇒ dA = 2(A − y)/(batch·out), then back through f.
  * `scratch` holds dA for MSE (batch·out values).
  */

@@ -160,7 +160,23 @@ export function backward(
     outputSize,
     net.act,
   );
-  for (let l = L; l >= 0; l--) {
+  backpropagate(net, params, grads, X, batch, ws);
+}
+
+/**
+ * Backward pass from ws.dZ[L] (the output's ∂f/∂Z of whatever f, e.g. a probe's objective) after `forward`:
+ * ACCUMULATES ∂f/∂W and ∂f/∂b into `grads` (plus the L2 term) and leaves ∂f/∂Z[l] in ws.dZ[l].
+ */
+export function backpropagate(
+  net: Network,
+  params: LayerView[],
+  grads: LayerView[],
+  X: Float64Array,
+  batch: number,
+  ws: Workspace,
+): void {
+  const { layers } = net.layout;
+  for (let l = layers.length - 1; l >= 0; l--) {
     const { fanIn, fanOut, hasBias } = layers[l];
     const dZ = ws.dZ[l];
     const input = l === 0 ? X : ws.A[l - 1];

@@ -107,4 +107,12 @@ function rotl(x: number, k: number): number {
 }
 
 /** Stream ids keep the PRNGs of different purposes independent for one user seed. */
-export const RNG_STREAM = { init: 1, data: 2, shuffle: 3, split: 4, gradcheck: 5, lsuv: 6 } as const;
+export const RNG_STREAM = {
+  init: 1,
+  data: 2,
+  shuffle: 3,
+  split: 4,
+  gradcheck: 5,
+  lsuv: 6,
+  probe: 7,
+} as const;

@@ -19,6 +19,8 @@ export interface ProbeRunSpec extends Model {
   kind: 'probe';
   /** Samples of the training set in the probe batch (default min(n, 256)). */
   batchSize?: number;
+  /** What the backward pass differentiates (default 'loss', the network's loss). */
+  objective?: 'loss' | 'mean_square' | 'random_projection';
   histograms?: { bins?: number; logScale?: boolean };
 }
 

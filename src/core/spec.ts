@@ -122,6 +122,20 @@ export type DataSpec =
       testFraction?: number;
     }
   | {
+      /** features ~ N(0, std²) with zero targets, random class labels or random regression targets. */
+      source: 'normal';
+      n: number;
+      features?: number;
+      std?: number;
+      targets?: 'zeros' | 'labels' | 'regression';
+      /** Targets per sample for 'zeros' and 'regression' (default 1). */
+      outputs?: number;
+      /** Classes of 'labels' (default 2). */
+      classes?: number;
+      seed?: number;
+      testFraction?: number;
+    }
+  | {
       source: 'inline';
       /** (n, inputSize) */
       features: number[][];

@@ -1,6 +1,7 @@
 // The run row as the service reads it: one explicit Prisma select, and its mapping to RunRecord.
 import type { RunSpec } from '../core/index.ts';
 import type { RunRecord, RunStatusValue } from '../runs/store.ts';
+import { exactJsonText } from '../schemas/common.ts';
 import type { Prisma } from './generated/client.ts';
 
 /** Prisma client or interactive-transaction client: what every repository function queries through. */
@@ -46,11 +47,23 @@ export const runListSelect = { ...runSelect, spec: false } as const satisfies Pr
 type RunRow = Prisma.RunGetPayload<{ select: typeof runSelect }>;
 
 /** The CHECK constraints of the init migration guarantee kind and status; spec was validated on the way in. */
-export function toRunRecord(row: RunRow): RunRecord {
+export function toRunRecord(row: Omit<RunRow, 'spec'> & { spec: string | null }): RunRecord {
   return {
     ...row,
     kind: row.kind as RunKind,
     status: row.status as RunStatusValue,
-    spec: row.spec as unknown as RunSpec,
+    spec: row.spec === null ? (null as unknown as RunSpec) : specFromText(row.spec),
   };
+}
+
+/**
+ * The text stored in runs.spec: every number with all its bits (−0 included), so that what a run reads back,
+ * returns and trains on is exactly what was sent. Prisma's Json type cannot do that (see the schema).
+ */
+export function specToText(spec: RunSpec): string {
+  return exactJsonText(spec);
+}
+
+export function specFromText(text: string): RunSpec {
+  return JSON.parse(text) as RunSpec;
 }

@@ -4,6 +4,7 @@ import type { Database } from './client.ts';
 import {
   cancelRequestedAmong,
   claimRuns,
+  createRunWithinBound,
   expireAllLeases,
   failExhausted,
   finishRun,
@@ -14,7 +15,6 @@ import { insertSteps, readStepPages, readSteps, stepSpan } from './run-steps.ts'
 import { readWeights, saveWeights } from './run-weights.ts';
 import {
   countByStatus,
-  createRun,
   deleteRun,
   findByIdempotencyKey,
   getRun,
@@ -25,8 +25,15 @@ import {
 
 export function createRunStore(db: Database): RunStore {
   const p = db.prisma;
+  // Submissions of this instance enter the enqueue transaction one at a time: each waiting for the
+  // advisory lock would otherwise hold a pooled connection (200 at once starved a pool of 10).
+  let enqueueTail: Promise<unknown> = Promise.resolve();
   return {
-    createRun: (run) => createRun(p, run),
+    createRun: (run, maxQueued) => {
+      const next = enqueueTail.then(() => createRunWithinBound(p, run, maxQueued));
+      enqueueTail = next.catch(() => {});
+      return next;
+    },
     getRun: (id) => getRun(p, id),
     findByIdempotencyKey: (key) => findByIdempotencyKey(p, key),
     listRuns: (q) => listRuns(p, q),

@@ -9,6 +9,7 @@ import {
   RUN_STATUSES,
   runListSelect,
   runSelect,
+  specToText,
   toRunRecord,
 } from './run-record.ts';
 
@@ -40,7 +41,7 @@ export async function createRun(
       data: {
         kind: input.kind,
         name: input.name ?? null,
-        spec: input.spec as unknown as Prisma.InputJsonValue,
+        spec: specToText(input.spec),
         totalSteps: input.totalSteps,
         layerCount: input.layerCount,
         idempotencyKey: key,

@@ -71,13 +71,18 @@ export function rawClientError(err: Error & { code?: string }, socket: import('n
     socket.destroy();
     return;
   }
-  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-  const body = JSON.stringify({
-    ...problemOf('validation_failed', `the request could not be parsed (${err.code ?? 'bad request'})`, '/'),
-    status,
-  });
+  // Node's requestTimeout / headersTimeout expired: the client was too slow to send its request.
+  const timedOut = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : timedOut ? 408 : 400;
+  const detail = timedOut
+    ? 'the request was not received in time (REQUEST_TIMEOUT_MS / HEADERS_TIMEOUT_MS)'
+    : `the request could not be parsed (${err.code ?? 'bad request'})`;
+  const body = JSON.stringify({ ...problemOf('validation_failed', detail, '/'), status });
+  const reason = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' }[
+    status
+  ];
   socket.end(
-    `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+    `HTTP/1.1 ${status} ${reason}\r\n` +
       `content-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
 }
@@ -93,6 +98,16 @@ const LOCATIONS: Record<string, ProblemLocation> = {
   params: 'params',
   headers: 'headers',
 };
+
+/** The 413's detail: the limit in bytes, which setting it is, and how to avoid inline data. */
+function tooLargeDetail(path: string, limit: number): string {
+  if (path === '/v1/evaluate')
+    return `the request body is larger than ${limit} bytes (EVALUATE_BODY_LIMIT_BYTES, the limit of /v1/evaluate); split the batch`;
+  return (
+    `the request body is larger than ${limit} bytes (BODY_LIMIT_BYTES, the limit of request bodies); for large ` +
+    'data use a generated source (e.g. data.source "normal" for N(0, σ²) inputs) instead of inline samples'
+  );
+}
 
 export function registerProblemHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((req: FastifyRequest, reply: FastifyReply) =>
@@ -120,7 +135,10 @@ export function registerProblemHandling(app: FastifyInstance): void {
     }
     const fe = err as FastifyError;
     if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return sendProblem(reply, problemOf('payload_too_large', fe.message, instance));
+      const limit = req.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit ?? 0;
+      const limitName = instance === '/v1/evaluate' ? 'EVALUATE_BODY_LIMIT_BYTES' : 'BODY_LIMIT_BYTES';
+      const detail = tooLargeDetail(instance, limit);
+      return sendProblem(reply, problemOf('payload_too_large', detail, instance, { limitName, limit }));
     }
     if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       return sendProblem(reply, problemOf('unsupported_media_type', fe.message, instance));

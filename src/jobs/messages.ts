@@ -2,7 +2,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { z } from 'zod';
 import type { LayerWeights } from '../core/export.ts';
-import type { RunSpec, TrainOutcome } from '../core/index.ts';
+import type { BatchEvaluation, RunSpec, TrainOutcome } from '../core/index.ts';
 import type { LsuvLayerReport } from '../core/lsuv.ts';
 import type { NetworkSpec } from '../core/spec.ts';
 import type { GradcheckResultSchema, ProbeResultSchema, RunDiagnosisSchema } from '../schemas/results.ts';
@@ -93,16 +93,12 @@ export interface EvaluateTask {
   weights: LayerWeights[];
   features: number[][];
   labels: number[] | number[][];
+  /** Return every layer's Z and A too. */
+  activations?: boolean;
 }
 
 export type EvaluateOutcome =
   | ({ ok: true } & EvaluateResult)
   | { ok: false; path: (string | number)[]; message: string };
 
-export interface EvaluateResult {
-  outputs: number[][];
-  loss: number;
-  dataLoss: number;
-  l2Penalty: number;
-  gradients: { dW: number[][]; db: number[] | null }[];
-}
+export type EvaluateResult = BatchEvaluation;

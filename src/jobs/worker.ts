@@ -90,7 +90,12 @@ function execute(spec: RunSpec, task: JobTask): JobResult {
 
 export function evaluate(task: EvaluateTask): EvaluateOutcome {
   try {
-    return { ok: true, ...evaluateBatch(task.network, task.weights, task.features, task.labels) };
+    return {
+      ok: true,
+      ...evaluateBatch(task.network, task.weights, task.features, task.labels, {
+        activations: task.activations,
+      }),
+    };
   } catch (e) {
     if (e instanceof SpecError) return { ok: false, path: e.path, message: e.message };
     throw e;

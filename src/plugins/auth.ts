@@ -4,10 +4,14 @@ import { timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import { AppError } from '../http/problems.ts';
 
-/** Browsers cannot set headers on a WebSocket, so streams may carry the token as ?token=…. */
-export function tokenOf(authorization: string | undefined, url: string): string | null {
+/**
+ * The bearer token of a request. Browsers cannot set headers on a WebSocket, so an upgrade may carry it as
+ * ?token=…; on plain HTTP routes the query is not looked at (a token in a URL ends up in logs and histories).
+ */
+export function tokenOf(authorization: string | undefined, url: string, upgrade: boolean): string | null {
   const m = /^Bearer\s+(.+)$/i.exec(authorization ?? '');
   if (m) return m[1].trim();
+  if (!upgrade) return null;
   const q = url.indexOf('?');
   if (q < 0) return null;
   return new URLSearchParams(url.slice(q + 1)).get('token');
@@ -48,12 +52,16 @@ export const authPlugin = fp<{ tokens: string[] }>(
       // targets reach /v1 routes too.
       const route = req.routeOptions.url;
       if (route === undefined || !route.startsWith('/v1/')) return;
-      const token = tokenOf(req.headers.authorization, req.url);
+      const token = tokenOf(req.headers.authorization, req.url, req.ws);
       if (token !== null && matches(token, secrets)) return;
       reply.header('www-authenticate', 'Bearer realm="gradscope"');
       throw new AppError(
         'unauthorized',
-        token === null ? 'send Authorization: Bearer <token>' : 'the token is not valid',
+        token !== null
+          ? 'the token is not valid'
+          : req.ws
+            ? 'send Authorization: Bearer <token>, or ?token=<token> on a WebSocket'
+            : 'send Authorization: Bearer <token> (?token= is accepted on WebSocket streams only)',
       );
     });
   },

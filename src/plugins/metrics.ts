@@ -17,7 +17,8 @@ declare module 'fastify' {
 export const metricsPlugin = fp(
   async (app) => {
     const registry = new Registry();
-    collectDefaultMetrics({ register: registry, prefix: 'gradscope_process_' });
+    // prom-client's default names already start with process_/nodejs_: the prefix is the service name alone.
+    collectDefaultMetrics({ register: registry, prefix: 'gradscope_' });
     const duration = new Histogram({
       name: 'gradscope_job_duration_seconds',
       help: 'Wall time of finished jobs on this instance',

@@ -27,6 +27,12 @@ export interface RuntimeOptions {
   workerFile?: string;
 }
 
+/**
+ * Of the shutdown grace, the time running jobs may go on; the rest (a fifth, at most 2 s) is kept for
+ * stopping them, putting them back in the queue and closing, so the process exits within the grace.
+ */
+export const drainMs = (graceMs: number): number => graceMs - Math.min(2000, Math.floor(graceMs / 5));
+
 export const runtimePlugin = fp<RuntimeOptions>(
   async (app, { config, workerFile }) => {
     const store = app.store;
@@ -104,7 +110,7 @@ export const runtimePlugin = fp<RuntimeOptions>(
       dispatcher.start();
     });
     app.addHook('preClose', async () => {
-      await dispatcher.stop(config.SHUTDOWN_GRACE_MS);
+      await dispatcher.stop(drainMs(config.SHUTDOWN_GRACE_MS));
       await pool.close();
     });
   },

@@ -12,14 +12,20 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('preClose', async () => {
     closing = true;
   });
+  // Probes are polled every few seconds: fastify's two info lines per request (incoming, completed) would
+  // drown the log. At warn they still show when something goes wrong.
   app.get(
     '/healthz',
-    { schema: { tags: ['health'], summary: 'Liveness: the process answers', response: { 200: Health } } },
+    {
+      logLevel: 'warn',
+      schema: { tags: ['health'], summary: 'Liveness: the process answers', response: { 200: Health } },
+    },
     async () => ({ status: 'ok' as const }),
   );
   app.get(
     '/readyz',
     {
+      logLevel: 'warn',
       schema: {
         tags: ['health'],
         summary: 'Readiness: database reachable and worker pool up',

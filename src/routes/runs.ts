@@ -3,8 +3,10 @@ import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { exactSerializerCompiler } from '../http/exact-serializer.ts';
 import type { StepCounts } from '../runs/metrics.ts';
 import { isFinal, linksOf, toRun } from '../runs/service.ts';
+import { storableText } from '../schemas/common.ts';
 import { ProblemSchema } from '../schemas/problem.ts';
 import {
   CancelRunResponseSchema,
@@ -31,10 +33,7 @@ const problems = {
 };
 
 const CreateHeadersSchema = z.object({
-  'idempotency-key': z
-    .string()
-    .min(1)
-    .max(200)
+  'idempotency-key': storableText(1, 200)
     .optional()
     .describe(
       'Resubmitting with the same key returns the same run instead of creating another (409 if the body differs).',
@@ -62,6 +61,7 @@ export const runRoutes: FastifyPluginAsyncZod<{ waitMaxSeconds: number }> = asyn
         body: RunSpecSchema,
         response: { 200: RunSchema, 202: CreateRunResponseSchema, ...problems },
       },
+      serializerCompiler: exactSerializerCompiler,
     },
     async (req, reply) => {
       const key = req.headers['idempotency-key'] ?? null;
@@ -105,6 +105,7 @@ export const runRoutes: FastifyPluginAsyncZod<{ waitMaxSeconds: number }> = asyn
         params: RunIdParamsSchema,
         response: { 200: RunSchema, 400: ProblemSchema, 404: ProblemSchema },
       },
+      serializerCompiler: exactSerializerCompiler,
     },
     async (req) => toRun(await app.runs.get(req.params.id)),
   );
@@ -166,6 +167,7 @@ export const runRoutes: FastifyPluginAsyncZod<{ waitMaxSeconds: number }> = asyn
         params: RunIdParamsSchema,
         response: { 200: ModelSchema, 400: ProblemSchema, 404: ProblemSchema },
       },
+      serializerCompiler: exactSerializerCompiler,
     },
     async (req) => app.runs.model(req.params.id),
   );

@@ -1,12 +1,16 @@
-// Resource budget of a run request: parameters, training work, data, telemetry and gradient-check cost, checked before queueing.
-import { layoutOf } from '../core/model.ts';
+// Resource budget of a run request, checked before queueing: training runs by parameters, work and telemetry;
+// probes and gradient checks (which do not train) by their memory and time; every run by its data.
+import { gradcheckEvaluations, gradcheckFootprint } from '../core/gradcheck.ts';
+import { gradcheckBatchOf } from '../core/gradcheck-run.ts';
+import { layoutOf, macsPerSample } from '../core/model.ts';
+import { probeBatchOf, probeFootprint } from '../core/probe.ts';
 import type { RunSpec } from '../core/run-spec.ts';
 import type { DataSpec } from '../core/spec.ts';
 import { FIELD_COUNT } from '../core/stats.ts';
 import { plannedSteps } from '../core/train.ts';
 
 export interface BudgetLimits {
-  /** Σ over layers of in·out (+ out with bias). */
+  /** Training runs: Σ over layers of in·out (+ out with bias). */
   maxParameters: number;
   /** Training runs: steps × batch × parameters. */
   maxWorkUnits: number;
@@ -14,8 +18,18 @@ export interface BudgetLimits {
   maxDataValues: number;
   /** Training runs: recorded steps × layers × 18 statistics, plus histogram steps × layers × (bins + 2). */
   maxTelemetryValues: number;
-  /** Gradient checks: loss evaluations, 2 × parameters (full) or 2 × (sampleSize + directions) (fast). */
+  /**
+   * Gradient checks: loss evaluations, 2 × parameters (full) or 2 × (sampleSize + directions) (fast), plus at
+   * most 1 + 2 × 20 × 9 for the ε scan of a check that does not pass.
+   */
   maxGradcheckEvaluations: number;
+  /** Probes and gradient checks: bytes of the float64 buffers they hold at once (parameters, gradient, batch). */
+  maxCheckMemoryBytes: number;
+  /**
+   * Probes and gradient checks: multiply-adds, batch × Σ in·out × passes (a forward and backward pass counts 3,
+   * each loss evaluation of a gradient check 1).
+   */
+  maxCheckWork: number;
 }
 
 export const DEFAULT_BUDGET: Readonly<BudgetLimits> = Object.freeze({
@@ -24,7 +38,15 @@ export const DEFAULT_BUDGET: Readonly<BudgetLimits> = Object.freeze({
   maxDataValues: 5_000_000,
   maxTelemetryValues: 100_000_000,
   maxGradcheckEvaluations: 200_000,
+  // 512 MiB: a quarter of a worker's default memory (WORKER_MAX_MEMORY_MB), leaving room for the stored copy.
+  maxCheckMemoryBytes: 512 * 2 ** 20,
+  // About 50 s of one worker's CPU: bench:probes measured ≈ 2e9 multiply-adds per CPU second (BENCHMARKS.md).
+  maxCheckWork: 1e11,
 });
+
+/** Said in every probe and gradient-check 422, whose limits differ from a training run's. */
+const CHECK_BUDGET_NOTE =
+  'probes and gradient checks do not train: their budget is sized by memory and time, not by parameters';
 
 export interface BudgetViolation {
   /** The limit exceeded, e.g. 'maxWorkUnits'. */
@@ -53,8 +75,8 @@ function trainRowsOf(data: DataSpec, rows: number): number {
 }
 
 /**
- * The first limit `spec` exceeds, or null. Checked in order: parameters, data, then per kind training work and
- * telemetry, or gradient-check evaluations. `dataRows` defaults to dataRowsOf(spec.data).
+ * The first limit `spec` exceeds, or null. Training runs: parameters, data, work, telemetry. Probes: data, memory,
+ * work. Gradient checks: data, loss evaluations, memory, work. `dataRows` defaults to dataRowsOf(spec.data).
  */
 export function checkBudget(
   spec: RunSpec,
@@ -72,21 +94,20 @@ export function checkBudget(
     path: (string | number)[],
   ) => (actual > limits[limit] ? violation(limit, limits[limit], actual, what, formula, path) : null);
 
-  const found =
-    over('maxParameters', parameters, 'parameter count', 'Σ in·out + bias over the layers', [
-      'network',
-      'layers',
-    ]) ??
-    over(
-      'maxDataValues',
-      dataRows * spec.network.inputSize,
-      'data size',
-      'samples × features',
-      spec.data.source === 'inline' ? ['data', 'features'] : ['data', 'n'],
-    );
-  if (found) return found;
-
+  const data = over(
+    'maxDataValues',
+    dataRows * spec.network.inputSize,
+    'data size',
+    'samples × features',
+    spec.data.source === 'inline' ? ['data', 'features'] : ['data', 'n'],
+  );
   if (spec.kind === 'train') {
+    const found =
+      over('maxParameters', parameters, 'parameter count', 'Σ in·out + bias over the layers', [
+        'network',
+        'layers',
+      ]) ?? data;
+    if (found) return found;
     const nTrain = trainRowsOf(spec.data, dataRows);
     const batch = Math.min(spec.training.batchSize ?? nTrain, nTrain);
     const steps = plannedSteps(spec, nTrain);
@@ -108,18 +129,58 @@ export function checkBudget(
       )
     );
   }
-  if (spec.kind === 'gradcheck') {
-    const fast = spec.mode === 'fast';
-    const sample = Math.min(spec.sampleSize ?? 200, parameters);
-    const directions = spec.directions ?? 10;
-    const evaluations = fast ? 2 * (sample + directions) : 2 * parameters;
-    const path = !fast ? ['mode'] : directions > sample ? ['directions'] : ['sampleSize'];
-    const formula = fast
-      ? '2 × (sampleSize + directions)'
-      : '2 × parameters in full mode; mode "fast" samples them';
-    return over('maxGradcheckEvaluations', evaluations, 'gradient-check loss evaluations', formula, path);
+  if (data) return data;
+
+  // Probes and gradient checks: one batch, memory and time. The data rows count too (they are generated whole).
+  const nTrain = trainRowsOf(spec.data, dataRows);
+  const dataBytes = 8 * dataRows * (spec.network.inputSize + layout.outputSize);
+  const macs = macsPerSample(layout);
+  const note = (formula: string) => `${formula}; ${CHECK_BUDGET_NOTE}`;
+  if (spec.kind === 'probe') {
+    const batch = probeBatchOf(spec, nTrain);
+    const bytes = 8 * probeFootprint(layout, batch, spec.histograms?.bins) + dataBytes;
+    return (
+      over(
+        'maxCheckMemoryBytes',
+        bytes,
+        'probe memory (bytes)',
+        note('8 × (4 × parameters + activations of the batch) + the data'),
+        ['network', 'layers'],
+      ) ??
+      over('maxCheckWork', 3 * batch * macs, 'probe work', note('3 × batch × Σ in·out multiply-adds'), [
+        'batchSize',
+      ])
+    );
   }
-  return null;
+  const fast = spec.mode === 'fast';
+  const sample = Math.min(spec.sampleSize ?? 200, parameters);
+  const directions = fast ? (spec.directions ?? 10) : 0;
+  const checked = fast ? sample : parameters;
+  const evaluations = gradcheckEvaluations(checked, directions);
+  const path = !fast ? ['mode'] : directions > sample ? ['directions'] : ['sampleSize'];
+  const scan = 'up to 1 + 2 × 20 × 9 more for the ε scan';
+  const formula = fast
+    ? `2 × (sampleSize + directions), ${scan}`
+    : `2 × parameters in full mode, ${scan}; mode "fast" samples them`;
+  const batch = gradcheckBatchOf(spec, nTrain);
+  const bytes = 8 * gradcheckFootprint(layout, batch, checked, directions) + dataBytes;
+  return (
+    over('maxGradcheckEvaluations', evaluations, 'gradient-check loss evaluations', formula, path) ??
+    over(
+      'maxCheckMemoryBytes',
+      bytes,
+      'gradient-check memory (bytes)',
+      note('8 × (3 × parameters + activations of the batch + 9.5 per checked parameter) + the data'),
+      ['network', 'layers'],
+    ) ??
+    over(
+      'maxCheckWork',
+      (3 + evaluations) * batch * macs,
+      'gradient-check work',
+      note('(3 + loss evaluations) × batch × Σ in·out multiply-adds'),
+      fast ? path : ['mode'],
+    )
+  );
 }
 
 /** Values the telemetry of `steps` steps stores, following the training loop's recording rule. */

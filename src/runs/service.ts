@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { layoutOf, type RunSpec, SpecError, validateRunSpec, weightsToJson } from '../core/index.ts';
 import { AppError, specProblem } from '../http/problems.ts';
 import type { Dispatcher } from '../jobs/dispatcher.ts';
-import { nullIfNotFinite } from '../schemas/common.ts';
+import { exactJsonText, nullIfNotFinite } from '../schemas/common.ts';
+import { RunDiagnosisSchema, RunResultSchema } from '../schemas/results.ts';
 import type { ExportFormat, MetricsQuery, Run, RunListItem } from '../schemas/runs.ts';
 import { FINAL_STATUSES } from '../schemas/runs.ts';
 import type { NamedRunSpec } from '../schemas/specs.ts';
@@ -36,15 +37,9 @@ export class RunsService {
     idempotencyKey: string | null,
   ): Promise<{ run: RunRecord; created: boolean }> {
     const { name, ...spec } = input;
-    const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
-    let facts: ReturnType<typeof validateRunSpec>;
-    try {
-      facts = validateRunSpec(spec as RunSpec);
-    } catch (e) {
-      if (e instanceof SpecError) throw specProblem(e);
-      throw e;
-    }
-    const violation = checkBudget(spec as RunSpec, this.o.budget, facts.trainRows + facts.testRows);
+    const requestHash = createHash('sha256').update(exactJsonText(input)).digest('hex');
+    // The budget first: validating generates the data, which the budget may refuse for its size.
+    const violation = checkBudget(spec as RunSpec, this.o.budget);
     if (violation) {
       throw new AppError('budget_exceeded', violation.message, {
         limitName: violation.limit,
@@ -55,22 +50,30 @@ export class RunsService {
         ],
       });
     }
-    const replay =
-      idempotencyKey !== null && (await this.store.findByIdempotencyKey(idempotencyKey)) !== null;
-    if (!replay && (await this.store.queueDepth()) >= this.o.queueMaxDepth) {
+    let facts: ReturnType<typeof validateRunSpec>;
+    try {
+      facts = validateRunSpec(spec as RunSpec);
+    } catch (e) {
+      if (e instanceof SpecError) throw specProblem(e);
+      throw e;
+    }
+    const result = await this.store.createRun(
+      {
+        kind: spec.kind,
+        name: name ?? null,
+        spec: spec as RunSpec,
+        totalSteps: spec.kind === 'train' ? facts.totalSteps : 1,
+        layerCount: facts.layerCount,
+        idempotencyKey,
+        requestHash,
+      },
+      this.o.queueMaxDepth,
+    );
+    if (result === 'queue_full') {
       throw new AppError('queue_full', `${this.o.queueMaxDepth} runs are already queued; retry later`, {
         retryAfter: this.o.retryAfterSeconds,
       });
     }
-    const result = await this.store.createRun({
-      kind: spec.kind,
-      name: name ?? null,
-      spec: spec as RunSpec,
-      totalSteps: spec.kind === 'train' ? facts.totalSteps : 1,
-      layerCount: facts.layerCount,
-      idempotencyKey,
-      requestHash,
-    });
     if (!result.created && result.run.requestHash !== requestHash) {
       throw new AppError(
         'idempotency_conflict',
@@ -185,6 +188,32 @@ export function linksOf(id: string) {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
+/**
+ * A stored diagnosis as the API shapes it today. Runs finished by an earlier release may hold an older shape
+ * (before the per-layer trend): they keep their verdict and message where those are still meaningful, with
+ * no phases, rather than failing the response.
+ */
+function storedDiagnosis(json: unknown): RunListItem['diagnosis'] {
+  if (json === null || json === undefined) return null;
+  // Checked, then passed on as stored (the response serializer parses it once more).
+  if (RunDiagnosisSchema.safeParse(json).success) return json as RunListItem['diagnosis'];
+  const old = json as { verdict?: unknown; message?: unknown };
+  const verdict = RunDiagnosisSchema.shape.verdict.safeParse(old.verdict);
+  if (!verdict.success || typeof old.message !== 'string') return null;
+  return {
+    verdict: verdict.data,
+    message: `${old.message} (diagnosed by an earlier release, from the end layers only)`,
+    atInit: null,
+    atEnd: null,
+  };
+}
+
+/** A stored probe or gradient-check result, or null when an earlier release stored another shape. */
+function storedResult(json: unknown): RunListItem['result'] {
+  if (json === null || json === undefined) return null;
+  return RunResultSchema.safeParse(json).success ? (json as RunListItem['result']) : null;
+}
+
 export function toListItem(r: RunRecord): RunListItem {
   return {
     id: r.id,
@@ -197,8 +226,8 @@ export function toListItem(r: RunRecord): RunListItem {
     attempts: r.attempts,
     progress: { step: r.lastStep, totalSteps: r.totalSteps },
     summary: (r.summary as RunListItem['summary']) ?? null,
-    diagnosis: (r.diagnosis as RunListItem['diagnosis']) ?? null,
-    result: (r.result as RunListItem['result']) ?? null,
+    diagnosis: storedDiagnosis(r.diagnosis),
+    result: storedResult(r.result),
     error: (r.error as RunListItem['error']) ?? null,
     links: linksOf(r.id),
   };

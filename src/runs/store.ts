@@ -47,7 +47,11 @@ export interface ListQuery {
 }
 
 export interface RunStore extends QueueStore, StepStore {
-  createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean }>;
+  /**
+   * Inserts a queued run unless `maxQueued` are queued (count and insert in one serialized step);
+   * an idempotency key already used returns its run, created=false, whatever the depth.
+   */
+  createRun(run: NewRun, maxQueued: number): Promise<{ run: RunRecord; created: boolean } | 'queue_full'>;
   getRun(id: string): Promise<RunRecord | null>;
   findByIdempotencyKey(key: string): Promise<RunRecord | null>;
   listRuns(q: ListQuery): Promise<{ items: RunRecord[]; nextCursor: string | null }>;

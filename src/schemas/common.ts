@@ -1,4 +1,5 @@
-// Building blocks shared by the API schemas: bounded numbers, seeds, JSON-safe numbers, type-level drift checks.
+// Building blocks shared by the API schemas: bounded numbers, seeds, JSON-safe numbers, exact JSON text,
+// type-level drift checks.
 import { z } from 'zod';
 
 /** Largest seed: seeds are unsigned 32-bit integers (the core's PRNG takes the integer part mod 2^32). */
@@ -22,6 +23,29 @@ export function seed(what: string) {
 }
 
 /**
+ * Text a Postgres `text` column can hold: no U+0000 (Postgres refuses NUL in text) and no lone surrogate
+ * (\uD800–\uDFFF outside a pair, which UTF-8 cannot encode). With the `u` flag a lone surrogate is one
+ * code point, so one class excludes both; a proper pair is a single astral code point and passes.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: excluding U+0000 is the point.
+export const STORABLE_TEXT = /^[^\u0000\uD800-\uDFFF]*$/u;
+
+/**
+ * Every string a request carries, in bodies, queries and headers: bounded, and storable (STORABLE_TEXT),
+ * so text the database cannot hold is a 400 naming its JSON pointer, never a 500 from the database.
+ */
+export function storableText(min: number, max: number) {
+  return z
+    .string()
+    .min(min)
+    .max(max)
+    .regex(
+      STORABLE_TEXT,
+      'must be valid Unicode text without U+0000: no NUL character, no lone surrogate (\\uD800–\\uDFFF outside a pair)',
+    );
+}
+
+/**
  * A number in a response: null stands for NaN or ±Infinity, which JSON cannot carry (a diverged run's loss,
  * a gradient that overflowed). Producers map them with `nullIfNotFinite`.
  */
@@ -30,6 +54,27 @@ export const JsonNumber = z.number().nullable();
 /** NaN/±Infinity → null, so a float64 result can be sent as JSON and pass the response schemas. */
 export function nullIfNotFinite(x: number): number | null {
   return Number.isFinite(x) ? x : null;
+}
+
+declare global {
+  interface JSON {
+    /** ES2025 JSON.parse source text access (V8 ≥ 11.4, so every Node ≥ 21); not yet in TypeScript's lib. */
+    rawJSON(text: string): unknown;
+  }
+}
+
+/**
+ * A JSON.stringify replacer that writes −0 as `-0` (JSON.stringify alone writes 0). JSON.parse reads `-0` back
+ * as −0, and every other double already round-trips through JSON.stringify's shortest form, so with this the
+ * text carries every float64 bit for bit. Used for stored specs and the responses that return them.
+ */
+export function keepNegativeZero(_key: string, value: unknown): unknown {
+  return Object.is(value, -0) ? JSON.rawJSON('-0') : value;
+}
+
+/** JSON text from which JSON.parse gives back exactly `value`'s numbers, −0 included. */
+export function exactJsonText(value: unknown): string {
+  return JSON.stringify(value, keepNegativeZero);
 }
 
 /** A core type as it appears in JSON: every number may be null (NaN/±Infinity), typed arrays become arrays. */

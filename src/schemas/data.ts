@@ -40,7 +40,9 @@ const labels = z
   .describe(
     'One label per sample. Numbers that are all non-negative integers are class indices (binary: 0/1 with one ' +
       'sigmoid output; categorical: 0..classes−1 with a softmax output); other numbers, or one vector per sample ' +
-      '(n, outputs), are targets (mse, or multi-label binary_cross_entropy with values in [0, 1]).',
+      '(n, outputs), are targets (mse, or multi-label binary_cross_entropy with values in [0, 1]); for ' +
+      'categorical_cross_entropy, vectors (n, outputs) are class probabilities (one-hot or soft labels, each in ' +
+      '[0, 1], summing to 1), as PyTorch CrossEntropyLoss takes them.',
   );
 
 export const DataSpecSchema = z
@@ -106,6 +108,30 @@ export const DataSpecSchema = z
       })
       .describe(
         'Regression: W (outputs, features), b (outputs) and x drawn N(0, 1), y = x·Wᵀ + b + noise·N(0, 1); for mse.',
+      ),
+    z
+      .strictObject({
+        source: z.literal('normal'),
+        n,
+        features: features('Features per sample, 1..4096 (default 1)'),
+        std: finite(0, 1000).optional().describe('Std σ of every feature, ≥ 0 (default 1).'),
+        targets: z
+          .enum(['zeros', 'labels', 'regression'])
+          .optional()
+          .describe(
+            'zeros (default): targets 0 of width outputs (mse then measures mean(x_L²)); labels: class indices ' +
+              'uniform in 0..classes−1; regression: targets N(0, 1) of width outputs. All independent of x.',
+          ),
+        outputs: features('Targets per sample for zeros and regression, 1..4096 (default 1)'),
+        classes: integer(2, MAX_CLASSES)
+          .optional()
+          .describe(`Classes of targets "labels", 2..${MAX_CLASSES} (default 2).`),
+        seed: dataSeed,
+        testFraction,
+      })
+      .describe(
+        'Gaussian inputs for probes: x ~ N(0, std²) (n, features), as in Glorot & Bengio and He et al. ' +
+          "(e.g. n 1024, features 256); targets don't depend on x.",
       ),
     z
       .strictObject({

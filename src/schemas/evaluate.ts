@@ -14,7 +14,8 @@ export const EVALUATE_CONVENTIONS =
   'float64 throughout. Layer l: Z = A_prev·Wᵀ + b with W (out, in) and b (out) exactly as PyTorch nn.Linear ' +
   "(weight, bias), A = f(Z). outputs are the last layer's A (after sigmoid/softmax). dataLoss is averaged over " +
   'the batch, and over the outputs for binary_cross_entropy and mse (PyTorch reduction="mean": ' +
-  'BCEWithLogitsLoss, CrossEntropyLoss on the logits with class-index labels, MSELoss; mse has no ½). ' +
+  'BCEWithLogitsLoss, CrossEntropyLoss on the logits with class-index or probability labels, MSELoss; mse has ' +
+  'no ½). ' +
   'l2Penalty = λ/(2·batch)·Σ_l ‖W_l‖² (biases excluded); loss = dataLoss + l2Penalty. gradients are ∂loss/∂W ' +
   "and ∂loss/∂b of that total loss, shaped like W and b, so they match PyTorch's .grad after loss.backward() " +
   '(the L2 term contributes (λ/batch)·W). leaky_relu uses slope 0.01 unless network.leakySlope says otherwise; ' +
@@ -41,8 +42,13 @@ export const EvaluateRequestSchema = z
       ])
       .describe(
         'One label per row of features: a class index (binary 0/1 or categorical 0..classes−1), a target number, ' +
-          'or a target vector (batch, outputs) for mse and multi-label binary_cross_entropy.',
+          'a target vector (batch, outputs) for mse and multi-label binary_cross_entropy, or a probability vector ' +
+          '(batch, outputs) for categorical_cross_entropy (one-hot or soft labels: each in [0, 1], summing to 1).',
       ),
+    activations: z
+      .boolean()
+      .optional()
+      .describe("true: also return every layer's pre-activations Z and activations A (default false)."),
   })
   .superRefine((req, ctx) => {
     const layout = layoutOf(req.network);
@@ -111,6 +117,21 @@ export const EvaluateResponseSchema = z
     outputs: z
       .array(z.array(JsonNumber))
       .describe("The network's outputs A_L, shape (batch, outputs), after the output activation."),
+    logits: z
+      .array(z.array(JsonNumber))
+      .describe(
+        "The output layer's pre-activations Z_L, shape (batch, outputs): the logits that BCEWithLogitsLoss and " +
+          'CrossEntropyLoss take.',
+      ),
+    layers: z
+      .array(
+        z.object({
+          Z: z.array(z.array(JsonNumber)).describe('Pre-activations X·Wᵀ + b, shape (batch, units).'),
+          A: z.array(z.array(JsonNumber)).describe('Activations f(Z), shape (batch, units).'),
+        }),
+      )
+      .nullable()
+      .describe('With activations: true, every layer in order (the last is logits and outputs); else null.'),
     loss: JsonNumber.describe('dataLoss + l2Penalty (null when not finite).'),
     dataLoss: JsonNumber.describe(
       'The loss averaged over the batch (and outputs for BCE/MSE), without the penalty.',

@@ -108,7 +108,10 @@ export const GradcheckResultSchema = z
     ),
     verdict: z
       .enum(['pass', 'warn', 'fail'])
-      .describe('pass: < 1e-7; warn: in [1e-7, 1e-3), look carefully; fail: ≥ 1e-3 or not finite.'),
+      .describe(
+        'pass: < 1e-7; warn: in [1e-7, 1e-3) (look carefully), or larger but caused by ε (see cause); fail: ≥ 1e-3 ' +
+          'at every ε scanned (a bug), or not finite.',
+      ),
     message: z.string().describe('The verdict in words.'),
     layers: z
       .array(
@@ -120,6 +123,27 @@ export const GradcheckResultSchema = z
       )
       .describe('The difference per layer, for W and b separately.'),
     directionalDifference: JsonNumber.describe('Fast mode: relative difference of directional derivatives.'),
+    cause: z
+      .enum(['truncation', 'rounding', 'backprop', 'unclear'])
+      .nullable()
+      .describe(
+        'null when it passed. Else the worst parameters are re-checked at ε = 1e-2 … 1e-10: truncation (ε too ' +
+          'large: some smaller ε passes) or rounding (ε too small for float64 at this |f|: some larger ε passes) ' +
+          'give warn; backprop (≥ 1e-3 at every ε) gives fail; unclear (1e-7..1e-3 at best: kinks, precision) warn.',
+      ),
+    suggestedEpsilon: z
+      .number()
+      .nullable()
+      .describe('When the difference came from ε: the ε at which the worst parameters pass; else null.'),
+    epsilonScan: z
+      .array(
+        z.object({
+          epsilon: z.number().describe('ε tried.'),
+          difference: JsonNumber.describe('‖g − ĝ‖ / (‖g‖ + ‖ĝ‖) over the worst parameters at that ε.'),
+        }),
+      )
+      .nullable()
+      .describe("The worst parameters' difference at each ε scanned; null when the check passed."),
     worst: z
       .array(
         z.object({
@@ -162,6 +186,10 @@ export const ProbeResultSchema = z
   .object({
     batch: z.int().describe('Samples in the probe batch.'),
     loss: JsonNumber.describe('Loss of the batch at initialization.'),
+    objective: z
+      .enum(['loss', 'mean_square', 'random_projection'])
+      .describe('What the backward statistics differentiate (see ProbeRunSpec.objective).'),
+    objectiveValue: JsonNumber.describe('Its value on the batch (equal to loss for objective loss).'),
     fields: z.array(z.enum(LAYER_FIELDS)).describe('Names of the columns of `layers`.'),
     layers: z
       .array(z.array(JsonNumber))
@@ -194,6 +222,7 @@ export function gradcheckResultJson(outcome: GradcheckOutcome): z.output<typeof 
     batch: outcome.batch,
     difference: n(r.difference),
     directionalDifference: r.directionalDifference === null ? null : n(r.directionalDifference),
+    epsilonScan: r.epsilonScan?.map((e) => ({ epsilon: e.epsilon, difference: n(e.difference) })) ?? null,
     worst: r.worst.map((w) => ({
       ...w,
       analytic: n(w.analytic),
@@ -208,6 +237,8 @@ export function probeResultJson(outcome: ProbeOutcome): z.output<typeof ProbeRes
   return {
     batch: outcome.batch,
     loss: nullIfNotFinite(outcome.loss),
+    objective: outcome.objective,
+    objectiveValue: nullIfNotFinite(outcome.objectiveValue),
     fields: [...LAYER_FIELDS],
     layers: toRows(outcome.layers, FIELD_COUNT),
     bins: outcome.bins,

@@ -1,7 +1,8 @@
 // Schemas of the /v1/runs resources: a run, run lists, their queries, metrics for charts, and exported models.
 import { z } from 'zod';
 import { LAYER_FIELDS } from '../core/stats.ts';
-import { JsonNumber } from './common.ts';
+import { JsonNumber, storableText } from './common.ts';
+import { queryInt } from './query.ts';
 import { RunDiagnosisSchema, RunResultSchema } from './results.ts';
 import { ActivationSchema, MAX_LAYERS, RunSpecSchema } from './specs.ts';
 
@@ -90,22 +91,22 @@ export const RunListSchema = z
 export const ListRunsQuerySchema = z.strictObject({
   status: RunStatusSchema.optional().describe('Only runs in this status.'),
   kind: RunKindSchema.optional().describe('Only runs of this kind.'),
-  name: z
-    .string()
-    .min(1)
-    .max(200)
+  name: storableText(1, 200)
     .optional()
     .describe('Only runs whose name contains this text (case-insensitive).'),
-  cursor: z.string().min(1).max(500).optional().describe("Opaque cursor from a previous page's nextCursor."),
-  limit: z.coerce.number().int().min(1).max(100).default(20).describe('Runs per page, 1..100 (default 20).'),
+  cursor: storableText(1, 500).optional().describe("Opaque cursor from a previous page's nextCursor."),
+  limit: queryInt(1, 100).default(20).describe('Runs per page, 1..100 (default 20).'),
 });
 
 export const RunIdParamsSchema = z.strictObject({ id: z.uuid().describe('Run id.') });
 
+/** Longest comma-separated list accepted: Node's default header limit (16 KiB) bounds the request line anyway. */
+const MAX_QUERY_LIST = 16_384;
+
 /** Comma-separated list in a query string (a repeated parameter arrives as an array and is accepted too). */
 function commaList<T extends z.ZodType<unknown, string>>(item: T) {
   return z
-    .union([z.string(), z.array(z.string())])
+    .union([storableText(0, MAX_QUERY_LIST), z.array(storableText(0, MAX_QUERY_LIST))])
     .transform((v) =>
       (Array.isArray(v) ? v.join(',') : v)
         .split(',')
@@ -117,8 +118,7 @@ function commaList<T extends z.ZodType<unknown, string>>(item: T) {
 
 /** Steps are Postgres integers. */
 export const MAX_STEP_NUMBER = 2 ** 31 - 1;
-const queryStep = (what: string) =>
-  z.coerce.number().int().min(0).max(MAX_STEP_NUMBER).optional().describe(what);
+const queryStep = (what: string) => queryInt(0, MAX_STEP_NUMBER).optional().describe(what);
 
 /** The JSON answer's default and largest number of steps (exports have no limit). */
 export const METRICS_JSON_DEFAULT_POINTS = 2000;
@@ -132,13 +132,7 @@ export type ExportLayout = (typeof EXPORT_LAYOUTS)[number];
 export const MetricsQuerySchema = z.strictObject({
   from: queryStep('First step to include (default: the first recorded).'),
   to: queryStep('Last step to include (default: the last recorded).'),
-  layers: commaList(
-    z.coerce
-      .number<string>()
-      .int()
-      .min(0)
-      .max(MAX_LAYERS - 1),
-  )
+  layers: commaList(queryInt(0, MAX_LAYERS - 1))
     .optional()
     .describe('Comma-separated 0-based layer indices, e.g. "0,3" (default: every layer).'),
   fields: commaList(z.string().pipe(z.enum(LAYER_FIELDS)))
@@ -158,11 +152,7 @@ export const MetricsQuerySchema = z.strictObject({
       'Exports only. `long`: one row per (step, layer): step, loss, globalGradNorm, trainAccuracy, testAccuracy, ' +
         'layer, then the fields. `wide`: one row per step: the same scalars, then `layer<L>_<field>` per layer × field.',
     ),
-  maxPoints: z.coerce
-    .number()
-    .int()
-    .min(2)
-    .max(MAX_STEP_NUMBER)
+  maxPoints: queryInt(2, MAX_STEP_NUMBER)
     .optional()
     .describe(
       `Most steps returned; more are thinned evenly, first and last kept. JSON: ${METRICS_JSON_DEFAULT_POINTS} by ` +

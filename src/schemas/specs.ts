@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { GradcheckRunSpec, ProbeRunSpec, RunSpec, TrainRunSpec } from '../core/run-spec.ts';
 import { DEFAULTS } from '../core/spec.ts';
-import { type Check, integer, type Mirrors, seed } from './common.ts';
+import { type Check, integer, type Mirrors, seed, storableText } from './common.ts';
 import { DataSpecSchema, MAX_SAMPLES } from './data.ts';
 import { InitSpecSchema } from './init.ts';
 import { NetworkSpecSchema } from './network.ts';
@@ -32,7 +32,7 @@ export {
 
 /** The fields every run kind shares: the model, its data, and a display name. */
 const model = {
-  name: z.string().min(1).max(200).optional().describe('A display name for the run (1..200 characters).'),
+  name: storableText(1, 200).optional().describe('A display name for the run (1..200 characters).'),
   network: NetworkSpecSchema,
   init: InitSpecSchema,
   data: DataSpecSchema,
@@ -60,6 +60,15 @@ export const ProbeRunSpecSchema = z
     batchSize: integer(1, MAX_SAMPLES)
       .optional()
       .describe('Training samples in the probe batch (default min(n, 256)).'),
+    objective: z
+      .enum(['loss', 'mean_square', 'random_projection'])
+      .optional()
+      .describe(
+        'What the backward pass differentiates: loss (default) the network loss; mean_square 0.5·mean(x_L²) ' +
+          '(Glorot & Bengio); random_projection mean(x_L ⊙ R), R (batch, outputs) N(0, 1) fixed by init.seed ' +
+          "(He et al.'s independence assumption). x_L is the output layer's pre-activation Z_L, so the output " +
+          'activation and the targets play no part; the L2 penalty, if any, is added.',
+      ),
     histograms: ProbeHistogramsSchema.optional(),
   })
   .meta({
@@ -106,7 +115,10 @@ export const GradcheckRunSpecSchema = z
     description:
       'Check backprop against the numerical gradient at initialization, in float64. difference = ‖g − ĝ‖₂ / ' +
       "(‖g‖₂ + ‖ĝ‖₂) (the course's): < 1e-7 great (pass), between 1e-7 and 1e-3 look carefully (warn: kinks of " +
-      'relu, ε, precision), ≥ 1e-3 almost surely a bug (fail). Reported overall, per layer and per W/b.',
+      'relu, ε, precision), ≥ 1e-3 almost surely a bug (fail). Reported overall, per layer and per W/b. When it ' +
+      'does not pass, the worst parameters are re-checked at ε = 1e-2 … 1e-10: a difference that goes away at ' +
+      'another ε is blamed on ε (cause truncation or rounding, warn, with suggestedEpsilon); fail is kept for ' +
+      'differences ≥ 1e-3 at every ε.',
   });
 
 const heOnCircles = {

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { LAYER_FIELDS } from '../core/stats.ts';
 import { JsonNumber } from './common.ts';
+import { queryInt } from './query.ts';
 import { RunListItemSchema, RunStatusSchema } from './runs.ts';
 import { ActivationSchema } from './specs.ts';
 
@@ -18,18 +19,10 @@ const seq = z
  * (an access token, a cache buster) may ride along and are left to their own handling.
  */
 export const RunStreamQuerySchema = z.object({
-  from: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31 - 1)
+  from: queryInt(0, 2 ** 31 - 1)
     .optional()
     .describe('Send recorded steps from this step on (default 0: the whole history, then live steps).'),
-  every: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(2 ** 31 - 1)
+  every: queryInt(1, 2 ** 31 - 1)
     .optional()
     .describe('Downsample: send only steps that are multiples of this (the last step is always sent).'),
 });

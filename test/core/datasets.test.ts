@@ -20,6 +20,13 @@ const GENERATED: { spec: DataSpec; inputSize: number; targetSize: number; classe
   { spec: { source: 'xor', n: 101, noise: 0.1 }, inputSize: 2, targetSize: 1, classes: 2 },
   { spec: { source: 'blobs', n: 101, features: 5 }, inputSize: 5, targetSize: 1, classes: 3 },
   { spec: { source: 'linear', n: 101, features: 3, outputs: 2 }, inputSize: 3, targetSize: 2, classes: 0 },
+  { spec: { source: 'normal', n: 101, features: 4, outputs: 3 }, inputSize: 4, targetSize: 3, classes: 0 },
+  {
+    spec: { source: 'normal', n: 101, features: 4, targets: 'labels', classes: 5 },
+    inputSize: 4,
+    targetSize: 1,
+    classes: 5,
+  },
 ];
 
 function train(spec: DataSpec, seed = 1): Dataset {
@@ -161,6 +168,35 @@ describe('generators', () => {
       expect(std(residuals)).toBeCloseTo(noise, 2);
       expect(std([...data.x])).toBeCloseTo(1, 1);
     }
+  });
+
+  it('normal: features N(0, σ²) and targets zero, random labels or random regression, as chosen', () => {
+    const moments = (v: Float64Array) => {
+      const mean = v.reduce((a, b) => a + b, 0) / v.length;
+      return { mean, std: Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length) };
+    };
+    const zeros = train({ source: 'normal', n: 1024, features: 256, std: 2, outputs: 10 });
+    expect(zeros.x).toHaveLength(1024 * 256);
+    const x = moments(zeros.x);
+    expect(Math.abs(x.mean)).toBeLessThan(0.02);
+    expect(Math.abs(x.std - 2)).toBeLessThan(0.02);
+    expect(zeros.y).toEqual(new Float64Array(1024 * 10));
+    const labels = train({ source: 'normal', n: 3000, features: 2, targets: 'labels', classes: 3 });
+    const counts = [0, 1, 2].map((c) => labels.y.filter((v) => v === c).length);
+    expect(counts.reduce((a, b) => a + b)).toBe(3000);
+    for (const c of counts) expect(Math.abs(c - 1000)).toBeLessThan(100);
+    const regression = moments(train({ source: 'normal', n: 4000, targets: 'regression', outputs: 2 }).y);
+    expect(Math.abs(regression.mean)).toBeLessThan(0.05);
+    expect(Math.abs(regression.std - 1)).toBeLessThan(0.05);
+    // Zero targets under mse: the loss is mean(x_L²); labels go with categorical cross-entropy.
+    expect(encodeTargets(labels, 'categorical_cross_entropy', 3)).toHaveLength(9000);
+    expect(dataError(() => train({ source: 'normal', n: 10, classes: 3 }))).toEqual({
+      path: ['classes'],
+      message: 'classes goes with targets "labels", not "zeros"',
+    });
+    expect(dataError(() => train({ source: 'normal', n: 10, targets: 'labels', outputs: 3 })).path).toEqual([
+      'outputs',
+    ]);
   });
 
   it('rejects bad parameters with the spec key as path', () => {
@@ -317,8 +353,23 @@ describe('encodeTargets and checkInputSize', () => {
       }),
       'categorical_cross_entropy',
       2,
+      ['labels', 1],
+      'the probabilities of row 1 sum to 2, not 1 (categorical_cross_entropy)',
+    ],
+    [
+      train({
+        source: 'inline',
+        features: [[0], [1]],
+        labels: [
+          [0, 1],
+          [1, 0],
+        ],
+      }),
+      'categorical_cross_entropy',
+      3,
       ['labels'],
-      'categorical_cross_entropy with 2 output(s) needs one class label per sample, got label vectors of length 2',
+      'categorical_cross_entropy with 3 output(s) needs one class label per sample or label vectors of length 3 ' +
+        '(one-hot or probabilities), got label vectors of length 2',
     ],
     [
       train({ source: 'linear', n: 5 }),

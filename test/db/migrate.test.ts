@@ -1,7 +1,7 @@
 // Migrations: applied in process with Prisma's bookkeeping, once, atomically, and in step with
 // prisma/schema.prisma.
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,12 +9,18 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
 import { MIGRATIONS_DIR, MigrationError, migrateDatabase } from '../../src/db/migrate.ts';
+import { getRun } from '../../src/db/runs-repository.ts';
 import { DB_KINDS, freshDatabase, type TestDatabase } from '../helpers/databases.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
 const PRISMA = join(ROOT, 'node_modules', '.bin', 'prisma');
 const INIT = '20261126222637_init';
+/** Every migration of the repository, in order (Prisma applies them by name). */
+const ALL = readdirSync(MIGRATIONS_DIR, { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name)
+  .sort();
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -48,7 +54,7 @@ for (const { kind, skip } of DB_KINDS) {
       console.info(
         `[${kind}] migrate fresh: ${first.durationMs.toFixed(0)} ms; up to date: ${again.durationMs.toFixed(0)} ms`,
       );
-      expect(first).toMatchObject({ applied: [INIT], modified: [], unknown: [] });
+      expect(first).toMatchObject({ applied: ALL, modified: [], unknown: [] });
       expect(again).toMatchObject({ applied: [], modified: [], unknown: [] });
       const db = await openDatabase(t);
       try {
@@ -56,13 +62,13 @@ for (const { kind, skip } of DB_KINDS) {
           { migration_name: string; checksum: string; applied_steps_count: number }[]
         >`
           SELECT migration_name, checksum, applied_steps_count FROM "_prisma_migrations" WHERE finished_at IS NOT NULL`;
-        expect(rows).toEqual([
-          {
-            migration_name: INIT,
+        expect(rows).toEqual(
+          ALL.map((name) => ({
+            migration_name: name,
             checksum: expect.stringMatching(/^[0-9a-f]{64}$/),
             applied_steps_count: 1,
-          },
-        ]);
+          })),
+        );
         expect(await db.prisma.run.count()).toBe(0);
       } finally {
         await db.close();
@@ -81,7 +87,7 @@ for (const { kind, skip } of DB_KINDS) {
       try {
         const names = await db.prisma.$queryRaw<{ migration_name: string }[]>`
           SELECT migration_name FROM "_prisma_migrations"`;
-        expect(names.map((n) => n.migration_name)).toEqual([INIT]);
+        expect(names.map((n) => n.migration_name).sort()).toEqual(ALL);
         const [{ exists }] = await db.prisma.$queryRaw<{ exists: boolean }[]>`
           SELECT to_regclass('half_done') IS NOT NULL AS exists`;
         expect(exists).toBe(false);
@@ -93,6 +99,32 @@ for (const { kind, skip } of DB_KINDS) {
       expect((await migrateDatabase(t, { migrationsDir: fixedDir })).applied).toEqual([
         '29990101000000_broken',
       ]);
+    });
+
+    it('keeps the specs of runs stored as jsonb before run_spec_exact_text, as valid JSON text', async () => {
+      const t = await fresh(kind);
+      const initOnly = mkdtempSync(join(tmpdir(), 'gradscope-migrations-'));
+      cleanups.push(() => rmSync(initOnly, { recursive: true, force: true }));
+      cpSync(join(MIGRATIONS_DIR, INIT), join(initOnly, INIT), { recursive: true });
+      cpSync(join(MIGRATIONS_DIR, 'migration_lock.toml'), join(initOnly, 'migration_lock.toml'));
+      await migrateDatabase(t, { migrationsDir: initOnly });
+      const spec = { kind: 'train', network: { inputSize: 2, layers: [] }, data: { x: [0.5, -2, 1e-7] } };
+      let db = await openDatabase(t);
+      let id: string;
+      try {
+        [{ id }] = await db.prisma.$queryRaw<{ id: string }[]>`
+          INSERT INTO runs (kind, spec, layer_count) VALUES ('train', ${JSON.stringify(spec)}::jsonb, 0)
+          RETURNING id::text AS id`;
+      } finally {
+        await db.close();
+      }
+      expect((await migrateDatabase(t)).applied).toEqual(ALL.filter((m) => m !== INIT));
+      db = await openDatabase(t);
+      try {
+        expect((await getRun(db.prisma, id))?.spec).toEqual(spec);
+      } finally {
+        await db.close();
+      }
     });
 
     it('refuses to run past a migration Prisma recorded as failed', async () => {
@@ -127,12 +159,12 @@ describe.skipIf(DB_KINDS[1].skip !== false)('migrateDatabase and the Prisma CLI 
   it('serializes concurrent callers: the migration is applied exactly once', async () => {
     const t = await fresh('postgres');
     const results = await Promise.all([migrateDatabase(t), migrateDatabase(t), migrateDatabase(t)]);
-    expect(results.flatMap((r) => r.applied)).toEqual([INIT]);
+    expect(results.flatMap((r) => r.applied)).toEqual(ALL);
     const client = new pg.Client({ connectionString: t.databaseUrl });
     await client.connect();
     try {
       const { rows } = await client.query('SELECT count(*)::int AS n FROM "_prisma_migrations"');
-      expect(rows[0].n).toBe(1);
+      expect(rows[0].n).toBe(ALL.length);
     } finally {
       await client.end();
     }

@@ -144,6 +144,49 @@ describeEachDatabase('run queue', (ctx) => {
     expect(await releaseRun(db.prisma, id, 'inst-b')).toBe(false);
   });
 
+  it("stores an outcome whose weights take longer than Prisma's 5 s transaction timeout, at the first attempt", async () => {
+    // Issue 12 §4: a 2,000,000-parameter result took 10.1 s to store and the interactive transaction timed
+    // out. A trigger makes each weights insert take 3 s (6 s in all), deterministically, on both databases.
+    const { db } = ctx();
+    await db.prisma.$executeRawUnsafe(`
+      CREATE FUNCTION slow_weights() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_sleep(3); RETURN NEW; END $$`);
+    await db.prisma.$executeRawUnsafe(
+      'CREATE TRIGGER slow_weights BEFORE INSERT ON run_weights FOR EACH ROW EXECUTE FUNCTION slow_weights()',
+    );
+    try {
+      const id = await queuedRun(db);
+      await claimRuns(db.prisma, 'inst-a', 1, LEASE);
+      const initial = new Float64Array([0.1, -0, 5e-324]);
+      const final = new Float64Array([1.7976931348623157e308, Number.NaN]);
+      const stored = await finishRun(db.prisma, id, 'inst-a', {
+        status: 'succeeded',
+        summary: { loss: 0.25 },
+        weights: { initial, final },
+      });
+      expect(stored).toBe(true);
+      expect(await getRun(db.prisma, id)).toMatchObject({ status: 'succeeded', summary: { loss: 0.25 } });
+      expect(await readWeights(db.prisma, id)).toEqual({ initial, final });
+    } finally {
+      await db.prisma.$executeRawUnsafe('DROP TRIGGER IF EXISTS slow_weights ON run_weights');
+      await db.prisma.$executeRawUnsafe('DROP FUNCTION IF EXISTS slow_weights()');
+    }
+  }, 60_000);
+
+  it('stores a 2,000,000-parameter result (initial and final weights) bit for bit', async () => {
+    const { db } = ctx();
+    const id = await queuedRun(db);
+    await claimRuns(db.prisma, 'inst-a', 1, LEASE);
+    const initial = Float64Array.from({ length: 2_000_000 }, (_, i) => Math.sin(i) / (i + 1));
+    const final = initial.map((x, i) => x * (i % 3) - 0);
+    expect(
+      await finishRun(db.prisma, id, 'inst-a', { status: 'succeeded', weights: { initial, final } }),
+    ).toBe(true);
+    const read = await readWeights(db.prisma, id);
+    expect(Buffer.from(read.initial!.buffer).equals(Buffer.from(initial.buffer))).toBe(true);
+    expect(Buffer.from(read.final!.buffer).equals(Buffer.from(final.buffer))).toBe(true);
+  }, 120_000);
+
   it('releases a run back to the queue on graceful shutdown, giving the attempt back', async () => {
     const { db } = ctx();
     const id = await queuedRun(db);

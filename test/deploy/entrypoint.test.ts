@@ -1,14 +1,9 @@
 // docker/entrypoint.sh outside Docker, against a real Postgres: waits for the database, starts the service
 // (which applies the migrations), trains a probe run, and on SIGTERM drains and exits 0.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigSchema } from '../../src/config.ts';
+import { exitWithin, freePort, startEntrypoint, waitReady } from '../helpers/process.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const ADMIN_URL = process.env.TEST_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432';
 const SHUTDOWN_GRACE_MS = 5000;
 
@@ -31,49 +26,6 @@ function databaseUrl(database: string): string {
   const u = new URL(ADMIN_URL);
   u.pathname = `/${database}`;
   return u.toString();
-}
-
-/** A TCP port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-/** The entrypoint as a child process: the environment holds only what we set (plus PATH/HOME/…), no loader. */
-function startEntrypoint(vars: Record<string, string>) {
-  const env: Record<string, string | undefined> = { ...process.env };
-  for (const name of [...Object.keys(ConfigSchema.shape), 'NODE_OPTIONS', 'DB_WAIT_SECONDS'])
-    delete env[name];
-  const child = spawn('sh', ['docker/entrypoint.sh'], {
-    cwd: root,
-    env: { ...env, LOG_PRETTY: 'false', ...vars },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  return { child, exited, output: () => output };
-}
-
-/** Resolves with the exit [code, signal], or null when the process is still running after `ms`. */
-async function exitWithin(exited: Promise<[number | null, NodeJS.Signals | null]>, ms: number) {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), ms);
-  });
-  try {
-    return await Promise.race([exited, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 describe('docker/entrypoint.sh waiting for the database', () => {
@@ -147,25 +99,7 @@ describe('docker/entrypoint.sh against Postgres', () => {
   });
 
   it('becomes ready (GET /readyz = 200) on a fresh database within 60 s', { timeout: 90_000 }, async () => {
-    const s = service!;
-    const deadline = Date.now() + 60_000;
-    let last = 'no answer';
-    while (Date.now() < deadline) {
-      if (s.child.exitCode !== null || s.child.signalCode !== null) {
-        throw new Error(
-          `the service exited (${s.child.exitCode ?? s.child.signalCode}) before ready:\n${s.output()}`,
-        );
-      }
-      try {
-        const res = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(2000) });
-        if (res.status === 200) return;
-        last = `${res.status} ${await res.text()}`;
-      } catch (err) {
-        last = (err as Error).message;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    throw new Error(`not ready after 60 s (last: ${last}):\n${s.output()}`);
+    await waitReady(service!, base, 60_000);
   });
 
   it('trains a probe run to the end (Prefer: wait=20 ⇒ 200, succeeded)', { timeout: 40_000 }, async () => {

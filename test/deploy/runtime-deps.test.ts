@@ -8,15 +8,16 @@ import { describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
 };
 
-/** Files the runtime stage copies and runs: the service sources, the Prisma config, the docker scripts. */
+/** Files the runtime stage copies and runs: the service sources and the docker scripts. */
 function runtimeFiles(): string[] {
   const walk = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
       e.isDirectory() ? walk(join(dir, e.name)) : /\.(m?[jt]s)$/.test(e.name) ? [join(dir, e.name)] : [],
     );
-  return [...walk(join(root, 'src')), ...walk(join(root, 'docker')), join(root, 'prisma.config.ts')];
+  return [...walk(join(root, 'src')), ...walk(join(root, 'docker'))];
 }
 
 /** Packages a file loads at run time: static and dynamic imports and re-exports; `import type` is erased. */
@@ -33,7 +34,7 @@ function runtimePackages(source: string): string[] {
 }
 
 describe('runtime dependencies', () => {
-  it('everything src/, docker/ and prisma.config.ts import is a production dependency', () => {
+  it('everything src/ and docker/ import is a production dependency', () => {
     const prod = new Set(Object.keys(pkg.dependencies ?? {}));
     const missing: string[] = [];
     for (const file of runtimeFiles()) {
@@ -44,9 +45,15 @@ describe('runtime dependencies', () => {
     expect(missing, 'move these to "dependencies" (the image omits devDependencies)').toEqual([]);
   });
 
-  it('the start command needs only production dependencies (tsx)', () => {
+  it('the start command needs only production dependencies (tsx, the Prisma client)', () => {
     expect(pkg.dependencies).toHaveProperty('tsx');
-    expect(pkg.dependencies).toHaveProperty('prisma');
     expect(pkg.dependencies).toHaveProperty('@prisma/client');
+  });
+
+  // Migrations run in process (src/db/migrate.ts): the CLI (and, through it, its engines and effect,
+  // ~90 MB) is needed only to generate the client and to write migrations.
+  it('the Prisma CLI is a dev dependency, kept out of the image', () => {
+    expect(pkg.dependencies).not.toHaveProperty('prisma');
+    expect(pkg.devDependencies).toHaveProperty('prisma');
   });
 });

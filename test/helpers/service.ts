@@ -1,10 +1,11 @@
 // Starts the real service (app + database + worker pool) on a random port for integration tests.
 import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import WebSocket from 'ws';
 import { buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { migrateDatabase } from '../../src/db/client.ts';
-import type { TestDatabase } from './databases.ts';
+import { DB_KINDS, freshDatabase, type TestDatabase } from './databases.ts';
 
 export interface RunningService {
   app: FastifyInstance;
@@ -105,4 +106,44 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`waitFor: ${what} not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The run once it has finished (succeeded, failed, cancelled or diverged). */
+export function runFinished(svc: RunningService, id: string, timeoutMs = 60_000): Promise<any> {
+  return waitFor(
+    async () => {
+      const r = await http(`${svc.url}/v1/runs/${id}`);
+      return ['succeeded', 'failed', 'cancelled', 'diverged'].includes(r.body.status) ? r.body : null;
+    },
+    timeoutMs,
+    `run ${id} to finish`,
+  );
+}
+
+/**
+ * Declares `body` once per database kind against a fresh service started with `env` (a kind that cannot
+ * run is one skipped test, with the reason); `svc()` is that service inside the tests.
+ */
+export function describeServiceOnEachDatabase(
+  name: string,
+  body: (svc: () => RunningService) => void,
+  env: Record<string, string> = {},
+): void {
+  describe.each(DB_KINDS)(`${name} on $kind`, ({ kind, skip }) => {
+    if (skip) {
+      it.skip(`(${skip})`, () => {});
+      return;
+    }
+    let db: TestDatabase | undefined;
+    let svc: RunningService | undefined;
+    beforeAll(async () => {
+      db = await freshDatabase(kind);
+      svc = await startService(db, env);
+    });
+    afterAll(async () => {
+      await svc?.close();
+      await db?.drop();
+    });
+    body(() => svc!);
+  });
 }

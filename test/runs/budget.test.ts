@@ -149,17 +149,19 @@ describe('checkBudget', () => {
     expect(checkBudget(train(), limits({ maxTelemetryValues: 1 }))?.actual).toBe(15000 * 3 * 18);
   });
 
-  it('limits gradient-check loss evaluations, full and fast', () => {
+  it('limits gradient-check loss evaluations, full and fast, ε scan included', () => {
     const { training: _t, ...model } = train();
+    // 2 per parameter, then at most 1 + 2 × 20 worst parameters × 9 ε if the check does not pass.
+    const scan = 1 + 2 * 20 * 9;
     const full: GradcheckRunSpec = { ...model, kind: 'gradcheck' };
-    expect(checkBudget(full, limits({ maxGradcheckEvaluations: 181 }))).toMatchObject({
+    expect(checkBudget(full, limits({ maxGradcheckEvaluations: 182 + scan - 1 }))).toMatchObject({
       limit: 'maxGradcheckEvaluations',
-      actual: 182,
+      actual: 182 + scan,
       path: ['mode'],
     });
     const fast: GradcheckRunSpec = { ...full, mode: 'fast', sampleSize: 50, directions: 5 };
-    expect(checkBudget(fast, limits({ maxGradcheckEvaluations: 109 }))).toMatchObject({
-      actual: 110,
+    expect(checkBudget(fast, limits({ maxGradcheckEvaluations: 110 + scan - 1 }))).toMatchObject({
+      actual: 110 + scan,
       path: ['sampleSize'],
     });
     expect(checkBudget({ ...fast, directions: 80 }, limits({ maxGradcheckEvaluations: 100 }))?.path).toEqual([
@@ -167,15 +169,91 @@ describe('checkBudget', () => {
     ]);
     // A sample larger than the network checks every parameter once.
     expect(
-      checkBudget({ ...fast, sampleSize: 10_000 }, limits({ maxGradcheckEvaluations: 2 * (91 + 5) })),
+      checkBudget({ ...fast, sampleSize: 10_000 }, limits({ maxGradcheckEvaluations: 2 * (91 + 5) + scan })),
     ).toBeNull();
+    // The scan of a tiny network scans what it has: 3 parameters.
+    const tiny: GradcheckRunSpec = {
+      ...full,
+      network: { inputSize: 2, layers: [{ units: 1, activation: 'sigmoid' }], loss: 'binary_cross_entropy' },
+    };
+    expect(checkBudget(tiny, limits({ maxGradcheckEvaluations: 0 }))?.actual).toBe(6 + 1 + 2 * 3 * 9);
   });
 
-  it('probes only face the parameter and data limits', () => {
+  it('probes and gradient checks skip the training limits', () => {
     const { training: _t, ...model } = train();
     const probe: ProbeRunSpec = { ...model, kind: 'probe' };
-    expect(
-      checkBudget(probe, limits({ maxWorkUnits: 0, maxTelemetryValues: 0, maxGradcheckEvaluations: 0 })),
-    ).toBeNull();
+    const training = limits({ maxParameters: 1, maxWorkUnits: 0, maxTelemetryValues: 0 });
+    expect(checkBudget(probe, { ...training, maxGradcheckEvaluations: 0 })).toBeNull();
+    expect(checkBudget({ ...model, kind: 'gradcheck' }, training)).toBeNull();
+  });
+
+  it("accepts Glorot & Bengio's 5 × 1000 tanh probe (5.01M parameters), which a training run may not have", () => {
+    const glorot = {
+      inputSize: 1000,
+      layers: [
+        ...Array.from({ length: 5 }, () => ({ units: 1000, activation: 'tanh' as const })),
+        { units: 10, activation: 'softmax' as const },
+      ],
+      loss: 'categorical_cross_entropy' as const,
+    };
+    const { training, ...model } = train({
+      network: glorot,
+      data: { source: 'normal', n: 256, outputs: 10, targets: 'labels' },
+    });
+    const probe: ProbeRunSpec = { ...model, kind: 'probe' };
+    expect(checkBudget(probe)).toBeNull();
+    expect(checkBudget({ ...model, kind: 'train', training })).toMatchObject({
+      limit: 'maxParameters',
+      actual: 5_015_010,
+    });
+    // A fast gradient check of it too (200 parameters + 10 directions + the ε scan) on 16 samples, not 32.
+    const fast: GradcheckRunSpec = { ...model, kind: 'gradcheck', mode: 'fast' };
+    expect(checkBudget({ ...fast, batchSize: 16 })).toBeNull();
+    expect(checkBudget(fast)?.limit).toBe('maxCheckWork');
+  });
+
+  it('sizes probes by memory and time, and says so', () => {
+    const { training: _t, ...model } = train();
+    const probe: ProbeRunSpec = { ...model, kind: 'probe' };
+    // 91 parameters, batch 256 (the default, below the 300 training rows): 4·91 + workspace 3·256·16 + 256·10
+    // + histograms 2·3·34, plus 400 samples × (2 features + 1 target) of data.
+    const bytes = 8 * (4 * 91 + 3 * 256 * 16 + 256 * 10 + 2 * 3 * 34) + 8 * 400 * 3;
+    expect(checkBudget(probe, limits({ maxCheckMemoryBytes: bytes }))).toBeNull();
+    const m = checkBudget(probe, limits({ maxCheckMemoryBytes: bytes - 1 }));
+    expect(m).toMatchObject({ limit: 'maxCheckMemoryBytes', actual: bytes, path: ['network', 'layers'] });
+    expect(m!.message).toContain(
+      'probes and gradient checks do not train: their budget is sized by memory and time',
+    );
+    // One forward and backward pass: 3 × 256 × (2·10 + 10·5 + 5·1) multiply-adds.
+    const work = 3 * 256 * 75;
+    expect(checkBudget(probe, limits({ maxCheckWork: work }))).toBeNull();
+    const w = checkBudget(probe, limits({ maxCheckWork: work - 1 }));
+    expect(w).toMatchObject({ limit: 'maxCheckWork', actual: work, path: ['batchSize'] });
+    expect(w!.message).toBe(
+      `probe work 57600 exceeds the limit 57599 (3 × batch × Σ in·out multiply-adds; probes and gradient checks ` +
+        'do not train: their budget is sized by memory and time, not by parameters) by less than 1%',
+    );
+  });
+
+  it('sizes gradient checks by memory and time', () => {
+    const { training: _t, ...model } = train();
+    const full: GradcheckRunSpec = { ...model, kind: 'gradcheck' };
+    // Full mode: 182 loss evaluations + the ε scan's 361 + a backprop, batch 32.
+    const work = (3 + 182 + 361) * 32 * 75;
+    expect(checkBudget(full, limits({ maxCheckWork: work }))).toBeNull();
+    expect(checkBudget(full, limits({ maxCheckWork: work - 1 }))).toMatchObject({
+      limit: 'maxCheckWork',
+      actual: work,
+      path: ['mode'],
+    });
+    const fast: GradcheckRunSpec = { ...full, mode: 'fast', sampleSize: 50, directions: 5 };
+    expect(checkBudget(fast, limits({ maxCheckWork: 1 }))).toMatchObject({
+      actual: (3 + 110 + 361) * 32 * 75,
+      path: ['sampleSize'],
+    });
+    expect(checkBudget(fast, limits({ maxCheckMemoryBytes: 1 }))).toMatchObject({
+      limit: 'maxCheckMemoryBytes',
+      path: ['network', 'layers'],
+    });
   });
 });

@@ -95,6 +95,8 @@ describe('EvaluateResponseSchema', () => {
   it('accepts outputs and gradients with nulls for non-finite values', () => {
     const response = {
       outputs: [[0.6], [null]],
+      logits: [[0.4], [null]],
+      layers: null,
       loss: 0.7,
       dataLoss: 0.7,
       l2Penalty: 0,

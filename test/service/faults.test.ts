@@ -1,10 +1,12 @@
-// Faults one instance must survive: a worker that crashes, a restart with runs in flight, and
-// (with AUTH_TOKENS) clients without a token.
+// Faults one instance must survive: a worker that crashes, a restart with runs in flight, SIGTERM to
+// the process with a run in flight, and (with AUTH_TOKENS) clients without a token.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { loadConfig } from '../../src/config.ts';
 import { CRASH_SEED } from '../fixtures/crashing-worker.ts';
 import { DB_KINDS, freshDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { exitWithin, freePort, startEntrypoint, waitReady } from '../helpers/process.ts';
 import { http, type RunningService, startService, waitFor } from '../helpers/service.ts';
 import { probe, quickTrain, slowTrain } from '../helpers/specs.ts';
 
@@ -22,6 +24,18 @@ async function finished(svc: RunningService, id: string) {
     },
     60_000,
     `run ${id} to finish`,
+  );
+}
+
+/** The run once `svc` has started it again, later than `startedAt` (after a restart). */
+function startedAgain(svc: RunningService, id: string, startedAt: string, ms: number) {
+  return waitFor(
+    async () => {
+      const r = await runOf(svc, id);
+      return r.status === 'running' && r.startedAt > startedAt ? r : null;
+    },
+    ms,
+    `run ${id} to start again`,
   );
 }
 
@@ -72,14 +86,7 @@ describe.each(DB_KINDS)('faults on $kind', ({ kind, skip }) => {
     const second = await startService(db);
     try {
       // Started again (a graceful release does not count as a lost attempt).
-      const again = await waitFor(
-        async () => {
-          const r = await runOf(second, id);
-          return r.status === 'running' && r.startedAt > before.startedAt ? r : null;
-        },
-        30_000,
-        'the run to restart',
-      );
+      const again = await startedAgain(second, id, before.startedAt, 30_000);
       expect(again.attempts).toBe(1);
       await http(`${second.url}/v1/runs/${id}/cancel`, { method: 'POST' });
       expect((await finished(second, id)).status).toBe('cancelled');
@@ -88,6 +95,60 @@ describe.each(DB_KINDS)('faults on $kind', ({ kind, skip }) => {
       expect(m.steps).toEqual([...m.steps].sort((a: number, b: number) => a - b));
     } finally {
       await second.close();
+    }
+  });
+
+  // The default grace (10 s) is also fastify's default plugin timeout: with both equal, the close hook
+  // that drains the jobs timed out first ("Plugin did not start in time"), the process exited 1 and
+  // the run stayed 'running' until its lease lapsed.
+  it('SIGTERM to the process with a run in flight: exit 0 within the default grace, the run re-queued', {
+    timeout: 120_000,
+  }, async () => {
+    const graceMs = loadConfig({}).SHUTDOWN_GRACE_MS;
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const proc = startEntrypoint({
+      ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : { DATA_DIR: db.dataDir }),
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      WORKERS: '1',
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_MINUTE: '0',
+    });
+    let id = '';
+    let before: any;
+    try {
+      await waitReady(proc, base);
+      id = (await http(`${base}/v1/runs`, { body: slowTrain('sigterm') })).body.id;
+      before = await waitFor(
+        async () => {
+          const r = (await http(`${base}/v1/runs/${id}`)).body;
+          return r.progress?.step >= 20 ? r : null;
+        },
+        30_000,
+        'progress before SIGTERM',
+      );
+    } catch (err) {
+      proc.child.kill('SIGKILL');
+      throw err;
+    }
+    const t0 = Date.now();
+    proc.child.kill('SIGTERM');
+    const result = await exitWithin(proc.exited, graceMs + 10_000);
+    const seconds = (Date.now() - t0) / 1000;
+    if (!result) proc.child.kill('SIGKILL');
+    expect(result, `exit after SIGTERM (${seconds} s):\n${proc.output()}`).toEqual([0, null]);
+    expect(seconds).toBeLessThanOrEqual(graceMs / 1000 + 1);
+    expect(proc.output()).not.toMatch(/shutdown failed|did not start in time/);
+    // Released, not abandoned: the next instance starts it at once, and the attempt was given back.
+    const next = await startService(db, { LEASE_MS: '60000' });
+    try {
+      const again = await startedAgain(next, id, before.startedAt, 10_000);
+      expect(again.attempts).toBe(1);
+      await http(`${next.url}/v1/runs/${id}/cancel`, { method: 'POST' });
+      expect((await finished(next, id)).status).toBe('cancelled');
+    } finally {
+      await next.close();
     }
   });
 });

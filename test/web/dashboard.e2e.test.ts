@@ -262,7 +262,9 @@ describe('dashboard in Chromium against the real service', () => {
       `window.__sockets.map((s) => s.url).filter((u) => u.includes('/v1/runs/'))`,
     )) as string[];
     expect(urls.length).toBeGreaterThanOrEqual(2);
-    expect(new URL(urls[0]).searchParams.get('from')).toBeNull();
+    // The first socket starts where the history request ended (its last step, sent again in full), or at 0.
+    const first = new URL(urls[0]).searchParams.get('from');
+    expect(first === null || Number(first) % 10 === 0).toBe(true);
     // Recorded steps are multiples of 10: the resumed stream starts at the step after the last one received.
     const from = Number(new URL(urls[1]).searchParams.get('from'));
     expect(from).toBeGreaterThan(500);
@@ -312,6 +314,142 @@ describe('dashboard in Chromium against the real service', () => {
       expect.arrayContaining(['/body/network/layers/1/units', '/body/network/layers/0/colour']),
     );
     expect(page.url()).toMatch(/#\/$/);
+  });
+
+  /** Submits through the API and waits for the run to end; returns its id. */
+  async function finishedRun(spec: NamedRunSpec): Promise<string> {
+    const res = await fetch(`${svc.url}/v1/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(spec),
+    });
+    const { id } = (await res.json()) as { id: string };
+    for (let i = 0; i < 1200; i++) {
+      const run = (await (await fetch(`${svc.url}/v1/runs/${id}`)).json()) as { status: string };
+      if (['succeeded', 'diverged', 'failed', 'cancelled'].includes(run.status)) return id;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`run ${id} did not finish`);
+  }
+
+  const chart = (label: string) => `figure.chart[aria-label="${label}"]`;
+  const attr = (selector: string, name: string) =>
+    page.$eval(selector, (el, n) => (el as HTMLElement).dataset[n] ?? '', name);
+
+  it('draws a diverged run honestly: labelled axes, non-finite markers, the divergence said once', async () => {
+    const spec = structuredClone(presetById('deep-linear-train')!.specs[0]) as TrainSpec;
+    const id = await finishedRun(spec);
+    await page.goto(`${svc.url}/#/runs/${id}`);
+    await page.waitForSelector('.run-page[data-status="diverged"]');
+    await page.waitForFunction(`document.querySelector('.run-page .live')?.textContent === 'complete'`);
+    await page.waitForSelector(`${chart('Loss over steps')}[data-non-finite="1"]`);
+    // The loss goes from 3.4e3 to 2.9e244: its log axis is still ticked and labelled, in decades.
+    const yTicks = (await attr(chart('Loss over steps'), 'yTicks')).split(' ');
+    expect(yTicks.length).toBeGreaterThanOrEqual(2);
+    for (const t of yTicks) expect(t).toMatch(/^1e\d+$/);
+    // A 3-step run is ticked at whole steps, never 0.5.
+    expect(await attr(chart('Loss over steps'), 'xTicks')).toBe('0 1 2');
+    expect(await attr(chart('Gradient norm per layer over steps'), 'nonFinite')).toBe('1');
+    // The per-layer panels at the diverged step mark every layer as NaN/∞ instead of drawing nothing.
+    await expect(page.textContent('.chart-card h3 >> text=Gradient flow')).resolves.toBe(
+      'Gradient flow at step 2',
+    );
+    expect(Number(await attr(chart('Gradient norm per layer'), 'nonFinite'))).toBe(10);
+    // The divergence sentence is said once (it was in the diagnosis, the divergence and the error callouts).
+    const run = (await (await fetch(`${svc.url}/v1/runs/${id}`)).json()) as {
+      summary: { divergence: { message: string } };
+    };
+    const sentence = run.summary.divergence.message;
+    expect(sentence).toMatch(/diverged at step 2/);
+    const callouts = (await page.textContent('.callouts')) ?? '';
+    expect(callouts.split(sentence).length - 1).toBe(1);
+
+    // The step picker: at initialization, any step, back to the newest.
+    await page.click('.step-picker button[data-pick="init"]');
+    await page.waitForSelector('.chart-card h3 >> text="Gradient flow at step 0"');
+    expect(await attr(chart('Gradient norm per layer'), 'nonFinite')).toBe('0');
+    expect(await attr(chart('Gradient norm per layer'), 'bars')).toBe('10');
+    await page.fill('.step-picker .step-number', '1');
+    await page.dispatchEvent('.step-picker .step-number', 'change');
+    await page.waitForSelector('.chart-card h3 >> text="Gradient flow at step 1"');
+    await page.click('.step-picker button[data-pick="end"]');
+    await page.waitForSelector('.chart-card h3 >> text="Gradient flow at step 2"');
+    await page.screenshot({ path: join(ROOT, 'test-artifacts/diverged.png'), fullPage: true });
+
+    // The compare page: the same labelled log axis, and its own step picker for the gradient flow.
+    const other = await finishedRun(presetById('deep-linear-train')!.specs[1] as TrainSpec);
+    await page.goto(`${svc.url}/#/compare?ids=${id},${other}`);
+    await page.waitForSelector('.compare-page[data-status="diverged,succeeded"]');
+    await page.waitForSelector(`${chart('Loss of the runs')}[data-non-finite="1"]`);
+    expect((await attr(chart('Loss of the runs'), 'yTicks')).split(' ').length).toBeGreaterThanOrEqual(2);
+    // At the newest steps the diverged run has no finite ‖dW‖: only the other run's 10 bars.
+    await page.waitForSelector(`${chart('Gradient flow per layer')}[data-bars="10"]`);
+    await page.click('.step-picker button[data-pick="init"]');
+    await page.waitForSelector(`${chart('Gradient flow per layer')}[data-bars="20"]`);
+  });
+
+  it('opens a long run from one downsampled history request and zooms to full resolution', async () => {
+    const spec = structuredClone(presetById('course-he-quick')!.specs[0]) as TrainSpec;
+    spec.training.steps = 5000;
+    spec.telemetry = { every: 1 };
+    spec.name = 'e2e: zoom';
+    const id = await finishedRun(spec);
+    const requests: string[] = [];
+    const onRequest = (r: { url(): string }) => requests.push(r.url());
+    page.on('request', onRequest);
+    const frames: number[] = [];
+    page.on('websocket', (ws) => ws.on('framereceived', () => frames.push(1)));
+    await page.goto(`${svc.url}/#/runs/${id}`);
+    await page.waitForFunction(`document.querySelector('.run-page .live')?.textContent === 'complete'`);
+    const d = await runPageData(page);
+    expect(Number(d.stepsReceived)).toBe(5000);
+    expect(Number(d.lastStep)).toBe(4999);
+    // One history request, then a stream of hello, the last step in full and end: not 5,000 messages.
+    expect(requests.filter((u) => u.includes('/history')).length).toBe(1);
+    expect(frames.length).toBeLessThanOrEqual(4);
+    const loss = chart('Loss over steps');
+    expect(Number(await attr(loss, 'points'))).toBeLessThanOrEqual(2000);
+    // Drag across a tenth of the loss chart: the range comes again from the server, every step of it.
+    const box = (await page.locator(`${loss} .u-over`).boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForSelector(`${loss}[data-zoom]`);
+    const [from, to] = (await attr(loss, 'zoom')).split('-').map(Number);
+    expect(to - from).toBeGreaterThan(100);
+    expect(Number(await attr(loss, 'points'))).toBe(to - from + 1);
+    expect(await attr(chart('Gradient norm per layer over steps'), 'zoom')).toBe(`${from}-${to}`);
+    page.off('request', onRequest);
+    await page.dblclick(`${loss} .u-over`);
+    await page.waitForSelector(`${loss}:not([data-zoom])`);
+  });
+
+  it('says "all exactly zero" for an all-zero run instead of drawing meaningless scales', async () => {
+    const spec = structuredClone(presetById('course-zeros')!.specs[0]) as TrainSpec;
+    spec.training.steps = 200;
+    const id = await finishedRun(spec);
+    await page.goto(`${svc.url}/#/runs/${id}`);
+    await page.waitForSelector('.run-page[data-status="succeeded"]');
+    await page.waitForFunction(`document.querySelector('.run-page .live')?.textContent === 'complete'`);
+    await page.waitForSelector('figure.heatmap[data-all-zero="true"]');
+    expect(await attr(chart('Gradient norm per layer'), 'allZero')).toBe('true');
+    expect(await attr(chart('Update ratio per layer'), 'allZero')).toBe('true');
+    await page.screenshot({ path: join(ROOT, 'test-artifacts/zeros.png'), fullPage: true });
+  });
+
+  it('searches the run list by name and shows dates', async () => {
+    await page.goto(`${svc.url}/#/`);
+    await page.waitForSelector('table.runs tbody tr');
+    await page.fill('#filter-name', 'zeros');
+    await page.waitForFunction(() => {
+      const names = [...document.querySelectorAll('table.runs tbody td.name')].map(
+        (e) => e.textContent ?? '',
+      );
+      return names.length > 0 && names.every((n) => /zeros/i.test(n));
+    });
+    const time = (await page.textContent('table.runs tbody td.time')) ?? '';
+    expect(time).toContain(String(new Date().getFullYear()));
   });
 
   it('ran without uncaught page errors', () => {

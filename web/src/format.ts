@@ -21,13 +21,10 @@ export function int(x: number): string {
   return x.toLocaleString('en-US');
 }
 
+/** Date and time, always with the date ("Dec 1, 2026, 10:02:24 PM"): a bare time is ambiguous in a list. */
 export function dateTime(iso: string | null): string {
   if (!iso) return '—';
-  const d = new Date(iso);
-  const today = new Date().toDateString() === d.toDateString();
-  return today
-    ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })
-    : d.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+  return new Date(iso).toLocaleString([], { dateStyle: 'medium', timeStyle: 'medium' });
 }
 
 export function duration(fromIso: string | null, toIso: string | null): string {

@@ -1,8 +1,9 @@
-// What the run page keeps of a run's stream: decimated chart columns, the newest full step, the newest
-// histograms. No DOM here: the page redraws from it once per animation frame.
+// What the run page keeps of a run: the server's downsampled history, then the stream's steps, as decimated chart
+// columns; the newest full step; the newest histograms; the steps that blew up. No DOM here: the page redraws from
+// it once per animation frame.
 
 import { DecimatedColumns, positive } from './series.ts';
-import type { HelloMessage, LayerField, StepMessage } from './types.ts';
+import type { HelloMessage, History, LayerField, StepMessage } from './types.ts';
 
 const MAX_POINTS = 2000;
 
@@ -15,6 +16,13 @@ export class RunData {
   latest: StepMessage | null = null;
   latestHistograms: { step: number; histograms: NonNullable<StepMessage['histograms']> } | null = null;
   lastAccuracy: { train: number | null; test: number | null } = { train: null, test: null };
+  /** Recorded steps whose loss, ‖∇θ‖ or a layer's gradient was NaN/±Infinity (the charts mark them). */
+  readonly nonFiniteSteps: number[] = [];
+  /** The history's last step: the stream starts there (its full message becomes `latest`). */
+  private historyLast = -1;
+  /** Steps the history stood for, and the points it sent for them. */
+  private historySteps = 0;
+  private historyPoints = 0;
   private readonly column: Record<LayerField, number>;
   private readonly row: (number | null)[];
 
@@ -25,18 +33,54 @@ export class RunData {
     this.row = new Array(this.main.columns.length).fill(null);
   }
 
-  /** Steps received (history and live), kept or thinned. */
+  /** Recorded steps covered so far (history and live), kept or thinned. */
   get received(): number {
-    return this.main.received;
+    return this.historySteps + this.main.received - this.historyPoints;
   }
 
   get lastStep(): number {
-    return this.latest?.step ?? -1;
+    return Math.max(this.latest?.step ?? -1, this.historyLast);
+  }
+
+  /**
+   * Starts from the server's downsampled history (fields gradNorm, gradRms): its points go into the columns as
+   * they are (min/max pairs of buckets), before any streamed step.
+   */
+  loadHistory(hist: History): void {
+    const L = this.layerCount;
+    const norm = hist.fields.indexOf('gradNorm');
+    const rms = hist.fields.indexOf('gradRms');
+    hist.steps.forEach((step, p) => {
+      this.row[0] = positive(hist.loss[p]);
+      this.row[1] = positive(hist.gradNorm[p]);
+      for (let l = 0; l < L; l++) {
+        this.row[2 + l] = positive(hist.values[l]?.[norm]?.[p]);
+        this.row[2 + L + l] = hist.values[l]?.[rms]?.[p] ?? null;
+      }
+      this.main.push(step, this.row);
+      const train = hist.trainAccuracy[p];
+      const test = hist.testAccuracy[p];
+      if (train !== null || test !== null) {
+        this.accuracy.push(step, [train, test]);
+        this.lastAccuracy = { train, test };
+      }
+    });
+    this.nonFiniteSteps.push(...hist.nonFiniteSteps);
+    this.historyPoints = hist.steps.length;
+    this.historySteps = hist.totalSteps;
+    this.historyLast = hist.lastStep ?? -1;
   }
 
   /** Adds a step; false for a step already seen (a reconnect overlapping what arrived). */
   push(m: StepMessage): boolean {
-    if (m.step <= this.lastStep) return false;
+    if (m.step < this.lastStep) return false;
+    if (m.step === this.lastStep) {
+      // The stream repeats the history's last step in full: it is the newest step, already in the columns.
+      if (this.latest?.step === m.step) return false;
+      this.adopt(m);
+      return true;
+    }
+    if (this.blewUp(m)) this.nonFiniteSteps.push(m.step);
     const L = this.layerCount;
     const norm = this.column.gradNorm;
     const rms = this.column.gradRms;
@@ -49,11 +93,29 @@ export class RunData {
     this.main.push(m.step, this.row);
     if (m.trainAccuracy !== null || m.testAccuracy !== null) {
       this.accuracy.push(m.step, [m.trainAccuracy, m.testAccuracy]);
+    }
+    this.adopt(m);
+    return true;
+  }
+
+  /** Makes `m` the newest full step. */
+  private adopt(m: StepMessage): void {
+    if (m.trainAccuracy !== null || m.testAccuracy !== null) {
       this.lastAccuracy = { train: m.trainAccuracy, test: m.testAccuracy };
     }
     if (m.histograms) this.latestHistograms = { step: m.step, histograms: m.histograms };
     this.latest = m;
-    return true;
+  }
+
+  /** The stream sends NaN/±Infinity as null: a null loss or ‖∇θ‖, or a layer that blew up, is a blow-up. */
+  private blewUp(m: StepMessage): boolean {
+    return m.loss === null || m.gradNorm === null || m.layers.some((row) => this.layerBlewUp(row));
+  }
+
+  /** A layer's gradient held NaN/±Infinity, or its ‖dW‖ overflowed (null: ‖dW‖ is never "not applicable"). */
+  private layerBlewUp(row: (number | null)[] | undefined): boolean {
+    if (!row) return false;
+    return (row[this.column.gradNonFinite] ?? 0) > 0 || row[this.column.gradNorm] === null;
   }
 
   lossColumns(): [number[], (number | null)[]] {
@@ -72,9 +134,22 @@ export class RunData {
     return this.main.columns.slice(2 + L, 2 + 2 * L);
   }
 
-  /** One statistic of every layer at the newest step. */
-  latestField(field: LayerField): (number | null)[] {
+  /** One statistic of every layer at the newest step, or at `at` (a step the user picked). */
+  latestField(field: LayerField, at: StepLayers | null = null): (number | null)[] {
     const i = this.column[field];
-    return Array.from({ length: this.layerCount }, (_, l) => this.latest?.layers[l]?.[i] ?? null);
+    const layers = at?.layers ?? this.latest?.layers;
+    return Array.from({ length: this.layerCount }, (_, l) => layers?.[l]?.[i] ?? null);
   }
+
+  /** Whether each layer's gradient held NaN/±Infinity at the newest step (or at `at`). */
+  nonFiniteLayers(at: StepLayers | null = null): boolean[] {
+    const layers = at?.layers ?? this.latest?.layers;
+    return Array.from({ length: this.layerCount }, (_, l) => this.layerBlewUp(layers?.[l]));
+  }
+}
+
+/** One recorded step's layer statistics, rows in the hello's field order (a picked step, not the newest). */
+export interface StepLayers {
+  step: number;
+  layers: (number | null)[][];
 }

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { GradcheckResultSchema, ProbeResultSchema } from '../../src/schemas/results.ts';
 
 export type { LayerField } from '../../src/core/stats.ts';
+export type { History } from '../../src/schemas/history.ts';
 export type { Problem, ProblemError } from '../../src/schemas/problem.ts';
 export type { Run, RunListItem, RunStatus } from '../../src/schemas/runs.ts';
 export type { NamedRunSpec } from '../../src/schemas/specs.ts';

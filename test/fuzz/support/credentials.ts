@@ -166,7 +166,7 @@ export function invalidCredential(tokens: readonly string[]): fc.Arbitrary<Crede
   );
 }
 
-/** Credentials the server must accept: a bearer header (any case and spacing), or ?token= (streams, and any /v1 URL). */
+/** Credentials the server accepts: a bearer header (any case and spacing), or ?token= (on WebSocket upgrades only). */
 export function validCredential(tokens: readonly string[]): fc.Arbitrary<Credential> {
   const t = fc.constantFrom(...tokens);
   return fc.oneof(

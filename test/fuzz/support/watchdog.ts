@@ -10,6 +10,8 @@ export class Watchdog {
   /** The storm running now (set by the suite). */
   phase = 'setup';
   polls = 0;
+  /** Probes that got no answer (an error or a timeout), as opposed to a slow one. */
+  unanswered: Stall[] = [];
   private readonly samples: Stall[] = [];
   private stopped = false;
   private pendingSince = 0;
@@ -38,12 +40,15 @@ export class Watchdog {
     while (!this.stopped) {
       const phase = this.phase;
       this.pendingSince = Date.now();
+      let answered = true;
       try {
         await (await fetch(this.url, { signal: AbortSignal.timeout(120_000) })).arrayBuffer();
       } catch {
-        // An unanswered probe counts with the time it took.
+        // An unanswered probe counts with the time it took, and is listed (unless the watchdog was stopping).
+        answered = this.stopped;
       }
       const ms = Date.now() - this.pendingSince;
+      if (!answered) this.unanswered.push({ ms, phase });
       this.pendingSince = 0;
       this.polls++;
       this.samples.push({ ms, phase: phase === this.phase ? phase : `${phase} → ${this.phase}` });
@@ -61,6 +66,12 @@ export class Watchdog {
     this.stopped = true;
     clearInterval(this.checker);
     await Promise.race([this.loop, new Promise((r) => setTimeout(r, 1000))]);
+  }
+
+  /** The median time of the answers so far: how fast /healthz answers on this machine, under this load. */
+  medianMs(): number {
+    const ms = this.samples.map((s) => s.ms).sort((a, b) => a - b);
+    return ms.length ? ms[Math.floor(ms.length / 2)] : 0;
   }
 
   /** Probes slower than `ms` (a pending one included), slowest first. */

@@ -1,5 +1,6 @@
-// Grouped bar charts on a canvas (one group per layer, one bar per series), log10 or linear y, and small
-// histograms. Used for the gradient flow at the latest step, saturation, probe statistics and comparisons.
+// Grouped bar charts on a canvas (one group per layer, one bar per series), log10 or linear y, a red mark on
+// layers that blew up (NaN/±Infinity), "all exactly zero" said in words, and small histograms. Used for the
+// gradient flow at a step, saturation, probe statistics and comparisons.
 import { h, replaceChildren } from '../dom.ts';
 import { fmt } from '../format.ts';
 import { niceTicks, powerLabel, ResponsiveCanvas, theme } from './canvas.ts';
@@ -31,6 +32,7 @@ export class BarChart {
   private readonly readout: HTMLElement;
   private categories: string[] = [];
   private series: BarSeries[] = [];
+  private nonFinite: boolean[] = [];
 
   constructor(
     container: HTMLElement,
@@ -56,9 +58,15 @@ export class BarChart {
     this.surface.canvas.addEventListener('mousemove', (e) => this.hover(e));
   }
 
-  update(categories: string[], series: BarSeries[], note = ''): void {
+  /** `nonFinite[c]`: category c's values were NaN/±Infinity (drawn as a red mark, not as "no bar"). */
+  update(categories: string[], series: BarSeries[], note = '', nonFinite: boolean[] = []): void {
     this.categories = categories;
     this.series = series;
+    this.nonFinite = nonFinite;
+    const values = series.flatMap((s) => s.values).filter((v): v is number => v !== null);
+    const allZero = values.length > 0 && values.every((v) => v === 0);
+    this.el.dataset.allZero = String(allZero);
+    this.el.dataset.nonFinite = String(nonFinite.filter(Boolean).length);
     replaceChildren(
       this.legend,
       ...(series.length > 1 || series.some((s) => typeof s.color === 'string')
@@ -113,6 +121,19 @@ export class BarChart {
       ctx.fillText('no data yet', M.left, M.top + 20);
       return;
     }
+    if (this.el.dataset.allZero === 'true') {
+      // Zeros have no log and make a meaningless linear scale: say it instead of drawing nothing.
+      ctx.fillStyle = t.muted;
+      ctx.textAlign = 'center';
+      ctx.fillText(
+        `all exactly zero (${this.o.yLabel} = 0 in every ${this.o.xLabel})`,
+        width / 2,
+        M.top + ph / 2,
+      );
+      ctx.fillStyle = t.axis;
+      ctx.fillRect(M.left, M.top + ph, pw, 1);
+      return;
+    }
     const { y, ticks } = this.scale(ph);
     ctx.textAlign = 'right';
     ctx.textBaseline = 'middle';
@@ -130,6 +151,7 @@ export class BarChart {
     ctx.fillText(this.o.yLabel, 0, 0);
     ctx.restore();
 
+    let drawn = 0;
     const groupW = pw / n;
     const barW = Math.max(1, Math.min(40, (groupW * 0.8) / this.series.length));
     const inset = (groupW - barW * this.series.length) / 2;
@@ -138,17 +160,29 @@ export class BarChart {
       for (let c = 0; c < n; c++) {
         const v = s.values[c];
         const x = M.left + c * groupW + inset + si * barW;
+        if (this.nonFinite[c] && (v === null || v === undefined)) {
+          // Blew up: a red bar to the top with a cross, so an empty panel is never mistaken for "no data".
+          ctx.fillStyle = 'rgba(214, 69, 61, 0.25)';
+          ctx.fillRect(x, M.top, Math.max(1, barW - 1), ph);
+          ctx.fillStyle = '#d6453d';
+          ctx.textAlign = 'center';
+          ctx.textBaseline = 'top';
+          ctx.fillText('✕', x + barW / 2, M.top + 2);
+          continue;
+        }
         if (v === null || v === undefined || (this.o.log && !(v > 0))) {
-          // Not finite, not applicable, or 0 on a log axis: a small grey tick on the axis says "no bar".
+          // Not applicable, or 0 on a log axis: a small grey tick on the axis says "no bar".
           ctx.fillStyle = t.axis;
           ctx.fillRect(x, base - 2, Math.max(1, barW - 1), 2);
           continue;
         }
+        drawn++;
         const top = Math.max(M.top, M.top + y(v));
         ctx.fillStyle = typeof s.color === 'string' ? s.color : s.color(c);
         ctx.fillRect(x, top, Math.max(1, barW - (barW > 3 ? 1 : 0)), base - top);
       }
     });
+    this.el.dataset.bars = String(drawn);
     ctx.fillStyle = t.axis;
     ctx.fillRect(M.left, base, pw, 1);
     ctx.fillStyle = t.muted;
@@ -158,6 +192,11 @@ export class BarChart {
     for (let c = 0; c < n; c += every)
       ctx.fillText(this.categories[c], M.left + (c + 0.5) * groupW, base + 5);
     ctx.fillText(this.o.xLabel, M.left + pw / 2, base + 20);
+    if (this.nonFinite.some(Boolean)) {
+      ctx.fillStyle = '#d6453d';
+      ctx.textAlign = 'right';
+      ctx.fillText('✕ NaN/∞', M.left + pw, base + 20);
+    }
   }
 
   private hover(e: MouseEvent): void {
@@ -166,7 +205,8 @@ export class BarChart {
     const c = Math.floor(((e.clientX - rect.left - M.left) / pw) * this.categories.length);
     if (c < 0 || c >= this.categories.length) return;
     const parts = this.series.map(
-      (s) => `${this.series.length > 1 ? `${s.label}: ` : ''}${fmt(s.values[c] ?? null)}`,
+      (s) =>
+        `${this.series.length > 1 ? `${s.label}: ` : ''}${this.nonFinite[c] && s.values[c] === null ? 'NaN/∞' : fmt(s.values[c] ?? null)}`,
     );
     this.readout.textContent = `${this.o.xLabel} ${this.categories[c]} — ${this.o.yLabel}: ${parts.join(', ')}`;
   }
@@ -208,12 +248,17 @@ export function histogramGrid(
       ctx.font = t.font;
       ctx.fillText(opts.logScale ? 'empty: every |g| is 0' : 'empty: no finite value', 6, H / 2 + 4);
     }
+    const [a, b] = lo === null || hi === null ? ['', ''] : distinctPair(lo, hi);
     const range =
       lo === null || hi === null
         ? '—'
-        : opts.logScale
-          ? `|g| 10^${fmt(lo)} … 10^${fmt(hi)}`
-          : `${fmt(lo)} … ${fmt(hi)}`;
+        : lo === hi
+          ? opts.logScale
+            ? `every |g| = 10^${a}`
+            : `every value = ${a}`
+          : opts.logScale
+            ? `|g| 10^${a} … 10^${b}`
+            : `${a} … ${b}`;
     grid.append(
       h(
         'figure.histogram',
@@ -225,4 +270,13 @@ export function histogramGrid(
     );
   });
   return grid;
+}
+
+/** lo and hi with as many significant digits as it takes (3 to 7) for them to read differently. */
+function distinctPair(lo: number, hi: number): [string, string] {
+  for (let digits = 3; digits < 7; digits++) {
+    const pair: [string, string] = [fmt(lo, digits), fmt(hi, digits)];
+    if (pair[0] !== pair[1]) return pair;
+  }
+  return [fmt(lo, 7), fmt(hi, 7)];
 }

@@ -101,6 +101,10 @@ export class Heatmap {
         }
       }
     }
+    // No positive finite value at all (e.g. all-zero weights): a colour scale would mean nothing.
+    const noScale = lo === Infinity;
+    const allZero = noScale && flags.some((f) => f & 2) && !flags.some((f) => f & 1);
+    this.el.dataset.allZero = String(allZero);
     if (lo === Infinity) {
       lo = -1;
       hi = 0;
@@ -162,15 +166,25 @@ export class Heatmap {
     ctx.restore();
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
-    for (const s of niceTicks(s0, s1, Math.max(2, Math.floor(pw / 90)))) {
+    // Steps are integers: no tick between two.
+    for (const s of niceTicks(s0, s1, Math.max(2, Math.floor(pw / 90))).filter(Number.isInteger)) {
       const px = MARGIN.left + (s1 === s0 ? 0 : ((s - s0) / (s1 - s0)) * pw);
       ctx.fillRect(px, MARGIN.top + ph, 1, 4);
       ctx.fillText(fmt(s), px, MARGIN.top + ph + 6);
     }
     ctx.fillText('step', MARGIN.left + pw / 2, MARGIN.top + ph + 20);
 
-    // Legend: the colour bar from lo (bottom) to hi (top), labelled at powers of ten.
     const lx = width - MARGIN.right + 14;
+    if (noScale) {
+      ctx.fillStyle = t.muted;
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'middle';
+      const msg = allZero ? 'all exactly zero' : 'no finite value';
+      ctx.fillStyle = t.text;
+      ctx.fillText(`${this.o.quantity}: ${msg}`, MARGIN.left + pw / 2, MARGIN.top + ph / 2);
+      return;
+    }
+    // Legend: the colour bar from lo (bottom) to hi (top), labelled at powers of ten.
     const lw = 12;
     const bar = ctx.createLinearGradient(0, MARGIN.top + ph, 0, MARGIN.top);
     for (let k = 0; k <= 8; k++) bar.addColorStop(k / 8, viridisCss(k / 8));

@@ -26,9 +26,27 @@ export function layerRms(m: Metrics, layer: 'first' | 'last'): (number | null)[]
   return (row?.[f] ?? []).map(positive);
 }
 
-/** ‖dW‖ per layer: a training run's newest recorded step, or a probe's statistics at initialization. */
-export function flowSeries(entries: Entry[]): BarSeries[] {
+/** Steps where a run's loss or ‖∇θ‖ was not finite (null in the metrics): the loss chart marks them. */
+export function nonFiniteSteps(entries: Entry[]): number[] {
+  const steps = entries.flatMap((e) =>
+    e.metrics
+      ? e.metrics.steps.filter((_, p) => e.metrics!.loss[p] === null || e.metrics!.gradNorm[p] === null)
+      : [],
+  );
+  return [...new Set(steps)].sort((a, b) => a - b);
+}
+
+/**
+ * ‖dW‖ per layer: a training run's newest recorded step, or the step picked (`picked`: run id → that step's ‖dW‖
+ * per layer, loaded exactly), or a probe's statistics at initialization.
+ */
+export function flowSeries(
+  entries: Entry[],
+  picked: ReadonlyMap<string, (number | null)[]> = new Map(),
+): BarSeries[] {
   return entries.flatMap((e): BarSeries[] => {
+    const at = picked.get(e.run.id);
+    if (e.metrics && at) return [{ label: runTitle(e.run), color: e.color, values: at }];
     if (e.metrics) {
       const f = e.metrics.fields.indexOf('gradNorm');
       return [

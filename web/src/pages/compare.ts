@@ -7,6 +7,8 @@ import { duration, fmt, int, pct, runTitle, statusPill, verdictBadge } from '../
 import type { Page } from '../main.ts';
 import { href } from '../router.ts';
 import { positive } from '../series.ts';
+import { stepLayersAt } from '../step-at.ts';
+import { stepPicker } from '../step-picker.ts';
 import {
   isFinal,
   isProbeResult,
@@ -15,7 +17,7 @@ import {
   type Run,
   type TrainSummary,
 } from '../types.ts';
-import { type Entry, flowSeries, join, layerRms, probeField } from './compare-data.ts';
+import { type Entry, flowSeries, join, layerRms, nonFiniteSteps, probeField } from './compare-data.ts';
 import { chartCard } from './panels.ts';
 
 const REFRESH_MS = 2000;
@@ -62,6 +64,32 @@ export function mountCompare(main: HTMLElement, ids: string[]): Page {
 
   let shape = '';
   let updaters: ((entries: Entry[]) => void)[] = [];
+  let current: Entry[] = [];
+  /** Each run's ‖dW‖ per layer at the step picked for the per-layer panels (empty: each run's newest). */
+  let pickedFlow = new Map<string, (number | null)[]>();
+  let pickTicket = 0;
+  const picker = stepPicker((step) => {
+    const ticket = ++pickTicket;
+    const refeed = () => {
+      for (const u of updaters) u(current);
+    };
+    if (step === null) {
+      pickedFlow = new Map();
+      refeed();
+      return;
+    }
+    const trained = current.filter((e) => e.metrics !== null);
+    void Promise.all(
+      trained.map(async (e) => {
+        const at = await stepLayersAt(e.run.links.metrics, step, ['gradNorm']).catch(() => null);
+        return [e.run.id, at ? at.layers.map((row) => row[0]) : null] as const;
+      }),
+    ).then((pairs) => {
+      if (ticket !== pickTicket) return;
+      pickedFlow = new Map(pairs.flatMap(([id, v]) => (v ? [[id, v] as [string, (number | null)[]]] : [])));
+      refeed();
+    });
+  });
   const summary = h('div.summary-host');
   // Where the server thinned a run's history for the charts: "N of M recorded steps shown".
   const pointsNote = h('p.sub.points-note');
@@ -78,7 +106,10 @@ export function mountCompare(main: HTMLElement, ids: string[]): Page {
 
   /** Builds the charts for this set of runs, or only feeds them new data when the set has not changed. */
   function render(entries: Entry[], missing: string[]): void {
+    current = entries;
     root.dataset.status = entries.map((e) => e.run.status).join(',');
+    const trainedSteps = entries.flatMap((e) => e.metrics?.steps ?? []);
+    if (trainedSteps.length > 0) picker.setRange(Math.min(...trainedSteps), Math.max(...trainedSteps));
     replaceChildren(summary, summaryTable(entries));
     renderPointsNote(entries);
     const next = entries
@@ -135,6 +166,7 @@ export function mountCompare(main: HTMLElement, ids: string[]): Page {
           yLabel: 'loss',
           log: true,
           series: trained.map((e) => ({ label: runTitle(e.run), color: e.color, spanGaps: true })),
+          nonFinite: () => nonFiniteSteps(current),
         },
         half,
       );
@@ -194,9 +226,10 @@ export function mountCompare(main: HTMLElement, ids: string[]): Page {
     const barCharts = [
       {
         title: 'Gradient flow per layer',
-        explain: '‖dW‖ per layer: training runs at their newest step, probes at initialization.',
+        explain:
+          '‖dW‖ per layer: training runs at the step picked above (their newest by default), probes at initialization.',
         yLabel: '‖dW‖',
-        series: flowSeries,
+        series: (es: Entry[]) => flowSeries(es, pickedFlow),
       },
       {
         title: 'Forward: pre-activation std',
@@ -219,6 +252,9 @@ export function mountCompare(main: HTMLElement, ids: string[]): Page {
         : barCharts.length === 3
           ? { third: true }
           : {};
+    if (trained.length > 0) {
+      grid.append(h('section.card.wide.picker-card', { 'aria-label': 'Step picker' }, picker.el));
+    }
     for (const b of barCharts) {
       const c = chartCard(b.title, b.explain, size);
       grid.append(c.card);

@@ -26,7 +26,7 @@ export function mountList(main: HTMLElement, preset: string | null): Page {
   const runs = new Map<string, { run: RunListItem; row: HTMLTableRowElement }>();
   const selected = new Set<string>();
   let cursor: string | null = null;
-  let filter = { status: '', kind: '' };
+  let filter = { status: '', kind: '', name: '' };
 
   const tbody = h('tbody');
   const empty = h('p.empty-note', { text: 'Loading runs…' });
@@ -35,8 +35,11 @@ export function mountList(main: HTMLElement, preset: string | null): Page {
   const live = h('span.live', { 'data-state': 'connecting', text: 'connecting…' });
   const status = h('div.inline-error', { role: 'alert' });
 
+  // The same test as the API's `?name=` (a case-insensitive substring), for runs the firehose brings.
   const matches = (run: RunListItem) =>
-    (!filter.status || run.status === filter.status) && (!filter.kind || run.kind === filter.kind);
+    (!filter.status || run.status === filter.status) &&
+    (!filter.kind || run.kind === filter.kind) &&
+    (!filter.name || (run.name ?? '').toLowerCase().includes(filter.name.toLowerCase()));
 
   function updateCompare() {
     compare.textContent = `Compare selected (${selected.size})`;
@@ -112,6 +115,7 @@ export function mountList(main: HTMLElement, preset: string | null): Page {
     const q = new URLSearchParams({ limit: String(PAGE_SIZE) });
     if (filter.status) q.set('status', filter.status);
     if (filter.kind) q.set('kind', filter.kind);
+    if (filter.name) q.set('name', filter.name);
     if (!reset && cursor) q.set('cursor', cursor);
     loadMore.disabled = true;
     try {
@@ -128,7 +132,7 @@ export function mountList(main: HTMLElement, preset: string | null): Page {
       if (runs.size === 0) {
         empty.hidden = false;
         empty.textContent =
-          filter.status || filter.kind
+          filter.status || filter.kind || filter.name
             ? 'No run matches the filter.'
             : 'No runs yet: pick a preset and submit one.';
       }
@@ -158,6 +162,22 @@ export function mountList(main: HTMLElement, preset: string | null): Page {
     });
     return h('label.filter', {}, h('span.visually-hidden', { text: `Filter by ${name}` }), select);
   };
+
+  const search = h('input', {
+    type: 'search',
+    id: 'filter-name',
+    placeholder: 'Search names…',
+    'aria-label': 'Search runs by name',
+  });
+  let searchTimer: ReturnType<typeof setTimeout> | null = null;
+  search.addEventListener('input', () => {
+    if (searchTimer) clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => {
+      filter = { ...filter, name: search.value.trim() };
+      cursor = null;
+      void loadPage(true);
+    }, 250);
+  });
 
   const socket = new LiveSocket<FirehoseMessage>({
     url: () => wsUrl('/v1/stream'),
@@ -211,7 +231,7 @@ export function mountList(main: HTMLElement, preset: string | null): Page {
       'div.card-head',
       {},
       h('h2', { id: 'runs-title' }, 'Runs ', live),
-      h('div.toolbar', {}, filterSelect('status', STATUSES), filterSelect('kind', KINDS), compare),
+      h('div.toolbar', {}, search, filterSelect('status', STATUSES), filterSelect('kind', KINDS), compare),
     ),
     status,
     h('div.table-wrap', {}, table),
@@ -225,6 +245,7 @@ export function mountList(main: HTMLElement, preset: string | null): Page {
 
   return {
     destroy() {
+      if (searchTimer) clearTimeout(searchTimer);
       socket.close();
     },
   };

@@ -43,23 +43,32 @@ function diagnosisCallout(d: RunDiagnosis, diverged: boolean): HTMLElement {
   );
 }
 
+/** The text diagnosisCallout shows: the phases' messages, or the run's message when there is no phase. */
+function shownDiagnosisText(d: RunDiagnosis): string {
+  const phases = [d.atInit, d.atEnd].filter((p): p is PhaseDiagnosis => p !== null);
+  return phases.length ? phases.map((p) => p.message).join(' ') : d.message;
+}
+
 /** The diagnosis in words (with its per-signal table), a divergence, and a failure. */
 export function runCallouts(item: RunListItem): HTMLElement[] {
   const parts: HTMLElement[] = [];
   const summary = (item.summary ?? {}) as TrainSummary;
   if (item.diagnosis) parts.push(diagnosisCallout(item.diagnosis, Boolean(summary.divergence)));
+  // The divergence is said once: its sentence may already be in what the diagnosis callout shows (its phases'
+  // messages, or the run's message when it has no phase), and it is the error's message.
+  const said = item.diagnosis ? shownDiagnosisText(item.diagnosis) : '';
   if (summary.divergence) {
     const d = summary.divergence;
     parts.push(
       h(
         'section.callout.verdict-exploding',
         { 'aria-label': 'Divergence' },
-        h('strong', { text: `Diverged at step ${int(d.step)}, layer ${d.layer + 1} (${d.where}): ` }),
-        d.message,
+        h('strong', { text: `Diverged at step ${int(d.step)}, layer ${d.layer + 1} (${d.where})` }),
+        said.includes(d.message) ? '' : `: ${d.message}`,
       ),
     );
   }
-  if (item.error) {
+  if (item.error && !(summary.divergence && item.error.code === 'diverged')) {
     parts.push(
       h(
         'section.callout.error',

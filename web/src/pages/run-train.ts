@@ -1,12 +1,15 @@
 // The live charts of a training run: loss, accuracy, per-layer gradient norms, the gradient heatmap, and bars of
-// the newest step. Built once from the stream's hello, redrawn from RunData at most once per frame.
+// the newest step or of a step the user picks. Built once from the stream's hello, redrawn from RunData at most
+// once per frame.
 import { BarChart, histogramGrid } from '../charts/bars.ts';
 import { Heatmap } from '../charts/heatmap.ts';
 import { LineChart } from '../charts/line.ts';
 import { depthColor, RUN_COLORS } from '../colors.ts';
 import { h } from '../dom.ts';
 import { int } from '../format.ts';
-import type { RunData } from '../run-data.ts';
+import { RunData, type StepLayers } from '../run-data.ts';
+import { type StepPicker, stepPicker } from '../step-picker.ts';
+import type { History } from '../types.ts';
 import { chartCard, depthLegend } from './panels.ts';
 
 export class TrainCharts {
@@ -23,12 +26,22 @@ export class TrainCharts {
   private readonly histCard: HTMLElement;
   private histStep = -1;
   private readonly layerNames: string[];
+  private readonly picker: StepPicker;
+  /** The step the per-layer panels show instead of the newest, once loaded. */
+  private pinned: StepLayers | null = null;
+  /** A zoomed step range at full resolution (loaded from the server), shown instead of the overview. */
+  private zoomed: { range: [number, number]; data: RunData } | null = null;
+  private zoomTicket = 0;
+  /** Frames of a redraw still to come (cancelled by the next redraw). */
+  private deferred: number[] = [];
 
   /** `host` must be in the document: the charts size themselves to it. */
   constructor(
     host: HTMLElement,
     private readonly data: RunData,
     hasAccuracy: boolean,
+    loadStep: (step: number) => Promise<StepLayers | null>,
+    private readonly loadRange: (from: number, to: number) => Promise<History>,
   ) {
     host.append(this.el);
     const L = data.layerCount;
@@ -54,8 +67,22 @@ export class TrainCharts {
         'gradient; a bright or red one an exploding gradient.',
       { wide: true },
     );
-    const flow = chartCard('Gradient flow', '‖dW‖ per layer at the newest step (log scale).', {
+    const flow = chartCard('Gradient flow', '‖dW‖ per layer at the step picked above (log scale).', {
       third: true,
+    });
+    let asked = 0;
+    this.picker = stepPicker((step) => {
+      const ticket = ++asked;
+      if (step === null) {
+        this.pinned = null;
+        this.redraw();
+        return;
+      }
+      void loadStep(step).then((layers) => {
+        if (ticket !== asked) return; // a later pick won
+        this.pinned = layers;
+        this.redraw();
+      });
     });
     const units = chartCard(
       'Saturated and dead units',
@@ -64,7 +91,7 @@ export class TrainCharts {
     );
     const update = chartCard(
       'Update ratio',
-      '‖ΔW‖ / ‖W‖ per layer at the newest step: about 1e-3 is the usual healthy range.',
+      '‖ΔW‖ / ‖W‖ per layer at the step picked above: about 1e-3 is the usual healthy range.',
       { third: true },
     );
     const hist = chartCard('Weight-gradient histograms', '', { wide: true });
@@ -73,7 +100,18 @@ export class TrainCharts {
     this.histCard = hist.card;
     this.histCard.hidden = true;
     norms.body.append(depthLegend(L));
-    this.el.append(loss.card, acc.card, norms.card, heat.card, flow.card, units.card, update.card, hist.card);
+    const pickerRow = h('section.card.wide.picker-card', { 'aria-label': 'Step picker' }, this.picker.el);
+    this.el.append(
+      loss.card,
+      acc.card,
+      norms.card,
+      heat.card,
+      pickerRow,
+      flow.card,
+      units.card,
+      update.card,
+      hist.card,
+    );
 
     this.loss = new LineChart(
       loss.body,
@@ -82,6 +120,8 @@ export class TrainCharts {
         yLabel: 'loss',
         log: true,
         series: [{ label: 'loss', color: RUN_COLORS[0] }],
+        nonFinite: () => data.nonFiniteSteps,
+        onZoom: (range) => this.zoom(range),
       },
       data.lossColumns(),
     );
@@ -114,6 +154,8 @@ export class TrainCharts {
           ...this.layerNames.map((name, l) => ({ label: `layer ${name}`, color: depth(l), width: 1 })),
           { label: '‖∇θ‖ all', color: '#9aa1ad', width: 2 },
         ],
+        nonFinite: () => data.nonFiniteSteps,
+        onZoom: (range) => this.zoom(range),
       },
       data.layerNormColumns(),
     );
@@ -147,22 +189,42 @@ export class TrainCharts {
     const d = this.data;
     const L = d.layerCount;
     const depth = (l: number) => depthColor(l, L);
-    this.loss.setData(d.lossColumns());
+    if (!this.zoomed) this.loss.setData(d.lossColumns());
     this.accuracy?.setData(d.accuracy.aligned());
-    this.norms.setData(d.layerNormColumns());
-    this.heatmap.update({ x: d.main.x, rows: d.rmsRows() });
-    const step = d.latest ? `step ${int(d.latest.step)}` : '';
+    // The two charts of every layer draw in the next two frames: one long task (a big history) becomes three.
+    for (const id of this.deferred) cancelAnimationFrame(id);
+    this.deferred = [
+      requestAnimationFrame(() => {
+        if (!this.zoomed) this.norms.setData(d.layerNormColumns());
+        this.deferred[1] = requestAnimationFrame(() =>
+          this.heatmap.update({ x: d.main.x, rows: d.rmsRows() }),
+        );
+      }),
+    ];
+    if (d.main.length > 0) this.picker.setRange(d.main.x[0], d.lastStep);
+    const at = this.pinned;
+    const shown = at?.step ?? d.latest?.step;
+    const step = shown === undefined ? '' : `step ${int(shown)}`;
     this.titles.flow.textContent = `Gradient flow ${step && `at ${step}`}`;
     this.titles.units.textContent = `Saturated and dead units ${step && `at ${step}`}`;
     this.titles.update.textContent = `Update ratio ${step && `at ${step}`}`;
-    this.flow.update(this.layerNames, [{ label: '‖dW‖', values: d.latestField('gradNorm'), color: depth }]);
+    const blewUp = d.nonFiniteLayers(at);
+    this.flow.update(
+      this.layerNames,
+      [{ label: '‖dW‖', values: d.latestField('gradNorm', at), color: depth }],
+      '',
+      blewUp,
+    );
     this.units.update(this.layerNames, [
-      { label: 'saturated', values: d.latestField('saturatedFrac'), color: RUN_COLORS[1] },
-      { label: 'dead', values: d.latestField('deadFrac'), color: RUN_COLORS[0] },
+      { label: 'saturated', values: d.latestField('saturatedFrac', at), color: RUN_COLORS[1] },
+      { label: 'dead', values: d.latestField('deadFrac', at), color: RUN_COLORS[0] },
     ]);
-    this.update.update(this.layerNames, [
-      { label: '‖ΔW‖/‖W‖', values: d.latestField('updateRatio'), color: depth },
-    ]);
+    this.update.update(
+      this.layerNames,
+      [{ label: '‖ΔW‖/‖W‖', values: d.latestField('updateRatio', at), color: depth }],
+      '',
+      blewUp,
+    );
     const hist = d.latestHistograms;
     if (hist && hist.step !== this.histStep) {
       this.histStep = hist.step;
@@ -178,7 +240,33 @@ export class TrainCharts {
     }
   }
 
+  /**
+   * Zooms the loss and norm charts to a step range, at full resolution: the overview holds at most 2,000 points
+   * (min/max pairs of buckets), so the range is asked of the server again. null goes back to the overview.
+   */
+  private zoom(range: [number, number] | null): void {
+    const ticket = ++this.zoomTicket;
+    if (range === null) {
+      this.zoomed = null;
+      this.loss.setData(this.data.lossColumns());
+      this.norms.setData(this.data.layerNormColumns());
+      return;
+    }
+    void this.loadRange(range[0], range[1]).then(
+      (h) => {
+        if (ticket !== this.zoomTicket) return;
+        const detail = new RunData(this.data.hello);
+        detail.loadHistory(h);
+        this.zoomed = { range, data: detail };
+        this.loss.showRange(detail.lossColumns(), range);
+        this.norms.showRange(detail.layerNormColumns(), range);
+      },
+      () => undefined, // the overview stays, merely zoomed
+    );
+  }
+
   destroy(): void {
+    for (const id of this.deferred) cancelAnimationFrame(id);
     for (const c of [
       this.loss,
       this.accuracy,

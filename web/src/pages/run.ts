@@ -1,6 +1,6 @@
 // A run's page: header, diagnosis and numbers, then its charts (training, live over the run stream) or its
-// result (probe, gradient check). The stream gives history first, then live steps; a dropped socket resumes
-// from the step after the last one received.
+// result (probe, gradient check). A training run's history comes in one downsampled request, then the stream
+// from its last step on gives live steps; a dropped socket resumes from the step after the last one received.
 import { DEFAULTS } from '../../../src/core/spec.ts';
 import { ApiError, deleteResource, download, getJson, postJson, wsUrl } from '../api.ts';
 import { frameThrottle, h, replaceChildren } from '../dom.ts';
@@ -9,7 +9,9 @@ import type { Page } from '../main.ts';
 import { href, navigate } from '../router.ts';
 import { RunData } from '../run-data.ts';
 import { LiveSocket, type SocketState } from '../socket.ts';
+import { stepLayersAt } from '../step-at.ts';
 import {
+  type History,
   isFinal,
   isGradcheckResult,
   isProbeResult,
@@ -25,6 +27,8 @@ import { TrainCharts } from './run-train.ts';
 
 /** Above this many recorded steps, ask the server for every k-th only (the page keeps ~2,000 anyway). */
 const THIN_ABOVE = 4000;
+/** Points of the history request: the page keeps at most 2,000 per series. */
+const HISTORY_POINTS = 2000;
 
 /** The stream's `every` for a training run with many recorded steps: a multiple of its telemetry interval. */
 function streamEvery(spec: NamedRunSpec, totalSteps: number): number | undefined {
@@ -235,66 +239,104 @@ function showRun(root: HTMLElement, run: Run): () => void {
     renderStats();
   });
 
-  const socket = new LiveSocket<RunStreamMessage>({
-    url: () =>
-      wsUrl(item.links.stream, { from: data && data.lastStep >= 0 ? data.lastStep + 1 : undefined, every }),
-    onState(state: SocketState) {
-      conn.dataset.state = state;
-      conn.textContent =
-        state === 'open'
-          ? 'live'
-          : state === 'closed'
-            ? isFinal(item.status)
-              ? 'complete'
-              : 'offline'
-            : `${state}…`;
-    },
-    onMessage(m) {
-      switch (m.type) {
-        case 'hello':
-          item = m.run;
-          if (!data) {
-            data = new RunData(m);
-            if (spec.kind === 'train') {
-              body.append(pointsNote);
-              refreshRecorded(true);
-              charts = new TrainCharts(body, data, spec.network.loss !== 'mse');
+  const historyUrl = (range: { from?: number; to?: number }) => {
+    const q = new URLSearchParams({ points: String(HISTORY_POINTS) });
+    if (range.from !== undefined) q.set('from', String(range.from));
+    if (range.to !== undefined) q.set('to', String(range.to));
+    return `${item.links.self}/history?${q}`;
+  };
+  // The history's last step is where the stream starts: it comes again in full (the newest step's panels).
+  let history: History | null = null;
+  const streamFrom = () =>
+    data && data.lastStep >= 0
+      ? data.lastStep + (data.latest ? 1 : 0)
+      : history?.lastStep !== null && history?.lastStep !== undefined
+        ? history.lastStep
+        : undefined;
+  let socket: LiveSocket<RunStreamMessage> | null = null;
+  const openSocket = () => {
+    if (destroyed) return;
+    socket = new LiveSocket<RunStreamMessage>({
+      url: () => wsUrl(item.links.stream, { from: streamFrom(), every }),
+      onState(state: SocketState) {
+        conn.dataset.state = state;
+        conn.textContent =
+          state === 'open'
+            ? 'live'
+            : state === 'closed'
+              ? isFinal(item.status)
+                ? 'complete'
+                : 'offline'
+              : `${state}…`;
+      },
+      onMessage(m) {
+        switch (m.type) {
+          case 'hello':
+            item = m.run;
+            if (!data) {
+              data = new RunData(m);
+              if (history) data.loadHistory(history);
+              if (spec.kind === 'train') {
+                body.append(pointsNote);
+                refreshRecorded(true);
+                charts = new TrainCharts(
+                  body,
+                  data,
+                  spec.network.loss !== 'mse',
+                  (step) => stepLayersAt(item.links.metrics, step, m.fields),
+                  (from, to) => getJson<History>(historyUrl({ from, to })),
+                );
+              }
             }
-          }
-          renderHeader();
-          renderOutcome();
-          redraw.schedule();
-          break;
-        case 'step':
-          if (data?.push(m)) redraw.schedule();
-          break;
-        case 'status':
-          item = m.run;
-          renderHeader();
-          redraw.schedule();
-          break;
-        case 'notice':
-          notice.hidden = false;
-          notice.textContent = `${m.message}${m.skippedSteps ? ` (${int(m.skippedSteps)} steps skipped)` : ''}`;
-          break;
-        case 'end':
-          socket.finish();
-          item = m.run;
-          refreshRecorded(true);
-          renderHeader();
-          renderOutcome();
-          redraw.schedule();
-          break;
-      }
-    },
-  });
+            renderHeader();
+            renderOutcome();
+            redraw.schedule();
+            break;
+          case 'step':
+            if (data?.push(m)) redraw.schedule();
+            break;
+          case 'status':
+            item = m.run;
+            renderHeader();
+            redraw.schedule();
+            break;
+          case 'notice':
+            notice.hidden = false;
+            notice.textContent = `${m.message}${m.skippedSteps ? ` (${int(m.skippedSteps)} steps skipped)` : ''}`;
+            break;
+          case 'end':
+            socket?.finish();
+            item = m.run;
+            refreshRecorded(true);
+            renderHeader();
+            renderOutcome();
+            redraw.schedule();
+            break;
+        }
+      },
+    });
+  };
+  let destroyed = false;
+  if (spec.kind === 'train') {
+    // A failed history request is no dead end: the stream alone replays every step (slower).
+    getJson<History>(historyUrl({})).then(
+      (h) => {
+        history = h;
+        openSocket();
+      },
+      () => openSocket(),
+    );
+  } else {
+    openSocket();
+  }
 
   renderHeader();
   renderOutcome();
   renderStats();
 
   return () => {
-    socket.close();
+    destroyed = true;
+    socket?.close();
     redraw.cancel();
     charts?.destroy();
     for (const d of destroyers) d();
