@@ -19,7 +19,7 @@ describe.each(DB_KINDS)('stream heartbeats on $kind', ({ kind, skip }) => {
   let svc: RunningService;
   beforeAll(async () => {
     db = await freshDatabase(kind);
-    svc = await startService(db, { WAIT_MAX_SECONDS: '0' }, { pingMs: 100 });
+    svc = await startService(db, { WAIT_MAX_SECONDS: '0' }, { pingMs: 500 });
   });
   afterAll(async () => {
     await svc?.close();
@@ -45,8 +45,9 @@ describe.each(DB_KINDS)('stream heartbeats on $kind', ({ kind, skip }) => {
       }
       return { reconnects, steps };
     };
-    // Pings every 100 ms, heartbeat window 2 × 400 ms: 2 s without a reconnect.
-    const kept = await listen(400, 2000);
+    // Pings every 500 ms (the server cuts a peer that misses a pong for one interval, so not shorter: the
+    // service shares this process's event loop), heartbeat window 2 × 1000 ms: 3 s without a reconnect.
+    const kept = await listen(1000, 3000);
     expect(kept.reconnects).toEqual([]);
     // Window 2 × 30 ms, shorter than the ping interval: each connection is taken for dead and replaced.
     const replaced = await listen(30, 1000);
