@@ -9,10 +9,12 @@ cd "$(dirname "$0")/.."
 ensure_node
 ensure_dependencies
 
-# System packages the browser and deployment tests use (Debian; installed only when missing and root).
+# System packages the browser, deployment, CLI and example tests use (Debian; installed only when missing and root).
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+command -v tmux >/dev/null 2>&1 || need+=(tmux)                                   # the CLI's --follow test
+python3 -c 'import websockets' >/dev/null 2>&1 || need+=(python3-websockets)      # examples/follow_run.py
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing ${need[*]} (Debian packages)"
