@@ -10,8 +10,11 @@
 // columns only reach outputs that the edge path throws away.
 //
 // Summation order per C element equals matmul.ts within a KC block: a partial sum over p from 0,
-// then added into C, block after block. No FMA exists in wasm SIMD, so gemmABt (every shape), gemmAB
-// (m a multiple of 4) and gemmAtB (k ≤ KC) give the same bits as the JS kernels.
+// then added into C, block after block. The source builds twice (scripts/build-wasm.ts): with plain
+// SIMD, each step is a rounded multiply then a rounded add, so gemmABt (every shape), gemmAB (m a multiple
+// of 4) and gemmAtB (k ≤ KC) give the same bits as the JS kernels; with relaxed SIMD
+// (ASC_FEATURE_RELAXED_SIMD), each step is f64x2.relaxed_madd — fused (one rounding) where the CPU has FMA,
+// as on x64 with FMA3 under V8 — so results differ from JS in the last bits but stay fixed on one runtime.
 
 /** Tile of C in registers: MR rows × NR columns = 8 f64x2 accumulators (kernel4x4 and the panels assume 4). */
 const MR: i32 = 4;
@@ -175,17 +178,17 @@ function macroBlock(ap: usize, bp: usize, c: usize, ldc: usize, mc: i32, nc: i32
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
     let x = v128.load64_splat(ap);
-    c00 = f64x2.add(c00, f64x2.mul(x, b0));
-    c01 = f64x2.add(c01, f64x2.mul(x, b1));
+    c00 = madd(c00, x, b0);
+    c01 = madd(c01, x, b1);
     x = v128.load64_splat(ap, 8);
-    c10 = f64x2.add(c10, f64x2.mul(x, b0));
-    c11 = f64x2.add(c11, f64x2.mul(x, b1));
+    c10 = madd(c10, x, b0);
+    c11 = madd(c11, x, b1);
     x = v128.load64_splat(ap, 16);
-    c20 = f64x2.add(c20, f64x2.mul(x, b0));
-    c21 = f64x2.add(c21, f64x2.mul(x, b1));
+    c20 = madd(c20, x, b0);
+    c21 = madd(c21, x, b1);
     x = v128.load64_splat(ap, 24);
-    c30 = f64x2.add(c30, f64x2.mul(x, b0));
-    c31 = f64x2.add(c31, f64x2.mul(x, b1));
+    c30 = madd(c30, x, b0);
+    c31 = madd(c31, x, b1);
     ap += 32;
     bp += 32;
   }
@@ -210,4 +213,11 @@ function macroBlock(ap: usize, bp: usize, c: usize, ldc: usize, mc: i32, nc: i32
   c += ldc;
   v128.store(c, c30);
   v128.store(c, c31, 16);
+}
+
+/** acc + x·b per lane: fused (relaxed SIMD build) or a rounded multiply then a rounded add (plain build). */
+// @ts-ignore: decorator
+@inline function madd(acc: v128, x: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(x, b, acc);
+  return f64x2.add(acc, f64x2.mul(x, b));
 }

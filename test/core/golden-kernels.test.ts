@@ -70,7 +70,7 @@ const FORMS: Form[] = ['gemmABt', 'gemmAB', 'gemmAtB'];
 
 describe('matrix kernels equal a naive triple loop', () => {
   it.each(SHAPES.flatMap(([m, n, k]) => FORMS.map((form) => [form, m, n, k] as const)))(
-    '%s on %i×%i×%i: JS tiled and WASM within 1e-12 of Σ|a||b|',
+    '%s on %i×%i×%i: JS tiled and both WASM builds within 1e-12 of Σ|a||b|',
     (form, m, n, k) => {
       const rng = new Rng(m * 7919 + n * 104729 + k, 9);
       const fill = (len: number) => Float64Array.from({ length: len }, () => rng.uniformIn(-1, 1));
@@ -82,10 +82,11 @@ describe('matrix kernels equal a naive triple loop', () => {
       // Rounding error of any summation order is bounded by a multiple of |C₀| + Σ|a||b|.
       const scale = C0.map(Math.abs);
       naive(form, A.map(Math.abs), B.map(Math.abs), scale, m, n, k);
-      const wasm = createWasmKernels(2 * (m * k + k * n + m * n) + 8);
+      const doubles = 2 * (m * k + k * n + m * n) + 8;
       for (const [name, kernels] of [
         ['js', jsKernels],
-        ['wasm', wasm],
+        ['wasm simd', createWasmKernels(doubles, 'simd')],
+        ['wasm relaxed', createWasmKernels(doubles, 'relaxed')],
       ] as const) {
         const got = runKernel(kernels, form, A, B, C0, m, n, k);
         let worst = 0;

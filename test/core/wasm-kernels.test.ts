@@ -1,20 +1,25 @@
-// The WebAssembly SIMD GEMM kernels against the JS kernels of matmul.ts: values on edge and random shapes,
-// accumulation, NaN/Inf, the arena's errors, threads, and that the checked-in module matches its source.
+// Both WebAssembly builds of the GEMM kernels (plain SIMD, relaxed-SIMD FMA) against the JS kernels of matmul.ts:
+// values on edge and random shapes, accumulation, NaN/Inf, feature detection, the arena's errors, threads, and
+// that the checked-in modules match their source.
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { compileGemmWasm, renderGemmModule } from '../../scripts/build-wasm.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { GEMM_WASM_BASE64 } from '../../src/core/wasm/gemm-wasm.ts';
+import { GEMM_RELAXED_WASM_BASE64, GEMM_WASM_BASE64 } from '../../src/core/wasm/gemm-wasm.ts';
 import {
   createWasmKernels,
   type GemmKernels,
   jsKernels,
+  preferredWasmVariant,
+  type WasmVariant,
   wasmSimdAvailable,
+  wasmVariantAvailable,
 } from '../../src/core/wasm/kernels.ts';
 
 type Form = 'gemmABt' | 'gemmAB' | 'gemmAtB';
 const FORMS: Form[] = ['gemmABt', 'gemmAB', 'gemmAtB'];
+const VARIANTS: WasmVariant[] = ['simd', 'relaxed'];
 
 /** Values of A (m, k) or (k, m) — same count — B and the pre-filled C, from a seeded rng. */
 function randomOperands(rng: Rng, m: number, n: number, k: number) {
@@ -42,25 +47,96 @@ function run(
 }
 
 /**
- * Expects wasm ≈ JS to 1e-12 relative to the size of the terms summed: C₀ + Σ|a||b|, the scale that
- * bounds rounding error whatever the summation order (plain relative error is unbounded under cancellation).
+ * Expects wasm ≈ JS within 2(k + 2)·u relative to the size of the terms summed, C₀ + Σ|a||b| (u = 2⁻⁵³): each
+ * result carries at most k + 1 roundings of partial sums bounded by that scale, whatever the summation order
+ * and whether multiply-adds are fused (plain relative error is unbounded under cancellation). For k = 784,
+ * that is 1.7e-13 of the scale.
  */
-function expectClose(form: Form, ops: ReturnType<typeof randomOperands>, m: number, n: number, k: number) {
-  const wasm = createWasmKernels(2 * (m * k + n * k + m * n) + 8);
+function expectClose(
+  variant: WasmVariant,
+  form: Form,
+  ops: ReturnType<typeof randomOperands>,
+  m: number,
+  n: number,
+  k: number,
+) {
+  const wasm = createWasmKernels(2 * (m * k + n * k + m * n) + 8, variant);
   const got = run(wasm, form, ops, m, n, k);
   const want = run(jsKernels, form, ops, m, n, k);
   const scale = Float64Array.from(ops.C, Math.abs);
   jsKernels[form](ops.A.map(Math.abs), ops.B.map(Math.abs), scale, m, n, k);
   let worst = 0;
   for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / scale[i]);
-  expect(worst, `${form} ${m}×${n}×${k}`).toBeLessThan(1e-12);
+  expect(worst, `${variant} ${form} ${m}×${n}×${k}`).toBeLessThanOrEqual((k + 2) * Number.EPSILON);
 }
 
-describe('wasm GEMM kernels', () => {
-  it('compile in this runtime', () => {
+describe('wasm builds and feature detection', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('both compile in Node 24, which has relaxed SIMD, so the FMA build is the default', () => {
     expect(wasmSimdAvailable()).toBe(true);
+    expect(wasmVariantAvailable('simd')).toBe(true);
+    expect(wasmVariantAvailable('relaxed')).toBe(true);
+    expect(preferredWasmVariant()).toBe('relaxed');
+    const ops = randomOperands(new Rng(5), 9, 11, 300);
+    expect(run(createWasmKernels(20_000), 'gemmABt', ops, 9, 11, 300)).toEqual(
+      run(createWasmKernels(20_000, 'relaxed'), 'gemmABt', ops, 9, 11, 300),
+    );
   });
 
+  it('fall back to plain SIMD where the runtime rejects relaxed SIMD, and to JS without SIMD', () => {
+    const relaxedBytes = Buffer.from(GEMM_RELAXED_WASM_BASE64, 'base64');
+    const validate = WebAssembly.validate;
+    const spy = vi
+      .spyOn(WebAssembly, 'validate')
+      .mockImplementation(
+        (bytes) => !Buffer.from(bytes as Uint8Array).equals(relaxedBytes) && validate(bytes),
+      );
+    expect(preferredWasmVariant()).toBe('simd');
+    expect(wasmSimdAvailable()).toBe(true);
+    spy.mockReturnValue(false);
+    expect(preferredWasmVariant()).toBe(null);
+    expect(wasmSimdAvailable()).toBe(false);
+  });
+
+  it('differ only in the multiply-add: the relaxed build gives a·b + c with one rounding here (x64 FMA3)', () => {
+    // (1 + 2⁻³⁰)(1 − 2⁻³⁰) − 1 = −2⁻⁶⁰ exactly; rounding the product first gives 1 − 1 = 0.
+    const results = VARIANTS.map((variant) => {
+      const wasm = createWasmKernels(16, variant);
+      const [A, B, C] = [wasm.f64(1), wasm.f64(1), wasm.f64(1)];
+      A[0] = 1 + 2 ** -30;
+      B[0] = 1 - 2 ** -30;
+      C[0] = -1;
+      wasm.gemmABt(A, B, C, 1, 1, 1);
+      return C[0];
+    });
+    // 1×1×1 sums from zero (0 + a·b, exact in both) and then adds C: no fusion is visible there.
+    expect(results).toEqual([0, 0]);
+    const fused = VARIANTS.map((variant) => {
+      const wasm = createWasmKernels(64, variant);
+      const [A, B, C] = [wasm.f64(2), wasm.f64(2), wasm.f64(1)];
+      A.set([1, 1 + 2 ** -30]);
+      B.set([-1, 1 - 2 ** -30]);
+      wasm.gemmABt(A, B, C, 1, 1, 2); // partial sum −1, then −1 + a·b
+      return C[0];
+    });
+    expect(fused).toEqual([0, -(2 ** -60)]);
+  });
+
+  it('give the same bits on every call and every instance of one build (runs stay deterministic)', () => {
+    const [m, n, k] = [67, 131, 600];
+    const ops = randomOperands(new Rng(11), m, n, k);
+    for (const variant of VARIANTS) {
+      for (const form of FORMS) {
+        const first = run(createWasmKernels(2 * (m * k + n * k + m * n), variant), form, ops, m, n, k);
+        const again = run(createWasmKernels(2 * (m * k + n * k + m * n), variant), form, ops, m, n, k);
+        expect(again, `${variant} ${form}`).toEqual(first);
+      }
+    }
+  });
+});
+
+describe.each(VARIANTS)('wasm GEMM kernels, %s build', (variant) => {
   // Tiles are 4×4; blocks are MC = 64 rows, NC = 128 columns, KC = 256 deep (kernels/gemm.ts).
   const edgeShapes: [number, number, number][] = [
     [1, 1, 1],
@@ -81,7 +157,7 @@ describe('wasm GEMM kernels', () => {
   ];
   it.each(edgeShapes)('match the JS kernels on %i×%i×%i, accumulating into C', (m, n, k) => {
     const rng = new Rng(m * 1_000_003 + n * 1009 + k);
-    for (const form of FORMS) expectClose(form, randomOperands(rng, m, n, k), m, n, k);
+    for (const form of FORMS) expectClose(variant, form, randomOperands(rng, m, n, k), m, n, k);
   });
 
   it('match the JS kernels on 60 random shapes', () => {
@@ -90,20 +166,23 @@ describe('wasm GEMM kernels', () => {
       // Mostly small, sometimes across a block boundary.
       const size = (limit: number) => 1 + rng.int(rng.uniform() < 0.8 ? 24 : limit);
       const [m, n, k] = [size(140), size(270), size(600)];
-      for (const form of FORMS) expectClose(form, randomOperands(rng, m, n, k), m, n, k);
+      for (const form of FORMS) expectClose(variant, form, randomOperands(rng, m, n, k), m, n, k);
     }
   });
 
-  // No FMA in wasm SIMD, and the summation order per element is the JS one within each k-block of 256,
-  // so switching kernels keeps a run's bits in these cases.
+  // Plain SIMD has no FMA, and the summation order per element is the JS one within each k-block of 256,
+  // so switching kernels keeps a run's bits in these cases. The relaxed build rounds once per multiply-add.
   it.each([
     ['gemmABt', 67, 130, 600],
     ['gemmAB', 68, 131, 600],
     ['gemmAtB', 67, 131, 256],
-  ] as [Form, number, number, number][])('%s gives the same bits as JS on %i×%i×%i', (form, m, n, k) => {
+  ] as [Form, number, number, number][])('%s vs JS bits on %i×%i×%i', (form, m, n, k) => {
     const ops = randomOperands(new Rng(7), m, n, k);
-    const wasm = createWasmKernels(2 * (m * k + n * k + m * n));
-    expect(run(wasm, form, ops, m, n, k)).toEqual(run(jsKernels, form, ops, m, n, k));
+    const wasm = createWasmKernels(2 * (m * k + n * k + m * n), variant);
+    const got = run(wasm, form, ops, m, n, k);
+    const want = run(jsKernels, form, ops, m, n, k);
+    if (variant === 'simd') expect(got).toEqual(want);
+    else expect(got.some((x, i) => x !== want[i])).toBe(true);
   });
 
   it('propagate NaN and Infinity to the same outputs as JS, also in edge tiles', () => {
@@ -115,7 +194,7 @@ describe('wasm GEMM kernels', () => {
     // Finite outputs may differ in the last bit (gemmAB's remainder rows sum in another order).
     const kind = (x: number) => (Number.isFinite(x) ? 'finite' : String(x));
     for (const form of FORMS) {
-      const wasm = createWasmKernels(2 * (m * k + n * k + m * n));
+      const wasm = createWasmKernels(2 * (m * k + n * k + m * n), variant);
       const got = Array.from(run(wasm, form, ops, m, n, k), kind);
       const want = Array.from(run(jsKernels, form, ops, m, n, k), kind);
       expect(want.filter((x) => x !== 'finite').length, form).toBeGreaterThan(0);
@@ -124,7 +203,7 @@ describe('wasm GEMM kernels', () => {
   });
 
   it('leave C unchanged when m, n or k is 0', () => {
-    const wasm = createWasmKernels(64);
+    const wasm = createWasmKernels(64, variant);
     const A = wasm.f64(8);
     const B = wasm.f64(8);
     const C = wasm.f64(8).fill(2);
@@ -245,10 +324,10 @@ describe('jsKernels', () => {
 
 describe('src/core/wasm/gemm-wasm.ts', () => {
   it('is in sync with kernels/gemm.ts (rebuild: node --import tsx scripts/build-wasm.ts)', async () => {
-    const fresh = await compileGemmWasm();
-    expect(Buffer.from(fresh).toString('base64'), 'gemm-wasm.ts is stale: run scripts/build-wasm.ts').toBe(
-      GEMM_WASM_BASE64,
-    );
+    const fresh = { simd: await compileGemmWasm('simd'), relaxed: await compileGemmWasm('relaxed') };
+    const stale = 'gemm-wasm.ts is stale: run scripts/build-wasm.ts';
+    expect(Buffer.from(fresh.simd).toString('base64'), stale).toBe(GEMM_WASM_BASE64);
+    expect(Buffer.from(fresh.relaxed).toString('base64'), stale).toBe(GEMM_RELAXED_WASM_BASE64);
     const checkedIn = readFileSync(new URL('../../src/core/wasm/gemm-wasm.ts', import.meta.url), 'utf8');
     expect(renderGemmModule(fresh)).toBe(checkedIn);
   });

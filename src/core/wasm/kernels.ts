@@ -1,7 +1,7 @@
 // The three GEMM kernels behind one interface: the JS ones of matmul.ts, or the WebAssembly SIMD ones of
-// kernels/gemm.ts, which run on Float64Arrays allocated from a bump arena in their own wasm memory.
+// kernels/gemm.ts (relaxed-SIMD FMA where the runtime has it), on Float64Arrays from a bump arena in wasm memory.
 import { gemmAB, gemmABt, gemmAtB } from '../matmul.ts';
-import { GEMM_WASM_BASE64 } from './gemm-wasm.ts';
+import { GEMM_RELAXED_WASM_BASE64, GEMM_WASM_BASE64 } from './gemm-wasm.ts';
 
 type Gemm = (A: Float64Array, B: Float64Array, C: Float64Array, m: number, n: number, k: number) => void;
 
@@ -32,13 +32,22 @@ const PAGE_BYTES = 65536;
 /** wasm32 addresses at most 65536 pages (4 GiB). */
 const MAX_PAGES = 65536;
 
-// Compiled once per thread on first use: ~2 KB, so synchronous compilation is cheap and allowed even
-// on a browser main thread (Chrome refuses synchronous compiles above 4 KB there).
-let compiled: WebAssembly.Module | undefined;
+/**
+ * The two builds of kernels/gemm.ts: 'simd' (a rounded multiply then a rounded add, bit-identical to
+ * matmul.ts in the cases the tests list) and 'relaxed' (f64x2.relaxed_madd: fused where the CPU has FMA,
+ * so last bits differ from JS, but a runtime always picks the same build, so runs stay deterministic).
+ */
+export type WasmVariant = 'simd' | 'relaxed';
 
-function gemmModule(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(decodeBase64(GEMM_WASM_BASE64));
-  return compiled;
+const BASE64: Record<WasmVariant, string> = { simd: GEMM_WASM_BASE64, relaxed: GEMM_RELAXED_WASM_BASE64 };
+
+// Compiled once per thread on first use: ~2 KB each, so synchronous compilation is cheap and allowed even
+// on a browser main thread (Chrome refuses synchronous compiles above 4 KB there).
+const compiled: Partial<Record<WasmVariant, WebAssembly.Module>> = {};
+
+function gemmModule(variant: WasmVariant): WebAssembly.Module {
+  compiled[variant] ??= new WebAssembly.Module(decodeBase64(BASE64[variant]));
+  return compiled[variant];
 }
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
@@ -48,15 +57,20 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+/** Whether this runtime validates the `variant` build (fixed-width SIMD; relaxed SIMD too for 'relaxed'). */
+export function wasmVariantAvailable(variant: WasmVariant): boolean {
+  if (typeof WebAssembly !== 'object') return false;
+  return WebAssembly.validate(decodeBase64(BASE64[variant]));
+}
+
+/** The build createWasmKernels uses by default: 'relaxed' if validated, else 'simd', else null. */
+export function preferredWasmVariant(): WasmVariant | null {
+  return wasmVariantAvailable('relaxed') ? 'relaxed' : wasmVariantAvailable('simd') ? 'simd' : null;
+}
+
 /** Whether this runtime can compile the SIMD kernels (WebAssembly with the fixed-width SIMD proposal). */
 export function wasmSimdAvailable(): boolean {
-  if (typeof WebAssembly !== 'object') return false;
-  try {
-    gemmModule();
-    return true;
-  } catch {
-    return false;
-  }
+  return preferredWasmVariant() !== null;
 }
 
 /**
@@ -64,12 +78,16 @@ export function wasmSimdAvailable(): boolean {
  * kernels' 385 KB of packing scratch. `f64` hands out zeroed, 16-byte aligned views of the arena; each
  * allocation is padded to an even number of values, and one that does not fit throws. The kernels accept
  * only arrays from this arena. The memory never grows after this call, so the views stay attached.
+ * `variant` defaults to preferredWasmVariant().
  */
-export function createWasmKernels(doubles: number): GemmKernels {
+export function createWasmKernels(
+  doubles: number,
+  variant: WasmVariant = preferredWasmVariant() ?? 'simd',
+): GemmKernels {
   if (!Number.isSafeInteger(doubles) || doubles < 0) {
     throw new RangeError(`createWasmKernels: doubles must be a non-negative integer, got ${doubles}`);
   }
-  const exports = new WebAssembly.Instance(gemmModule()).exports as unknown as GemmExports;
+  const exports = new WebAssembly.Instance(gemmModule(variant)).exports as unknown as GemmExports;
   const { memory } = exports;
   const start = exports.arenaStart();
   const capacityBytes = Math.ceil(doubles / 2) * 16;
