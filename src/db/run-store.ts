@@ -1,5 +1,5 @@
-// The RunStore the service, dispatcher and streams use (src/runs/store.ts), over one open Database.
-import type { RunStore } from '../runs/store.ts';
+// The RunStore the service, dispatcher and streams use (src/model/store.ts), over one open Database.
+import type { RunStore } from '../model/store.ts';
 import type { Database } from './client.ts';
 import {
   cancelRequestedAmong,

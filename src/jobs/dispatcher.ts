@@ -1,51 +1,13 @@
 // Per instance: claims queued runs up to the pool's free workers, runs them, keeps their leases alive,
 // honours cancel requests, stores their outcome, and on shutdown finishes or re-queues what runs.
-import type { RunSpec } from '../core/index.ts';
 import { OutageTooLongError, retrying } from '../db/retry.ts';
+import { type ClaimedRun, histogramSettings, type RunOutcome } from '../model/run.ts';
+import type { FinalStatus } from '../model/status.ts';
+import type { QueueStore } from '../model/store.ts';
 import { nullIfNotFinite } from '../schemas/common.ts';
-import { rowsFromBatch } from '../stream/step-encoding.ts';
 import type { TelemetrySink } from '../stream/telemetry-sink.ts';
-import type { JobResult } from './messages.ts';
+import { type JobResult, rowsFromBatch } from './messages.ts';
 import type { JobPool, RunningJob } from './pool.ts';
-
-export interface ClaimedRun {
-  id: string;
-  spec: RunSpec;
-  attempts: number;
-}
-
-export type FinalStatus = 'succeeded' | 'failed' | 'cancelled' | 'diverged';
-
-export interface RunOutcome {
-  status: FinalStatus;
-  summary?: unknown;
-  diagnosis?: unknown;
-  result?: unknown;
-  error?: { code: string; message: string };
-  lastStep?: number | null;
-  weights?: { initial?: Float64Array; final?: Float64Array };
-}
-
-/** What the dispatcher needs of the run table (the queue). */
-export interface QueueStore {
-  /** Skips runs whose attempts reached maxAttempts (failExhausted finishes those). */
-  claimRuns(
-    owner: string,
-    limit: number,
-    leaseMs: number,
-    maxAttempts: number,
-    exclude: string[],
-  ): Promise<ClaimedRun[]>;
-  /** Renews the leases; returns the ids this owner still holds. */
-  renewLeases(owner: string, ids: string[], leaseMs: number): Promise<string[]>;
-  cancelRequestedAmong(ids: string[]): Promise<string[]>;
-  /** Back to queued (graceful shutdown), fenced by owner. */
-  releaseRun(id: string, owner: string): Promise<void>;
-  /** Stores the outcome, fenced by owner; false when the lease was lost. */
-  finishRun(id: string, owner: string, outcome: RunOutcome): Promise<boolean>;
-  /** Fails runs whose lease expired after maxAttempts starts; returns their ids. */
-  failExhausted(maxAttempts: number): Promise<string[]>;
-}
 
 export interface DispatcherEvents {
   started(id: string): void;
@@ -181,12 +143,7 @@ export class Dispatcher {
 
   private execute(run: ClaimedRun): void {
     const spec = run.spec;
-    const histograms = spec.kind === 'train' ? spec.telemetry?.histograms : undefined;
-    this.sink.open(
-      run.id,
-      spec.network.layers.length,
-      histograms ? { bins: histograms.bins ?? 32, logScale: histograms.logScale ?? false } : null,
-    );
+    this.sink.open(run.id, spec.network.layers.length, histogramSettings(spec));
     const started = Date.now();
     const job = this.pool.start(run.id, spec, (batch) => this.sink.enqueue(run.id, rowsFromBatch(batch)));
     const ex: Execution = { job, reason: 'none', done: Promise.resolve() };

@@ -4,14 +4,16 @@ import { createHash } from 'node:crypto';
 import { layoutOf, type RunSpec, SpecError, validateRunSpec, weightsToJson } from '../core/index.ts';
 import { AppError, specProblem } from '../http/problems.ts';
 import type { Dispatcher } from '../jobs/dispatcher.ts';
+import type { ListQuery, RunRecord } from '../model/run.ts';
+import { isFinal } from '../model/status.ts';
+import type { RunStore } from '../model/store.ts';
 import { exactJsonText, nullIfNotFinite } from '../schemas/common.ts';
-import type { ExportFormat, MetricsQuery, Run, RunListItem } from '../schemas/runs.ts';
-import { FINAL_STATUSES } from '../schemas/runs.ts';
+import { toListItem } from '../schemas/run-view.ts';
+import type { ExportFormat, MetricsQuery, RunListItem } from '../schemas/runs.ts';
 import type { NamedRunSpec } from '../schemas/specs.ts';
 import type { StreamHub } from '../stream/hub.ts';
 import { type BudgetLimits, checkBudget } from './budget.ts';
 import { metricsColumns, metricsExport } from './metrics.ts';
-import type { ListQuery, RunRecord, RunStore } from './store.ts';
 
 export interface RunsServiceOptions {
   queueMaxDepth: number;
@@ -19,8 +21,6 @@ export interface RunsServiceOptions {
   /** Seconds a client is told to wait when the queue is full. */
   retryAfterSeconds: number;
 }
-
-export const isFinal = (status: string) => (FINAL_STATUSES as readonly string[]).includes(status);
 
 export class RunsService {
   constructor(
@@ -172,40 +172,4 @@ export class RunsService {
       final: json(weights.final),
     };
   }
-}
-
-export function linksOf(id: string) {
-  const self = `/v1/runs/${id}`;
-  return {
-    self,
-    stream: `${self}/stream`,
-    metrics: `${self}/metrics`,
-    model: `${self}/model`,
-    cancel: `${self}/cancel`,
-  };
-}
-
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
-export function toListItem(r: RunRecord): RunListItem {
-  return {
-    id: r.id,
-    kind: r.kind,
-    name: r.name,
-    status: r.status,
-    createdAt: r.createdAt.toISOString(),
-    startedAt: iso(r.startedAt),
-    finishedAt: iso(r.finishedAt),
-    attempts: r.attempts,
-    progress: { step: r.lastStep, totalSteps: r.totalSteps },
-    summary: (r.summary as RunListItem['summary']) ?? null,
-    diagnosis: (r.diagnosis as RunListItem['diagnosis']) ?? null,
-    result: (r.result as RunListItem['result']) ?? null,
-    error: (r.error as RunListItem['error']) ?? null,
-    links: linksOf(r.id),
-  };
-}
-
-export function toRun(r: RunRecord): Run {
-  return { ...toListItem(r), spec: r.spec as Run['spec'] };
 }

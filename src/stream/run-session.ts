@@ -5,9 +5,10 @@
 // reads history. It replays database pages until a read finds nothing new AND nothing was published
 // during that read; only then does it go live, sending live steps whose step is above the last sent.
 import type { WebSocket } from 'ws';
+import type { StepRow } from '../model/run.ts';
 import type { RunListItem } from '../schemas/runs.ts';
 import type { StreamHub } from './hub.ts';
-import type { StepPayload, StepRow } from './step-encoding.ts';
+import type { StepPayload } from './step-encoding.ts';
 
 export interface RunSessionOptions {
   runId: string;

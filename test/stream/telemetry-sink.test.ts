@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { FIELD_COUNT } from '../../src/core/index.ts';
 import { OutageTooLongError } from '../../src/db/retry.ts';
+import type { StepRow } from '../../src/model/run.ts';
 import { StreamHub } from '../../src/stream/hub.ts';
-import type { StepRow } from '../../src/stream/step-encoding.ts';
 import { type SinkOptions, TelemetrySink } from '../../src/stream/telemetry-sink.ts';
 
 const LAYERS = 4;
