@@ -58,8 +58,10 @@ describe.each(DB_KINDS)('service on $kind', ({ kind, skip }) => {
     expect(run.status).toBe('succeeded');
     expect(run.progress).toEqual({ step: 299, totalSteps: 300 });
     expect(run.summary.final.loss).toBeLessThan(first.loss);
-    expect(run.summary.final.trainAccuracy).toBeGreaterThanOrEqual(0);
-    expect(run.diagnosis.verdict).toMatch(/healthy|vanishing|exploding/);
+    expect(run.summary.final.trainAccuracy).toBeGreaterThan(0.5);
+    expect(run.summary.final.trainAccuracy).toBeLessThanOrEqual(1);
+    // He init on this ReLU stack: the core gives this seed the same bits every time, and its verdict is healthy.
+    expect(run.diagnosis.verdict).toBe('healthy');
     expect(run.diagnosis.atInit).toMatchObject({ phase: 'initialization', step: 0 });
     expect(run.diagnosis.atEnd).toMatchObject({ phase: 'end', step: 299 });
     expect(run.diagnosis.message).toBe(
