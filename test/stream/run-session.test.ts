@@ -8,6 +8,7 @@ import type { RunListItem } from '../../src/schemas/runs.ts';
 import { StreamHub } from '../../src/stream/hub.ts';
 import { RunSession } from '../../src/stream/run-session.ts';
 import type { StepPayload } from '../../src/stream/step-encoding.ts';
+import { stepRow } from '../helpers/step-rows.ts';
 
 /** A socket that records what was sent; `bufferedAmount` is set by the test. */
 function fakeSocket() {
@@ -29,15 +30,7 @@ function fakeSocket() {
   return { socket, sent, ws: socket as unknown as WebSocket };
 }
 
-const row = (step: number): StepRow => ({
-  step,
-  loss: 1 / (step + 1),
-  gradNorm: 1,
-  trainAccuracy: null,
-  testAccuracy: null,
-  layers: new Float32Array(0),
-  histograms: null,
-});
+const row = (step: number) => stepRow(step);
 const payload = (step: number): StepPayload => ({ step, body: `"step":${step}}` });
 const run = (status: RunListItem['status']) => ({ id: 'r1', status }) as RunListItem;
 
