@@ -51,7 +51,7 @@ export class Dispatcher {
     private readonly pool: JobPool,
     private readonly sink: TelemetrySink,
     private readonly events: DispatcherEvents,
-    private readonly o: DispatcherOptions,
+    private readonly options: DispatcherOptions,
   ) {}
 
   get runningCount(): number {
@@ -59,10 +59,10 @@ export class Dispatcher {
   }
 
   start(): void {
-    this.pollTimer = setInterval(() => this.wake(), this.o.pollMs);
+    this.pollTimer = setInterval(() => this.wake(), this.options.pollMs);
     this.heartbeatTimer = setInterval(
       () => void this.heartbeat(),
-      Math.max(50, Math.floor(this.o.leaseMs / 3)),
+      Math.max(50, Math.floor(this.options.leaseMs / 3)),
     );
     this.wake();
   }
@@ -132,12 +132,16 @@ export class Dispatcher {
   }
 
   private async tick(): Promise<void> {
-    for (const id of await this.store.failExhausted(this.o.maxAttempts)) this.events.finished(id);
+    for (const id of await this.store.failExhausted(this.options.maxAttempts)) this.events.finished(id);
     const free = this.pool.size - this.running.size;
     if (free <= 0 || this.stopping) return;
-    const claimed = await this.store.claimRuns(this.o.owner, free, this.o.leaseMs, this.o.maxAttempts, [
-      ...this.running.keys(),
-    ]);
+    const claimed = await this.store.claimRuns(
+      this.options.owner,
+      free,
+      this.options.leaseMs,
+      this.options.maxAttempts,
+      [...this.running.keys()],
+    );
     for (const run of claimed) if (!this.running.has(run.id)) this.execute(run);
   }
 
@@ -177,15 +181,15 @@ export class Dispatcher {
       // seed; stored steps are kept, duplicates ignored). If the database is still away, the lease expires
       // and the run is taken over the same way.
       this.sink.discard(id);
-      await this.persistently(`re-queueing run ${id} after a database outage`, () =>
-        this.store.releaseRun(id, this.o.owner),
+      await this.retryingWrite(`re-queueing run ${id} after a database outage`, () =>
+        this.store.releaseRun(id, this.options.owner),
       ).catch((e) => this.events.error(e, `re-queueing run ${id}`));
       return null;
     }
     if (result.kind === 'train' && result.status === 'cancelled' && ex.reason === 'shutdown') {
       // Keep what was recorded (the run restarts from step 0 elsewhere; duplicates are ignored), then re-queue.
       await this.sink.close(id).catch((e) => this.events.error(e, `flushing statistics of run ${id}`));
-      await this.persistently(`re-queueing run ${id}`, () => this.store.releaseRun(id, this.o.owner));
+      await this.retryingWrite(`re-queueing run ${id}`, () => this.store.releaseRun(id, this.options.owner));
       return null;
     }
     let outcome: RunOutcome;
@@ -240,8 +244,8 @@ export class Dispatcher {
   }
 
   private finish(id: string, outcome: RunOutcome): Promise<boolean> {
-    return this.persistently(`storing the outcome of run ${id}`, () =>
-      this.store.finishRun(id, this.o.owner, outcome),
+    return this.retryingWrite(`storing the outcome of run ${id}`, () =>
+      this.store.finishRun(id, this.options.owner, outcome),
     );
   }
 
@@ -250,8 +254,8 @@ export class Dispatcher {
    * times (backoff 250 ms … 8 s, about 16 s in all) — so a finished job's outcome survives a restart of
    * Postgres or a cut network.
    */
-  private persistently<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    const { isTransient, outageMaxMs } = this.o;
+  private retryingWrite<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const { isTransient, outageMaxMs } = this.options;
     return retrying(fn, {
       attempts: 7,
       baseMs: 125,
@@ -275,7 +279,7 @@ export class Dispatcher {
     const ids = [...this.running.keys()];
     if (ids.length === 0) return;
     try {
-      const held = new Set(await this.store.renewLeases(this.o.owner, ids, this.o.leaseMs));
+      const held = new Set(await this.store.renewLeases(this.options.owner, ids, this.options.leaseMs));
       for (const id of ids) {
         if (!held.has(id)) {
           // Another instance took the run over (our lease expired): stop, store nothing.

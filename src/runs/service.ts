@@ -27,7 +27,7 @@ export class RunsService {
     private readonly store: RunStore,
     private readonly hub: StreamHub,
     private readonly dispatcher: Dispatcher,
-    private readonly o: RunsServiceOptions,
+    private readonly options: RunsServiceOptions,
   ) {}
 
   /** Validates, checks the budget and the queue bound, stores the run (queued) and wakes the dispatcher. */
@@ -38,7 +38,7 @@ export class RunsService {
     const { name, ...spec } = input;
     const requestHash = createHash('sha256').update(exactJsonText(input)).digest('hex');
     // The budget first: validating generates the data, which the budget may refuse for its size.
-    const violation = checkBudget(spec as RunSpec, this.o.budget);
+    const violation = checkBudget(spec as RunSpec, this.options.budget);
     if (violation) {
       throw new AppError('budget_exceeded', violation.message, {
         limitName: violation.limit,
@@ -66,11 +66,11 @@ export class RunsService {
         idempotencyKey,
         requestHash,
       },
-      this.o.queueMaxDepth,
+      this.options.queueMaxDepth,
     );
     if (result === 'queue_full') {
-      throw new AppError('queue_full', `${this.o.queueMaxDepth} runs are already queued; retry later`, {
-        retryAfter: this.o.retryAfterSeconds,
+      throw new AppError('queue_full', `${this.options.queueMaxDepth} runs are already queued; retry later`, {
+        retryAfter: this.options.retryAfterSeconds,
       });
     }
     if (!result.created && result.run.requestHash !== requestHash) {
