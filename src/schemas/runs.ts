@@ -7,6 +7,9 @@ import { queryInt } from './query.ts';
 import { RunDiagnosisSchema, RunResultSchema } from './results.ts';
 import { ActivationSchema, MAX_LAYERS, RunSpecSchema } from './specs.ts';
 
+/** The statuses, for the API's clients (spelled once, in src/model/status.ts). */
+export { FINAL_STATUSES, RUN_STATUSES } from '../model/status.ts';
+
 export const RUN_KINDS = ['train', 'probe', 'gradcheck'] as const;
 
 export const RunStatusSchema = z.enum(RUN_STATUSES).meta({
