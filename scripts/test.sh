@@ -30,6 +30,7 @@ echo "gradscope: testing on Node.js $(node --version)"
 
 npm run --silent lint
 npx tsc --noEmit -p tsconfig.json
+npm run --silent depcruise
 
 # The OpenAPI document against real linters: Redocly (recommended rules) and Spectral (OAS + OWASP, .spectral.yaml).
 mkdir -p test-artifacts

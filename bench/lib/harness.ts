@@ -4,6 +4,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { isFinal } from '../../src/model/status.ts';
 import type { TestDatabase } from '../../test/helpers/databases.ts';
 import type { DbKind } from './args.ts';
 import type { Published, ServerMemory, ServerReply, ServerRequest } from './server-protocol.ts';
@@ -167,8 +168,7 @@ export interface RunView {
   progress: { step: number | null; totalSteps: number };
 }
 
-const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'diverged']);
-export const isFinal = (status: string) => FINAL.has(status);
+export { isFinal };
 
 async function call(b: Bench, method: string, path: string, body?: unknown, timeoutMs = 30_000) {
   const res = await fetch(b.url + path, {

@@ -1,5 +1,6 @@
 // Loss and accuracy of a whole dataset, forwarded in chunks through a run's workspace.
-import { accuracy, type Dataset } from './datasets.ts';
+import type { Dataset } from './dataset.ts';
+import { accuracy } from './datasets.ts';
 import { lossValue } from './losses.ts';
 import type { LayerView } from './model.ts';
 import { forward, l2Penalty, type Network, type Workspace } from './network.ts';

@@ -4,8 +4,15 @@ export { SpecError } from './errors.ts';
 export { type Evaluation, evaluateDataset } from './evaluate.ts';
 export { type BatchEvaluation, evaluateBatch } from './evaluate-batch.ts';
 export { type LayerWeights, weightsFromJson, weightsToJson } from './export.ts';
-export { type GradCheckResult, gradientCheck, verdictOf } from './gradcheck.ts';
-export { type GradcheckOutcome, runGradcheck } from './gradcheck-run.ts';
+export {
+  type GradCheckResult,
+  gradcheckEvaluations,
+  gradcheckFootprint,
+  gradientCheck,
+  verdictOf,
+} from './gradcheck.ts';
+export { type GradcheckOutcome, gradcheckBatchOf, runGradcheck } from './gradcheck-run.ts';
+export type { LsuvLayerReport } from './lsuv.ts';
 export { type Layout, layoutOf, macsPerSample, viewsOf } from './model.ts';
 export {
   backward,
@@ -16,11 +23,12 @@ export {
   l2Penalty,
   type Network,
 } from './network.ts';
-export { type ProbeOutcome, runProbe } from './probe.ts';
+export { type ProbeOutcome, probeBatchOf, probeFootprint, runProbe } from './probe.ts';
 export type { GradcheckRunSpec, ProbeRunSpec, RunKind, RunSpec, TrainRunSpec } from './run-spec.ts';
 export * from './spec.ts';
 export type { Spectrum } from './spectrum.ts';
 export { FIELD, FIELD_COUNT, LAYER_FIELDS, type LayerField } from './stats.ts';
 export * from './theory/index.ts';
 export { plannedSteps, runTraining, type StepRecord, type TrainOutcome } from './train.ts';
+export type { SignalTrend } from './trend.ts';
 export { type SpecFacts, validateRunSpec } from './validate.ts';

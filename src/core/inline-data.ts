@@ -1,5 +1,5 @@
 // Validation of inline (user-supplied) data into the core's Dataset form, with errors that name the element.
-import type { Dataset } from './datasets.ts';
+import type { Dataset } from './dataset.ts';
 import { type FieldPath, SpecError } from './errors.ts';
 import type { DataSpec } from './spec.ts';
 

@@ -1,6 +1,6 @@
 // The `normal` data source: features ~ N(0, σ²) with targets chosen to go with them (zero, random labels, random
 // regression), the inputs of Glorot & Bengio's and He et al.'s probes, where nothing is fitted.
-import type { Dataset } from './datasets.ts';
+import type { Dataset } from './dataset.ts';
 import type { Rng } from './rng.ts';
 
 export type NormalTargets = 'zeros' | 'labels' | 'regression';

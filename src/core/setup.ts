@@ -1,5 +1,6 @@
 // Turns a job's specs into ready buffers: the network, its initialized parameters and the encoded data.
-import { checkInputSize, type Dataset, encodeTargets, makeDataset } from './datasets.ts';
+import type { Dataset } from './dataset.ts';
+import { checkInputSize, encodeTargets, makeDataset } from './datasets.ts';
 import { withPath } from './errors.ts';
 import { initializeParameters, initRng } from './initializers.ts';
 import { applyLsuv, type LsuvLayerReport } from './lsuv.ts';

@@ -36,7 +36,7 @@ export const FIELD: { [K in LayerField]: number } = Object.fromEntries(
 
 /**
  * Fills `out` (layers × FIELD_COUNT) after forward and backward of a batch, from the raw (unclipped)
- * gradients. updateRatio is left NaN: `updateRatios` fills it once the step's update is known.
+ * gradients. updateRatio is left NaN: `applyUpdateWithStats` fills it once the step's update is known.
  */
 export function layerStatistics(
   net: Network,

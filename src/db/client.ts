@@ -1,18 +1,13 @@
 // Opens the database: embedded PGlite in a folder, or Postgres at a URL, behind one Prisma client.
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { DatabaseConfig } from './config.ts';
 import { type Prisma, PrismaClient } from './generated/client.ts';
 import { openPglite } from './pglite.ts';
 
+export type { DatabaseConfig } from './config.ts';
 export type { PrismaClient } from './generated/client.ts';
 export { type MigrationResult, migrateDatabase } from './migrate.ts';
-
-export interface DatabaseConfig {
-  /** postgresql:// URL of a server; unset ⇒ embedded PGlite in `dataDir`. */
-  databaseUrl?: string;
-  /** Folder of the embedded database (created if missing); unused with a URL. */
-  dataDir: string;
-}
 
 type ClientAdapter = NonNullable<Prisma.PrismaClientOptions['adapter']>;
 

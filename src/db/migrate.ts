@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import type { DatabaseConfig } from './client.ts';
+import type { DatabaseConfig } from './config.ts';
 import { openPglite } from './pglite.ts';
 
 /** The repository's prisma/migrations, found from this file (works from a checkout and in the image). */

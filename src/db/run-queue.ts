@@ -3,8 +3,7 @@
 //
 // All times are the database's now(), never this process's clock, so instances with skewed clocks
 // agree on which lease expired.
-import type { ClaimedRun, RunOutcome } from '../jobs/dispatcher.ts';
-import type { RunRecord } from '../runs/store.ts';
+import type { ClaimedRun, RunOutcome, RunRecord } from '../model/run.ts';
 import { floatsToBase64 } from './bytes.ts';
 import { Prisma, type PrismaClient } from './generated/client.ts';
 import { type Queryable, specFromText } from './run-record.ts';

@@ -1,6 +1,7 @@
 // The run row as the service reads it: one explicit Prisma select, and its mapping to RunRecord.
 import type { RunSpec } from '../core/index.ts';
-import type { RunRecord, RunStatusValue } from '../runs/store.ts';
+import type { RunRecord } from '../model/run.ts';
+import type { RunStatus } from '../model/status.ts';
 import { exactJsonText } from '../schemas/common.ts';
 import type { Prisma } from './generated/client.ts';
 
@@ -8,16 +9,6 @@ import type { Prisma } from './generated/client.ts';
 export type Queryable = Prisma.TransactionClient;
 
 export type RunKind = RunSpec['kind'];
-
-export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'diverged'] as const;
-
-/** Statuses a run never leaves (and the only ones it may be deleted in). */
-export const FINAL_STATUSES = [
-  'succeeded',
-  'failed',
-  'cancelled',
-  'diverged',
-] as const satisfies RunStatusValue[];
 
 /** Columns returned to callers. Not here: idempotency_key, owner, lease_expires_at, updated_at. */
 export const runSelect = {
@@ -51,7 +42,7 @@ export function toRunRecord(row: Omit<RunRow, 'spec'> & { spec: string | null })
   return {
     ...row,
     kind: row.kind as RunKind,
-    status: row.status as RunStatusValue,
+    status: row.status as RunStatus,
     spec: row.spec === null ? (null as unknown as RunSpec) : specFromText(row.spec),
   };
 }

@@ -4,7 +4,7 @@
 // variables however many rows, so Postgres' 32,767-variable limit (createMany's) never applies;
 // chunks only bound the statement's size. Floats travel as exact text (NaN and ±Infinity are
 // legitimate losses of a diverging run, and Prisma's typed writes cannot carry them).
-import type { StepRow } from '../stream/step-encoding.ts';
+import type { StepRow } from '../model/run.ts';
 import { base64ToBytes, float8Text, float32FromBytes, floatsToBase64 } from './bytes.ts';
 import { Prisma } from './generated/client.ts';
 import type { Queryable } from './run-record.ts';

@@ -1,17 +1,10 @@
 // Runs as records: create (idempotent), read, list by page, count, cancel, delete.
 // The queue side (claims, leases) is in run-queue.ts; statistics in run-steps.ts and run-weights.ts.
-import type { ListQuery, NewRun, RunRecord, RunStatusValue } from '../runs/store.ts';
+import type { ListQuery, NewRun, RunRecord } from '../model/run.ts';
+import { FINAL_STATUSES, RUN_STATUSES, type RunStatus } from '../model/status.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { Prisma } from './generated/client.ts';
-import {
-  FINAL_STATUSES,
-  type Queryable,
-  RUN_STATUSES,
-  runListSelect,
-  runSelect,
-  specToText,
-  toRunRecord,
-} from './run-record.ts';
+import { type Queryable, runListSelect, runSelect, specToText, toRunRecord } from './run-record.ts';
 
 /** The most runs one page may hold. */
 export const MAX_PAGE = 500;
@@ -102,10 +95,10 @@ export async function listRuns(
 }
 
 /** Runs per status, every status present (0 when none). */
-export async function countByStatus(db: Queryable): Promise<Record<RunStatusValue, number>> {
+export async function countByStatus(db: Queryable): Promise<Record<RunStatus, number>> {
   const groups = await db.run.groupBy({ by: ['status'], _count: { _all: true } });
-  const counts = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as Record<RunStatusValue, number>;
-  for (const g of groups) counts[g.status as RunStatusValue] = g._count._all;
+  const counts = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number>;
+  for (const g of groups) counts[g.status as RunStatus] = g._count._all;
   return counts;
 }
 

@@ -1,51 +1,13 @@
 // Per instance: claims queued runs up to the pool's free workers, runs them, keeps their leases alive,
 // honours cancel requests, stores their outcome, and on shutdown finishes or re-queues what runs.
-import type { RunSpec } from '../core/index.ts';
 import { OutageTooLongError, retrying } from '../db/retry.ts';
+import { type ClaimedRun, histogramSettings, type RunOutcome } from '../model/run.ts';
+import type { FinalStatus } from '../model/status.ts';
+import type { QueueStore } from '../model/store.ts';
 import { nullIfNotFinite } from '../schemas/common.ts';
-import { rowsFromBatch } from '../stream/step-encoding.ts';
 import type { TelemetrySink } from '../stream/telemetry-sink.ts';
-import type { JobResult } from './messages.ts';
+import { type JobResult, rowsFromBatch } from './messages.ts';
 import type { JobPool, RunningJob } from './pool.ts';
-
-export interface ClaimedRun {
-  id: string;
-  spec: RunSpec;
-  attempts: number;
-}
-
-export type FinalStatus = 'succeeded' | 'failed' | 'cancelled' | 'diverged';
-
-export interface RunOutcome {
-  status: FinalStatus;
-  summary?: unknown;
-  diagnosis?: unknown;
-  result?: unknown;
-  error?: { code: string; message: string };
-  lastStep?: number | null;
-  weights?: { initial?: Float64Array; final?: Float64Array };
-}
-
-/** What the dispatcher needs of the run table (the queue). */
-export interface QueueStore {
-  /** Skips runs whose attempts reached maxAttempts (failExhausted finishes those). */
-  claimRuns(
-    owner: string,
-    limit: number,
-    leaseMs: number,
-    maxAttempts: number,
-    exclude: string[],
-  ): Promise<ClaimedRun[]>;
-  /** Renews the leases; returns the ids this owner still holds. */
-  renewLeases(owner: string, ids: string[], leaseMs: number): Promise<string[]>;
-  cancelRequestedAmong(ids: string[]): Promise<string[]>;
-  /** Back to queued (graceful shutdown), fenced by owner. */
-  releaseRun(id: string, owner: string): Promise<void>;
-  /** Stores the outcome, fenced by owner; false when the lease was lost. */
-  finishRun(id: string, owner: string, outcome: RunOutcome): Promise<boolean>;
-  /** Fails runs whose lease expired after maxAttempts starts; returns their ids. */
-  failExhausted(maxAttempts: number): Promise<string[]>;
-}
 
 export interface DispatcherEvents {
   started(id: string): void;
@@ -89,7 +51,7 @@ export class Dispatcher {
     private readonly pool: JobPool,
     private readonly sink: TelemetrySink,
     private readonly events: DispatcherEvents,
-    private readonly o: DispatcherOptions,
+    private readonly options: DispatcherOptions,
   ) {}
 
   get runningCount(): number {
@@ -97,10 +59,10 @@ export class Dispatcher {
   }
 
   start(): void {
-    this.pollTimer = setInterval(() => this.wake(), this.o.pollMs);
+    this.pollTimer = setInterval(() => this.wake(), this.options.pollMs);
     this.heartbeatTimer = setInterval(
       () => void this.heartbeat(),
-      Math.max(50, Math.floor(this.o.leaseMs / 3)),
+      Math.max(50, Math.floor(this.options.leaseMs / 3)),
     );
     this.wake();
   }
@@ -170,23 +132,22 @@ export class Dispatcher {
   }
 
   private async tick(): Promise<void> {
-    for (const id of await this.store.failExhausted(this.o.maxAttempts)) this.events.finished(id);
+    for (const id of await this.store.failExhausted(this.options.maxAttempts)) this.events.finished(id);
     const free = this.pool.size - this.running.size;
     if (free <= 0 || this.stopping) return;
-    const claimed = await this.store.claimRuns(this.o.owner, free, this.o.leaseMs, this.o.maxAttempts, [
-      ...this.running.keys(),
-    ]);
+    const claimed = await this.store.claimRuns(
+      this.options.owner,
+      free,
+      this.options.leaseMs,
+      this.options.maxAttempts,
+      [...this.running.keys()],
+    );
     for (const run of claimed) if (!this.running.has(run.id)) this.execute(run);
   }
 
   private execute(run: ClaimedRun): void {
     const spec = run.spec;
-    const histograms = spec.kind === 'train' ? spec.telemetry?.histograms : undefined;
-    this.sink.open(
-      run.id,
-      spec.network.layers.length,
-      histograms ? { bins: histograms.bins ?? 32, logScale: histograms.logScale ?? false } : null,
-    );
+    this.sink.open(run.id, spec.network.layers.length, histogramSettings(spec));
     const started = Date.now();
     const job = this.pool.start(run.id, spec, (batch) => this.sink.enqueue(run.id, rowsFromBatch(batch)));
     const ex: Execution = { job, reason: 'none', done: Promise.resolve() };
@@ -220,15 +181,15 @@ export class Dispatcher {
       // seed; stored steps are kept, duplicates ignored). If the database is still away, the lease expires
       // and the run is taken over the same way.
       this.sink.discard(id);
-      await this.persistently(`re-queueing run ${id} after a database outage`, () =>
-        this.store.releaseRun(id, this.o.owner),
+      await this.retryingWrite(`re-queueing run ${id} after a database outage`, () =>
+        this.store.releaseRun(id, this.options.owner),
       ).catch((e) => this.events.error(e, `re-queueing run ${id}`));
       return null;
     }
     if (result.kind === 'train' && result.status === 'cancelled' && ex.reason === 'shutdown') {
       // Keep what was recorded (the run restarts from step 0 elsewhere; duplicates are ignored), then re-queue.
       await this.sink.close(id).catch((e) => this.events.error(e, `flushing statistics of run ${id}`));
-      await this.persistently(`re-queueing run ${id}`, () => this.store.releaseRun(id, this.o.owner));
+      await this.retryingWrite(`re-queueing run ${id}`, () => this.store.releaseRun(id, this.options.owner));
       return null;
     }
     let outcome: RunOutcome;
@@ -283,8 +244,8 @@ export class Dispatcher {
   }
 
   private finish(id: string, outcome: RunOutcome): Promise<boolean> {
-    return this.persistently(`storing the outcome of run ${id}`, () =>
-      this.store.finishRun(id, this.o.owner, outcome),
+    return this.retryingWrite(`storing the outcome of run ${id}`, () =>
+      this.store.finishRun(id, this.options.owner, outcome),
     );
   }
 
@@ -293,8 +254,8 @@ export class Dispatcher {
    * times (backoff 250 ms … 8 s, about 16 s in all) — so a finished job's outcome survives a restart of
    * Postgres or a cut network.
    */
-  private persistently<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    const { isTransient, outageMaxMs } = this.o;
+  private retryingWrite<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const { isTransient, outageMaxMs } = this.options;
     return retrying(fn, {
       attempts: 7,
       baseMs: 125,
@@ -318,7 +279,7 @@ export class Dispatcher {
     const ids = [...this.running.keys()];
     if (ids.length === 0) return;
     try {
-      const held = new Set(await this.store.renewLeases(this.o.owner, ids, this.o.leaseMs));
+      const held = new Set(await this.store.renewLeases(this.options.owner, ids, this.options.leaseMs));
       for (const id of ids) {
         if (!held.has(id)) {
           // Another instance took the run over (our lease expired): stop, store nothing.

@@ -1,11 +1,16 @@
-// The typed messages that cross the worker-thread boundary: tasks in, record batches and results out.
-
+// The typed messages that cross the worker-thread boundary: tasks in, record batches (and their rows) and results out.
 import type { MessagePort } from 'node:worker_threads';
 import type { z } from 'zod';
-import type { LayerWeights } from '../core/export.ts';
-import type { BatchEvaluation, RunSpec, TheoryRequest, TrainOutcome } from '../core/index.ts';
-import type { LsuvLayerReport } from '../core/lsuv.ts';
-import type { NetworkSpec } from '../core/spec.ts';
+import type {
+  BatchEvaluation,
+  LayerWeights,
+  LsuvLayerReport,
+  NetworkSpec,
+  RunSpec,
+  TheoryRequest,
+  TrainOutcome,
+} from '../core/index.ts';
+import type { StepRow } from '../model/run.ts';
 import type { GradcheckResultSchema, ProbeResultSchema, RunDiagnosisSchema } from '../schemas/results.ts';
 import type { TheoryResponse } from '../schemas/theory.ts';
 
@@ -111,3 +116,24 @@ export type TheoryTask = TheoryRequest;
 export type TheoryOutcome =
   | { ok: true; response: TheoryResponse }
   | { ok: false; path: (string | number)[]; message: string };
+
+const orNull = (x: number) => (Number.isNaN(x) ? null : x);
+
+/** Unpacks a worker batch into rows (statistics rounded to float32 here, once, for storage and streaming). */
+export function rowsFromBatch(batch: RecordBatch): StepRow[] {
+  const stride = batch.layerCount * batch.fieldCount;
+  const hStride = batch.layerCount * (batch.histogramBins + 2);
+  return Array.from(batch.steps, (step, i) => {
+    const s = batch.scalars;
+    const hist = batch.histograms?.subarray(i * hStride, (i + 1) * hStride);
+    return {
+      step,
+      loss: s[i * 4],
+      gradNorm: s[i * 4 + 1],
+      trainAccuracy: orNull(s[i * 4 + 2]),
+      testAccuracy: orNull(s[i * 4 + 3]),
+      layers: Float32Array.from(batch.layers.subarray(i * stride, (i + 1) * stride)),
+      histograms: hist && !Number.isNaN(hist[2]) ? Float32Array.from(hist) : null,
+    };
+  });
+}

@@ -1,6 +1,7 @@
 // The piscina worker: runs one job on the numeric core and posts its records; nothing else lives here.
 import {
   computeTheory,
+  DEFAULTS,
   evaluateBatch,
   type RunSpec,
   runDiagnosis,
@@ -52,7 +53,11 @@ function execute(spec: RunSpec, task: JobTask): JobResult {
     return { kind: 'gradcheck', result: gradcheckResultJson(outcome), initialTheta: outcome.initialTheta };
   }
   const layerCount = spec.network.layers.length;
-  const buffer = new RecordBuffer(task.runId, layerCount, spec.telemetry?.histograms?.bins ?? 32);
+  const buffer = new RecordBuffer(
+    task.runId,
+    layerCount,
+    spec.telemetry?.histograms?.bins ?? DEFAULTS.histogramBins,
+  );
   let lastFlush = Date.now();
   const flush = () => {
     const drained = buffer.drain();

@@ -5,7 +5,7 @@ import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
 import { type Database, openDatabase } from '../db/client.ts';
 import { createRunStore } from '../db/run-store.ts';
-import type { RunStore } from '../runs/store.ts';
+import type { RunStore } from '../model/store.ts';
 import { localNotifier, type Notifier } from '../stream/notifier.ts';
 import { PgNotifier } from '../stream/pg-notifier.ts';
 

@@ -1,7 +1,7 @@
 // Min/max-preserving downsampling of a run's recorded steps into at most `points` chart points, fed in step
 // order; the short float32 decimals it sends; the small LRU that keeps finished runs' answers.
-import { FIELD, FIELD_COUNT, type LayerField } from '../core/stats.ts';
-import type { StepRow } from '../stream/step-encoding.ts';
+import { FIELD, FIELD_COUNT, type LayerField } from '../core/index.ts';
+import type { StepRow } from '../model/run.ts';
 
 const MAX_NON_FINITE_STEPS = 100;
 

@@ -3,8 +3,8 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { isFinal } from '../runs/service.ts';
-import type { RunRecord } from '../runs/store.ts';
+import type { RunRecord } from '../model/run.ts';
+import { isFinal } from '../model/status.ts';
 import {
   HISTORY_DEFAULT_FIELDS,
   type History,

@@ -4,10 +4,11 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { exactSerializerCompiler } from '../http/exact-serializer.ts';
+import { isFinal } from '../model/status.ts';
 import type { StepCounts } from '../runs/metrics.ts';
-import { isFinal, linksOf, toRun } from '../runs/service.ts';
 import { storableText } from '../schemas/common.ts';
 import { ProblemSchema } from '../schemas/problem.ts';
+import { linksOf, toRun } from '../schemas/run-view.ts';
 import {
   CancelRunResponseSchema,
   CreateRunResponseSchema,

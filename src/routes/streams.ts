@@ -6,8 +6,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { WebSocket } from 'ws';
 import { LAYER_FIELDS, layoutOf } from '../core/index.ts';
 import { AppError, problemOf, sendProblem } from '../http/problems.ts';
-import { isFinal, toListItem } from '../runs/service.ts';
-import type { RunRecord } from '../runs/store.ts';
+import { histogramSettings, type RunRecord } from '../model/run.ts';
+import { isFinal } from '../model/status.ts';
+import { toListItem } from '../schemas/run-view.ts';
 import { RunIdParamsSchema } from '../schemas/runs.ts';
 import { RunStreamQuerySchema } from '../schemas/stream.ts';
 import { FirehoseSession } from '../stream/firehose-session.ts';
@@ -60,8 +61,7 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number }> = async (ap
       const { from = 0, every = 1 } = req.query;
       keepAlive(socket, pingMs);
       const layout = layoutOf(run.spec.network);
-      const h = run.spec.kind === 'train' ? run.spec.telemetry?.histograms : undefined;
-      const meta = h ? { bins: h.bins ?? 32, logScale: h.logScale ?? false } : null;
+      const meta = histogramSettings(run.spec);
       const session = new RunSession(socket, app.hub, {
         runId: run.id,
         from,

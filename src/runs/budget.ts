@@ -1,13 +1,18 @@
 // Resource budget of a run request, checked before queueing: training runs by parameters, work and telemetry;
 // probes and gradient checks (which do not train) by their memory and time; every run by its data.
-import { gradcheckEvaluations, gradcheckFootprint } from '../core/gradcheck.ts';
-import { gradcheckBatchOf } from '../core/gradcheck-run.ts';
-import { layoutOf, macsPerSample } from '../core/model.ts';
-import { probeBatchOf, probeFootprint } from '../core/probe.ts';
-import type { RunSpec } from '../core/run-spec.ts';
-import type { DataSpec } from '../core/spec.ts';
-import { FIELD_COUNT } from '../core/stats.ts';
-import { plannedSteps } from '../core/train.ts';
+import {
+  type DataSpec,
+  FIELD_COUNT,
+  gradcheckBatchOf,
+  gradcheckEvaluations,
+  gradcheckFootprint,
+  layoutOf,
+  macsPerSample,
+  plannedSteps,
+  probeBatchOf,
+  probeFootprint,
+  type RunSpec,
+} from '../core/index.ts';
 
 export interface BudgetLimits {
   /** Training runs: Σ over layers of in·out (+ out with bias). */

@@ -4,8 +4,8 @@
 // Wide: one row per step: the same scalars, then layer<L>_<field> for every selected layer × field.
 // Every column name is unique (the run-wide gradient norm is globalGradNorm, the per-layer one gradNorm).
 import { FIELD_COUNT, LAYER_FIELDS, type LayerField } from '../core/index.ts';
+import type { StepRow } from '../model/run.ts';
 import type { ExportFormat, ExportLayout } from '../schemas/runs.ts';
-import type { StepRow } from '../stream/step-encoding.ts';
 
 /** What an export holds: these layers and fields, in this shape. */
 export interface ExportShape {

@@ -1,6 +1,8 @@
 // A metrics request's selection (layers, fields, steps, thinning to maxPoints), answered as JSON columns or an export.
 import { FIELD_COUNT, LAYER_FIELDS } from '../core/index.ts';
 import { AppError } from '../http/problems.ts';
+import type { RunRecord, StepRow } from '../model/run.ts';
+import type { RunStore } from '../model/store.ts';
 import { nullIfNotFinite } from '../schemas/common.ts';
 import {
   type ExportFormat,
@@ -8,9 +10,7 @@ import {
   METRICS_JSON_MAX_POINTS,
   type MetricsQuery,
 } from '../schemas/runs.ts';
-import type { StepRow } from '../stream/step-encoding.ts';
 import { CONTENT_TYPES, exportChunks } from './export.ts';
-import type { RunRecord, RunStore } from './store.ts';
 
 /** Statistics per page read (1 MB of float32): a page of a 50-layer run is 291 steps. */
 const PAGE_VALUES = 1 << 18;

@@ -4,15 +4,16 @@ import { createHash } from 'node:crypto';
 import { layoutOf, type RunSpec, SpecError, validateRunSpec, weightsToJson } from '../core/index.ts';
 import { AppError, specProblem } from '../http/problems.ts';
 import type { Dispatcher } from '../jobs/dispatcher.ts';
+import type { ListQuery, RunRecord } from '../model/run.ts';
+import { isFinal } from '../model/status.ts';
+import type { RunStore } from '../model/store.ts';
 import { exactJsonText, nullIfNotFinite } from '../schemas/common.ts';
-import { RunDiagnosisSchema, RunResultSchema } from '../schemas/results.ts';
-import type { ExportFormat, MetricsQuery, Run, RunListItem } from '../schemas/runs.ts';
-import { FINAL_STATUSES } from '../schemas/runs.ts';
+import { toListItem } from '../schemas/run-view.ts';
+import type { ExportFormat, MetricsQuery, RunListItem } from '../schemas/runs.ts';
 import type { NamedRunSpec } from '../schemas/specs.ts';
 import type { StreamHub } from '../stream/hub.ts';
 import { type BudgetLimits, checkBudget } from './budget.ts';
 import { metricsColumns, metricsExport } from './metrics.ts';
-import type { ListQuery, RunRecord, RunStore } from './store.ts';
 
 export interface RunsServiceOptions {
   queueMaxDepth: number;
@@ -21,14 +22,12 @@ export interface RunsServiceOptions {
   retryAfterSeconds: number;
 }
 
-export const isFinal = (status: string) => (FINAL_STATUSES as readonly string[]).includes(status);
-
 export class RunsService {
   constructor(
     private readonly store: RunStore,
     private readonly hub: StreamHub,
     private readonly dispatcher: Dispatcher,
-    private readonly o: RunsServiceOptions,
+    private readonly options: RunsServiceOptions,
   ) {}
 
   /** Validates, checks the budget and the queue bound, stores the run (queued) and wakes the dispatcher. */
@@ -39,7 +38,7 @@ export class RunsService {
     const { name, ...spec } = input;
     const requestHash = createHash('sha256').update(exactJsonText(input)).digest('hex');
     // The budget first: validating generates the data, which the budget may refuse for its size.
-    const violation = checkBudget(spec as RunSpec, this.o.budget);
+    const violation = checkBudget(spec as RunSpec, this.options.budget);
     if (violation) {
       throw new AppError('budget_exceeded', violation.message, {
         limitName: violation.limit,
@@ -67,11 +66,11 @@ export class RunsService {
         idempotencyKey,
         requestHash,
       },
-      this.o.queueMaxDepth,
+      this.options.queueMaxDepth,
     );
     if (result === 'queue_full') {
-      throw new AppError('queue_full', `${this.o.queueMaxDepth} runs are already queued; retry later`, {
-        retryAfter: this.o.retryAfterSeconds,
+      throw new AppError('queue_full', `${this.options.queueMaxDepth} runs are already queued; retry later`, {
+        retryAfter: this.options.retryAfterSeconds,
       });
     }
     if (!result.created && result.run.requestHash !== requestHash) {
@@ -173,66 +172,4 @@ export class RunsService {
       final: json(weights.final),
     };
   }
-}
-
-export function linksOf(id: string) {
-  const self = `/v1/runs/${id}`;
-  return {
-    self,
-    stream: `${self}/stream`,
-    metrics: `${self}/metrics`,
-    model: `${self}/model`,
-    cancel: `${self}/cancel`,
-  };
-}
-
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
-/**
- * A stored diagnosis as the API shapes it today. Runs finished by an earlier release may hold an older shape
- * (before the per-layer trend): they keep their verdict and message where those are still meaningful, with
- * no phases, rather than failing the response.
- */
-function storedDiagnosis(json: unknown): RunListItem['diagnosis'] {
-  if (json === null || json === undefined) return null;
-  // Checked, then passed on as stored (the response serializer parses it once more).
-  if (RunDiagnosisSchema.safeParse(json).success) return json as RunListItem['diagnosis'];
-  const old = json as { verdict?: unknown; message?: unknown };
-  const verdict = RunDiagnosisSchema.shape.verdict.safeParse(old.verdict);
-  if (!verdict.success || typeof old.message !== 'string') return null;
-  return {
-    verdict: verdict.data,
-    message: `${old.message} (diagnosed by an earlier release, from the end layers only)`,
-    atInit: null,
-    atEnd: null,
-  };
-}
-
-/** A stored probe or gradient-check result, or null when an earlier release stored another shape. */
-function storedResult(json: unknown): RunListItem['result'] {
-  if (json === null || json === undefined) return null;
-  return RunResultSchema.safeParse(json).success ? (json as RunListItem['result']) : null;
-}
-
-export function toListItem(r: RunRecord): RunListItem {
-  return {
-    id: r.id,
-    kind: r.kind,
-    name: r.name,
-    status: r.status,
-    createdAt: r.createdAt.toISOString(),
-    startedAt: iso(r.startedAt),
-    finishedAt: iso(r.finishedAt),
-    attempts: r.attempts,
-    progress: { step: r.lastStep, totalSteps: r.totalSteps },
-    summary: (r.summary as RunListItem['summary']) ?? null,
-    diagnosis: storedDiagnosis(r.diagnosis),
-    result: storedResult(r.result),
-    error: (r.error as RunListItem['error']) ?? null,
-    links: linksOf(r.id),
-  };
-}
-
-export function toRun(r: RunRecord): Run {
-  return { ...toListItem(r), spec: r.spec as Run['spec'] };
 }

@@ -1,6 +1,6 @@
 // Schema of a run's data: sklearn-style generators (circles, moons, …) or inline samples.
 import { z } from 'zod';
-import type { DataSpec } from '../core/spec.ts';
+import type { DataSpec } from '../core/index.ts';
 import { type Check, finite, integer, type Mirrors, seed } from './common.ts';
 import { MAX_UNITS } from './network.ts';
 

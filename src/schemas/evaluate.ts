@@ -1,6 +1,6 @@
 // Schemas of POST /v1/evaluate: one forward and backward pass of given weights on given samples, to compare with PyTorch.
 import { z } from 'zod';
-import { layoutOf } from '../core/model.ts';
+import { layoutOf } from '../core/index.ts';
 import { JsonNumber } from './common.ts';
 import { LayerWeightsSchema, MAX_UNITS, NetworkSpecSchema } from './network.ts';
 

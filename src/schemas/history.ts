@@ -1,6 +1,6 @@
 // Schemas of GET /v1/runs/:id/history: a run's recorded steps downsampled on the server for charts, min/max kept.
 import { z } from 'zod';
-import { LAYER_FIELDS } from '../core/stats.ts';
+import { LAYER_FIELDS } from '../core/index.ts';
 import { JsonNumber } from './common.ts';
 import { MetricsQuerySchema, MetricsSchema } from './runs.ts';
 

@@ -1,6 +1,6 @@
 // Schemas of weight and bias initialization: every scheme with the library convention it follows.
 import { z } from 'zod';
-import { type BiasInit, DEFAULTS, INIT_RNGS, type InitScheme, type InitSpec } from '../core/spec.ts';
+import { type BiasInit, DEFAULTS, INIT_RNGS, type InitScheme, type InitSpec } from '../core/index.ts';
 import { type Check, finite, integer, type Mirrors, seed } from './common.ts';
 import { MAX_LAYERS, MAX_UNITS } from './network.ts';
 

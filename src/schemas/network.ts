@@ -1,15 +1,15 @@
 // Schemas of a dense network: activations, losses, layers, the network spec, and weights as JSON matrices.
 import { z } from 'zod';
-import type { LayerWeights } from '../core/export.ts';
 import {
   ACTIVATIONS,
   type ActivationName,
   DEFAULTS,
   type LayerSpec,
+  type LayerWeights,
   LOSSES,
   type LossName,
   type NetworkSpec,
-} from '../core/spec.ts';
+} from '../core/index.ts';
 import { type Check, finite, integer, type Mirrors } from './common.ts';
 
 /** Widest layer (and input) a spec may ask for. */

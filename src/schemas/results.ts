@@ -1,12 +1,17 @@
 // Schemas of what a finished run reports (diagnosis, gradient check, probe), and their JSON form from the core's.
 import { z } from 'zod';
-import type { Diagnosis, RunDiagnosis, SignalTrend } from '../core/diagnosis.ts';
-import type { GradCheckResult } from '../core/gradcheck.ts';
-import type { GradcheckOutcome } from '../core/gradcheck-run.ts';
-import type { Spectrum } from '../core/index.ts';
-import type { LsuvLayerReport } from '../core/lsuv.ts';
-import type { ProbeOutcome } from '../core/probe.ts';
-import { FIELD_COUNT, LAYER_FIELDS } from '../core/stats.ts';
+import {
+  type Diagnosis,
+  FIELD_COUNT,
+  type GradCheckResult,
+  type GradcheckOutcome,
+  LAYER_FIELDS,
+  type LsuvLayerReport,
+  type ProbeOutcome,
+  type RunDiagnosis,
+  type SignalTrend,
+  type Spectrum,
+} from '../core/index.ts';
 import { type Check, type Full, JsonNumber, type JsonOf, nullIfNotFinite } from './common.ts';
 import { AdviceSchema, adviceJson } from './theory.ts';
 

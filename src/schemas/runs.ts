@@ -1,15 +1,16 @@
 // Schemas of the /v1/runs resources: a run, run lists, their queries, metrics for charts, and exported models.
 import { z } from 'zod';
-import { LAYER_FIELDS } from '../core/stats.ts';
+import { LAYER_FIELDS } from '../core/index.ts';
+import { RUN_STATUSES } from '../model/status.ts';
 import { JsonNumber, storableText } from './common.ts';
 import { queryInt } from './query.ts';
 import { RunDiagnosisSchema, RunResultSchema } from './results.ts';
 import { ActivationSchema, MAX_LAYERS, RunSpecSchema } from './specs.ts';
 
-export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'diverged'] as const;
+/** The statuses, for the API's clients (spelled once, in src/model/status.ts). */
+export { FINAL_STATUSES, RUN_STATUSES } from '../model/status.ts';
+
 export const RUN_KINDS = ['train', 'probe', 'gradcheck'] as const;
-/** Statuses a run never leaves. */
-export const FINAL_STATUSES = ['succeeded', 'failed', 'cancelled', 'diverged'] as const;
 
 export const RunStatusSchema = z.enum(RUN_STATUSES).meta({
   id: 'RunStatus',

@@ -1,7 +1,12 @@
 // Schema of a run request (train, probe or gradcheck), with the per-part spec schemas re-exported.
 import { z } from 'zod';
-import type { GradcheckRunSpec, ProbeRunSpec, RunSpec, TrainRunSpec } from '../core/run-spec.ts';
-import { DEFAULTS } from '../core/spec.ts';
+import {
+  DEFAULTS,
+  type GradcheckRunSpec,
+  type ProbeRunSpec,
+  type RunSpec,
+  type TrainRunSpec,
+} from '../core/index.ts';
 import { type Check, integer, type Mirrors, seed, storableText } from './common.ts';
 import { DataSpecSchema, MAX_SAMPLES } from './data.ts';
 import { InitSpecSchema } from './init.ts';

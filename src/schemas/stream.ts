@@ -1,6 +1,6 @@
 // Schemas of every outgoing WebSocket message: the per-run stream and the firehose of run lifecycle events.
 import { z } from 'zod';
-import { LAYER_FIELDS } from '../core/stats.ts';
+import { LAYER_FIELDS } from '../core/index.ts';
 import { JsonNumber } from './common.ts';
 import { queryInt } from './query.ts';
 import { RunListItemSchema, RunStatusSchema } from './runs.ts';

@@ -5,13 +5,13 @@ import {
   axisValues,
   DEFAULT_NODES_1D,
   DEFAULT_NODES_2D,
+  layoutOf,
   type MeanField,
   THEORY_ACTIVATIONS,
   type TheoryActivation,
   type TheoryRequest,
   type TheoryResult,
 } from '../core/index.ts';
-import { layoutOf } from '../core/model.ts';
 import { type Check, finite, integer, JsonNumber, type Mirrors, nullIfNotFinite } from './common.ts';
 import { InitSpecSchema } from './init.ts';
 import { NetworkSpecSchema } from './network.ts';

@@ -1,6 +1,6 @@
 // Schemas of how a network trains (optimizer, steps, batches, clipping) and what the run records (telemetry).
 import { z } from 'zod';
-import { DEFAULTS, type OptimizerSpec, type TelemetrySpec, type TrainSpec } from '../core/spec.ts';
+import { DEFAULTS, type OptimizerSpec, type TelemetrySpec, type TrainSpec } from '../core/index.ts';
 import { type Check, integer, type Mirrors, seed } from './common.ts';
 import { MAX_SAMPLES } from './data.ts';
 

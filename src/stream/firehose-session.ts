@@ -30,14 +30,14 @@ export class FirehoseSession {
       const n = this.dropped;
       this.dropped = 0;
       this.send(
-        `"code":"dropped","message":"${n} events were dropped because the client reads too slowly"}`,
         'notice',
+        `"code":"dropped","message":"${n} events were dropped because the client reads too slowly"}`,
       );
     }
-    this.send(`"event":"${event}","run":${JSON.stringify(run)}}`, 'run');
+    this.send('run', `"event":"${event}","run":${JSON.stringify(run)}}`);
   }
 
-  private send(body: string, type: string): void {
+  private send(type: string, body: string): void {
     this.socket.send(`{"type":"${type}","seq":${this.seq++},${body}`);
   }
 }

@@ -2,8 +2,9 @@
 // stream a run from any instance. Payloads stay tiny (ids and step numbers; the 8,000-byte NOTIFY limit):
 // receivers read the rows from the database and publish them to their own hub.
 
-import { toListItem } from '../runs/service.ts';
-import type { RunStore } from '../runs/store.ts';
+import { histogramSettings } from '../model/run.ts';
+import type { RunStore } from '../model/store.ts';
+import { toListItem } from '../schemas/run-view.ts';
 import type { RunListItem } from '../schemas/runs.ts';
 import type { LifecycleEvent, StreamHub } from './hub.ts';
 import { KeyedSerial } from './keyed-serial.ts';
@@ -63,8 +64,7 @@ export class RemoteRelay {
     const run = await this.store.getRun(m.run);
     if (!run) return;
     const rows = await this.store.readSteps(m.run, { fromStep: after + 1, toStep: m.to });
-    const h = run.spec.kind === 'train' ? run.spec.telemetry?.histograms : undefined;
-    const meta = h ? { bins: h.bins ?? 32, logScale: h.logScale ?? false } : null;
+    const meta = histogramSettings(run.spec);
     this.hub.publishSteps(
       m.run,
       rows.map((r) => encodeStep(r, run.layerCount, meta)),

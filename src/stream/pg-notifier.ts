@@ -1,7 +1,7 @@
 // The Postgres Notifier: LISTEN/NOTIFY on one dedicated connection, reconnecting with backoff when the
 // database restarts. Messages are a few dozen bytes (ids and step numbers), far below NOTIFY's 8,000.
 import pg from 'pg';
-import type { RunStore } from '../runs/store.ts';
+import type { RunStore } from '../model/store.ts';
 import type { RunListItem } from '../schemas/runs.ts';
 import type { LifecycleEvent, StreamHub } from './hub.ts';
 import { type Notifier, type NotifyMessage, RemoteRelay } from './notifier.ts';

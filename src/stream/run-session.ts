@@ -5,9 +5,10 @@
 // reads history. It replays database pages until a read finds nothing new AND nothing was published
 // during that read; only then does it go live, sending live steps whose step is above the last sent.
 import type { WebSocket } from 'ws';
+import type { StepRow } from '../model/run.ts';
 import type { RunListItem } from '../schemas/runs.ts';
 import type { StreamHub } from './hub.ts';
-import type { StepPayload, StepRow } from './step-encoding.ts';
+import type { StepPayload } from './step-encoding.ts';
 
 export interface RunSessionOptions {
   runId: string;
@@ -48,17 +49,17 @@ export class RunSession {
   constructor(
     private readonly socket: WebSocket,
     private readonly hub: StreamHub,
-    private readonly o: RunSessionOptions,
+    private readonly options: RunSessionOptions,
   ) {
-    this.lastSent = o.from - 1;
-    this.nextToRead = o.from;
-    this.soft = o.softBufferBytes ?? 512 * 1024;
-    this.slowMs = o.slowConsumerMs ?? 30_000;
+    this.lastSent = options.from - 1;
+    this.nextToRead = options.from;
+    this.soft = options.softBufferBytes ?? 512 * 1024;
+    this.slowMs = options.slowConsumerMs ?? 30_000;
   }
 
   async start(): Promise<void> {
     this.socket.on('close', () => this.stop());
-    this.unsubscribe = this.hub.subscribe(this.o.runId, {
+    this.unsubscribe = this.hub.subscribe(this.options.runId, {
       steps: (steps) => (this.live ? this.onLiveSteps(steps) : (this.dirty = true)),
       status: (run) =>
         this.send('status', `"status":${JSON.stringify(run.status)},"run":${JSON.stringify(run)}}`),
@@ -67,19 +68,19 @@ export class RunSession {
         if (this.live) this.finish();
       },
     });
-    this.send('hello', `${JSON.stringify(this.o.hello).slice(1)}`);
-    if (this.o.isFinal(this.o.run)) this.pendingEnd = this.o.run;
-    const page = this.o.pageSize ?? 500;
+    this.send('hello', `${JSON.stringify(this.options.hello).slice(1)}`);
+    if (this.options.isFinal(this.options.run)) this.pendingEnd = this.options.run;
+    const page = this.options.pageSize ?? 500;
     // The read cursor is separate from lastSent: with downsampling a whole page may send nothing.
     for (;;) {
       this.dirty = false;
-      const rows = await this.o.readSteps(this.nextToRead, page);
+      const rows = await this.options.readSteps(this.nextToRead, page);
       if (this.closed) return;
       if (rows.length > 0) this.nextToRead = rows[rows.length - 1].step + 1;
       for (const row of rows) {
         await this.drained();
         if (this.closed) return;
-        this.offer(this.o.encode(row), false);
+        this.offer(this.options.encode(row), false);
       }
       if (rows.length === page || this.dirty) continue;
       break;
@@ -105,7 +106,7 @@ export class RunSession {
   /** Sends a step (or holds it back for downsampling / skips it when the reader is behind). */
   private offer(s: StepPayload, live: boolean): void {
     if (s.step <= this.lastSent || this.closed) return;
-    if (s.step % this.o.every !== 0) {
+    if (s.step % this.options.every !== 0) {
       this.heldBack = s;
       return;
     }

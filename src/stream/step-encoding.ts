@@ -1,19 +1,6 @@
 // One recorded step as stored (float32 layer statistics) and as sent (a JSON body shared by all subscribers).
 import { FIELD_COUNT } from '../core/index.ts';
-import type { RecordBatch } from '../jobs/messages.ts';
-
-/** A step as the database stores it: scalars in float64, per-layer statistics packed as float32. */
-export interface StepRow {
-  step: number;
-  loss: number;
-  gradNorm: number;
-  trainAccuracy: number | null;
-  testAccuracy: number | null;
-  /** (layers × FIELD_COUNT) float32. */
-  layers: Float32Array;
-  /** (layers × (bins + 2)) float32, or null. */
-  histograms: Float32Array | null;
-}
+import type { HistogramSettings, StepRow } from '../model/run.ts';
 
 /** A step ready to send: `body` is the JSON object after `"seq":N,` (starts with `"step":`). */
 export interface StepPayload {
@@ -21,35 +8,14 @@ export interface StepPayload {
   body: string;
 }
 
-export interface HistogramMeta {
-  bins: number;
-  logScale: boolean;
-}
-
 const num = (x: number | null) => (x === null || !Number.isFinite(x) ? 'null' : String(x));
-const orNull = (x: number) => (Number.isNaN(x) ? null : x);
-
-/** Unpacks a worker batch into rows (statistics rounded to float32 here, once, for storage and streaming). */
-export function rowsFromBatch(batch: RecordBatch): StepRow[] {
-  const stride = batch.layerCount * batch.fieldCount;
-  const hStride = batch.layerCount * (batch.histogramBins + 2);
-  return Array.from(batch.steps, (step, i) => {
-    const s = batch.scalars;
-    const hist = batch.histograms?.subarray(i * hStride, (i + 1) * hStride);
-    return {
-      step,
-      loss: s[i * 4],
-      gradNorm: s[i * 4 + 1],
-      trainAccuracy: orNull(s[i * 4 + 2]),
-      testAccuracy: orNull(s[i * 4 + 3]),
-      layers: Float32Array.from(batch.layers.subarray(i * stride, (i + 1) * stride)),
-      histograms: hist && !Number.isNaN(hist[2]) ? Float32Array.from(hist) : null,
-    };
-  });
-}
 
 /** The JSON body of a step message (everything after the per-connection `type` and `seq`). */
-export function encodeStep(row: StepRow, layerCount: number, histogram: HistogramMeta | null): StepPayload {
+export function encodeStep(
+  row: StepRow,
+  layerCount: number,
+  histogram: HistogramSettings | null,
+): StepPayload {
   const layers: string[] = [];
   for (let l = 0; l < layerCount; l++) {
     const cells: string[] = [];

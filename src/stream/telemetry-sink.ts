@@ -3,13 +3,10 @@
 // Through a database outage it keeps every row: it retries, holds the job once a run's backlog passes a
 // bound (backpressure), and gives up only when the outage outlasts its limit (the run is then re-queued).
 import { type RetryOptions, retrying } from '../db/retry.ts';
+import type { HistogramSettings, StepRow } from '../model/run.ts';
+import type { StepStore } from '../model/store.ts';
 import type { StreamHub } from './hub.ts';
-import { encodeStep, type HistogramMeta, type StepRow } from './step-encoding.ts';
-
-export interface StepStore {
-  /** Inserts rows (duplicates of (run, step) ignored) and records the run's last persisted step. */
-  insertSteps(runId: string, rows: StepRow[]): Promise<void>;
-}
+import { encodeStep } from './step-encoding.ts';
 
 export interface SinkOptions {
   /** Write pending rows at least this often (ms)… */
@@ -41,7 +38,7 @@ const rowBytes = (r: StepRow) => 96 + r.layers.byteLength + (r.histograms?.byteL
 
 interface RunChannel {
   layerCount: number;
-  histogram: HistogramMeta | null;
+  histogram: HistogramSettings | null;
   pending: StepRow[];
   /** The chain of writes for this run, so batches land and publish in order. */
   writing: Promise<void>;
@@ -67,7 +64,7 @@ export class TelemetrySink {
     private readonly options: SinkOptions = {},
   ) {}
 
-  open(runId: string, layerCount: number, histogram: HistogramMeta | null): void {
+  open(runId: string, layerCount: number, histogram: HistogramSettings | null): void {
     this.runs.set(runId, {
       layerCount,
       histogram,

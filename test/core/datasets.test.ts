@@ -1,14 +1,8 @@
 // Datasets: generator determinism and geometry, the seeded split, inline validation, targets and accuracy.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  accuracy,
-  checkInputSize,
-  DataError,
-  type Dataset,
-  encodeTargets,
-  makeDataset,
-} from '../../src/core/datasets.ts';
+import type { Dataset } from '../../src/core/dataset.ts';
+import { accuracy, checkInputSize, DataError, encodeTargets, makeDataset } from '../../src/core/datasets.ts';
 import { SpecError } from '../../src/core/errors.ts';
 import type { DataSpec } from '../../src/core/spec.ts';
 import { circlesData } from '../helpers/circles.ts';

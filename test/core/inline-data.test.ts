@@ -1,6 +1,7 @@
 // Inline data: conversion to a Dataset, label-kind inference, and the exact path and message of each error.
 import { describe, expect, it } from 'vitest';
-import { DataError, type Dataset, makeDataset } from '../../src/core/datasets.ts';
+import type { Dataset } from '../../src/core/dataset.ts';
+import { DataError, makeDataset } from '../../src/core/datasets.ts';
 import { SpecError } from '../../src/core/errors.ts';
 import type { InlineSpec } from '../../src/core/inline-data.ts';
 import type { DataSpec } from '../../src/core/spec.ts';

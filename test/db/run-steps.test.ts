@@ -3,7 +3,7 @@ import { expect, it } from 'vitest';
 import { insertSteps, readStepPages, readSteps, setLastStep, stepSpan } from '../../src/db/run-steps.ts';
 import { readWeights, saveWeights } from '../../src/db/run-weights.ts';
 import { getRun } from '../../src/db/runs-repository.ts';
-import type { StepRow } from '../../src/stream/step-encoding.ts';
+import type { StepRow } from '../../src/model/run.ts';
 import { describeEachDatabase, queuedRun } from './harness.ts';
 
 const LAYERS = 3;

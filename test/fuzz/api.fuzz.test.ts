@@ -3,6 +3,7 @@
 // schema-valid messages and never close with 1011; the event loop never stalls; afterwards the service is healthy
 // and a run still succeeds. Reproducible: cases are drawn from FUZZ_SEED (fixed); FUZZ_SCALE=10 FUZZ_SEED=… explores.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isFinal } from '../../src/model/status.ts';
 import { collect, http, waitFor } from '../helpers/service.ts';
 import { probe as probeSpec, quickTrain, slowTrain } from '../helpers/specs.ts';
 import type { StormContext } from './storms/context.ts';
@@ -19,8 +20,6 @@ import {
 import { FUZZ_SCALE, FUZZ_SEED, type FuzzService, startFuzzService } from './support/service.ts';
 import { Tally } from './support/verdict.ts';
 import type { Stall } from './support/watchdog.ts';
-
-const FINAL = ['succeeded', 'failed', 'cancelled', 'diverged'];
 
 /** Floors: the suite fails if it silently ran (almost) nothing. */
 const MIN_TOTAL_CASES = 2500 * Math.min(1, FUZZ_SCALE);
@@ -48,7 +47,7 @@ describe('fuzz: every endpoint and stream, one app on PGlite', () => {
     waitFor(
       async () => {
         const r = await http(`${svc.url}/v1/runs/${id}`);
-        return FINAL.includes(r.body?.status) ? r.body : null;
+        return isFinal(r.body?.status) ? r.body : null;
       },
       ms,
       `run ${id} to finish`,

@@ -1,12 +1,11 @@
 // Inputs the fuzz suites found, pinned as plain tests (each one a bug at the time it was found), with the service in
 // its own process so that a crash or a wedged event loop is observed rather than suffered.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isFinal } from '../../src/model/status.ts';
 import { http, waitFor } from '../helpers/service.ts';
 import { quickTrain } from '../helpers/specs.ts';
 import { type FuzzService, startFuzzService } from './support/service.ts';
 import { wsProbe } from './support/ws-probe.ts';
-
-const FINAL = ['succeeded', 'failed', 'cancelled', 'diverged'];
 
 /** GET that gives up (null) when the server is down or does not answer in time. */
 async function get(
@@ -48,7 +47,7 @@ describe('pinned: a big inline-data submission while a run trains', () => {
       async () => {
         if (s.down) return { down: s.down };
         const r = await get(s, `/v1/runs/${victim}`);
-        return r && FINAL.includes(r.body.status as string) ? r.body : null;
+        return r && isFinal(r.body.status as string) ? r.body : null;
       },
       40_000,
       'victim to finish',

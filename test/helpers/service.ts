@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { migrateDatabase } from '../../src/db/client.ts';
+import { isFinal } from '../../src/model/status.ts';
 import { DB_KINDS, freshDatabase, type TestDatabase } from './databases.ts';
 
 export interface RunningService {
@@ -113,7 +114,7 @@ export function runFinished(svc: RunningService, id: string, timeoutMs = 60_000)
   return waitFor(
     async () => {
       const r = await http(`${svc.url}/v1/runs/${id}`);
-      return ['succeeded', 'failed', 'cancelled', 'diverged'].includes(r.body.status) ? r.body : null;
+      return isFinal(r.body.status) ? r.body : null;
     },
     timeoutMs,
     `run ${id} to finish`,

@@ -1,8 +1,8 @@
 // The history downsampler: every step when few, else two points per bucket carrying each series' min and max.
 import { describe, expect, it } from 'vitest';
 import { FIELD, FIELD_COUNT } from '../../src/core/stats.ts';
+import type { StepRow } from '../../src/model/run.ts';
 import { HistoryBuilder, LruCache, shortFloat32 } from '../../src/routes/history-buckets.ts';
-import type { StepRow } from '../../src/stream/step-encoding.ts';
 
 /** A one-layer row whose gradNorm is `g` and loss `loss`. */
 function row(step: number, loss: number, g: number, nonFinite = 0): StepRow {

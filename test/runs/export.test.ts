@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIELD, FIELD_COUNT } from '../../src/core/stats.ts';
+import type { StepRow } from '../../src/model/run.ts';
 import { exportColumns, exportWriter } from '../../src/runs/export.ts';
-import type { StepRow } from '../../src/stream/step-encoding.ts';
 
 const LOADER = join(import.meta.dirname, '../helpers/load-export.py');
 const dir = mkdtempSync(join(tmpdir(), 'gradscope-export-unit-'));

@@ -2,12 +2,11 @@
 // works from any instance, and a run survives `kill -9` of the instance running it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateDatabase } from '../../src/db/client.ts';
+import { isFinal } from '../../src/model/status.ts';
 import { freshDatabase, POSTGRES_URL, type TestDatabase } from '../helpers/databases.ts';
 import { type Instance, startInstance } from '../helpers/instances.ts';
 import { collect, http, waitFor } from '../helpers/service.ts';
 import { probe, slowTrain } from '../helpers/specs.ts';
-
-const FINAL = ['succeeded', 'failed', 'cancelled', 'diverged'];
 
 describe.skipIf(!POSTGRES_URL)('several instances on one Postgres (needs TEST_DATABASE_URL)', () => {
   let db: TestDatabase;
@@ -53,7 +52,7 @@ describe.skipIf(!POSTGRES_URL)('several instances on one Postgres (needs TEST_DA
     const final = await waitFor(
       async () => {
         const r = await run(b.url, id);
-        return FINAL.includes(r.status) ? r : null;
+        return isFinal(r.status) ? r : null;
       },
       120_000,
       'the run to finish after kill -9',
@@ -90,7 +89,7 @@ describe.skipIf(!POSTGRES_URL)('several instances on one Postgres (needs TEST_DA
         const running = states.filter((s) => s.status === 'running').length;
         maxRunning = Math.max(maxRunning, running);
         expect(running).toBeLessThanOrEqual(live.length); // one worker each: never more than that at once
-        return states.every((s) => FINAL.includes(s.status));
+        return states.every((s) => isFinal(s.status));
       },
       120_000,
       'all runs to finish',

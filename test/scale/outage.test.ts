@@ -3,6 +3,7 @@
 // database is back it goes on without losing a recorded step.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isFinal } from '../../src/model/status.ts';
 import { freshDatabase, POSTGRES_URL, type TestDatabase } from '../helpers/databases.ts';
 import { http, type RunningService, startService, waitFor } from '../helpers/service.ts';
 import { quickTrain, slowTrain } from '../helpers/specs.ts';
@@ -64,7 +65,7 @@ describe.skipIf(!POSTGRES_URL)('database outage (needs TEST_DATABASE_URL)', () =
     const final = await waitFor(
       async () => {
         const r = (await http(`${svc.url}/v1/runs/${id}`)).body;
-        return ['succeeded', 'failed', 'cancelled', 'diverged'].includes(r.status) ? r : null;
+        return isFinal(r.status) ? r : null;
       },
       120_000,
       'the run to finish',
@@ -117,9 +118,7 @@ describe.skipIf(!POSTGRES_URL)('database outage (needs TEST_DATABASE_URL)', () =
     const final = await waitFor(
       async () => {
         const r = await http(`${svc.url}/v1/runs/${id}`);
-        return r.status === 200 && ['succeeded', 'failed', 'cancelled', 'diverged'].includes(r.body.status)
-          ? r.body
-          : null;
+        return r.status === 200 && isFinal(r.body.status) ? r.body : null;
       },
       180_000,
       'the run to finish',

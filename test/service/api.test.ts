@@ -1,6 +1,7 @@
 // The service over real HTTP and WebSocket, on embedded PGlite and on a real Postgres: the whole run
 // lifecycle, streams and their seam, cancel, limits, bad input, idempotency, evaluate, docs and probes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isFinal } from '../../src/model/status.ts';
 import { DB_KINDS, freshDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { collect, http, type RunningService, startService, waitFor } from '../helpers/service.ts';
 import { probe, quickTrain, slowTrain } from '../helpers/specs.ts';
@@ -25,7 +26,7 @@ describe.each(DB_KINDS)('service on $kind', ({ kind, skip }) => {
     waitFor(
       async () => {
         const r = await http(`${svc.url}/v1/runs/${id}`);
-        return ['succeeded', 'failed', 'cancelled', 'diverged'].includes(r.body.status) ? r.body : null;
+        return isFinal(r.body.status) ? r.body : null;
       },
       60_000,
       `run ${id} to finish`,
@@ -57,8 +58,10 @@ describe.each(DB_KINDS)('service on $kind', ({ kind, skip }) => {
     expect(run.status).toBe('succeeded');
     expect(run.progress).toEqual({ step: 299, totalSteps: 300 });
     expect(run.summary.final.loss).toBeLessThan(first.loss);
-    expect(run.summary.final.trainAccuracy).toBeGreaterThanOrEqual(0);
-    expect(run.diagnosis.verdict).toMatch(/healthy|vanishing|exploding/);
+    expect(run.summary.final.trainAccuracy).toBeGreaterThan(0.5);
+    expect(run.summary.final.trainAccuracy).toBeLessThanOrEqual(1);
+    // He init on this ReLU stack: the core gives this seed the same bits every time, and its verdict is healthy.
+    expect(run.diagnosis.verdict).toBe('healthy');
     expect(run.diagnosis.atInit).toMatchObject({ phase: 'initialization', step: 0 });
     expect(run.diagnosis.atEnd).toMatchObject({ phase: 'end', step: 299 });
     expect(run.diagnosis.message).toBe(

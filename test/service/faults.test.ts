@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/config.ts';
+import { isFinal } from '../../src/model/status.ts';
 import { CRASH_SEED } from '../fixtures/crashing-worker.ts';
 import { DB_KINDS, freshDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { exitWithin, freePort, startEntrypoint, waitReady } from '../helpers/process.ts';
@@ -20,7 +21,7 @@ async function finished(svc: RunningService, id: string) {
   return waitFor(
     async () => {
       const r = await runOf(svc, id);
-      return ['succeeded', 'failed', 'cancelled', 'diverged'].includes(r.status) ? r : null;
+      return isFinal(r.status) ? r : null;
     },
     60_000,
     `run ${id} to finish`,

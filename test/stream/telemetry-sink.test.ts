@@ -3,20 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { FIELD_COUNT } from '../../src/core/index.ts';
 import { OutageTooLongError } from '../../src/db/retry.ts';
+import type { StepRow } from '../../src/model/run.ts';
 import { StreamHub } from '../../src/stream/hub.ts';
-import type { StepRow } from '../../src/stream/step-encoding.ts';
 import { type SinkOptions, TelemetrySink } from '../../src/stream/telemetry-sink.ts';
+import { stepRow } from '../helpers/step-rows.ts';
 
 const LAYERS = 4;
-const row = (step: number): StepRow => ({
-  step,
-  loss: 1 / (step + 1),
-  gradNorm: 1,
-  trainAccuracy: null,
-  testAccuracy: null,
-  layers: new Float32Array(LAYERS * FIELD_COUNT).fill(step),
-  histograms: null,
-});
+const row = (step: number) => stepRow(step, LAYERS);
 
 class Unreachable extends Error {}
 

@@ -11,6 +11,7 @@ import { buildWeb } from '../../scripts/build-web.ts';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { migrateDatabase } from '../../src/db/client.ts';
+import { isFinal } from '../../src/model/status.ts';
 import { dashboardRoutes } from '../../src/routes/dashboard.ts';
 import type { NamedRunSpec } from '../../src/schemas/specs.ts';
 import { presetById } from '../../web/src/presets.ts';
@@ -326,7 +327,7 @@ describe('dashboard in Chromium against the real service', () => {
     const { id } = (await res.json()) as { id: string };
     for (let i = 0; i < 1200; i++) {
       const run = (await (await fetch(`${svc.url}/v1/runs/${id}`)).json()) as { status: string };
-      if (['succeeded', 'diverged', 'failed', 'cancelled'].includes(run.status)) return id;
+      if (isFinal(run.status)) return id;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`run ${id} did not finish`);

@@ -3,12 +3,7 @@ import { h } from './dom.ts';
 import { mountCompare } from './pages/compare.ts';
 import { mountList } from './pages/list.ts';
 import { mountRun } from './pages/run.ts';
-import { parseRoute } from './router.ts';
-
-/** A mounted page; destroy closes its sockets, timers and charts. */
-export interface Page {
-  destroy(): void;
-}
+import { type Page, parseRoute } from './router.ts';
 
 const main = document.getElementById('main')!;
 let current: Page | null = null;

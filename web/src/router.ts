@@ -1,4 +1,9 @@
-// Hash routes: #/ (runs and the submit form), #/runs/<id>, #/compare?ids=a,b.
+// Hash routes: #/ (runs and the submit form), #/runs/<id>, #/compare?ids=a,b, and the page each mounts.
+
+/** A mounted page; destroy closes its sockets, timers and charts. */
+export interface Page {
+  destroy(): void;
+}
 
 export type Route =
   | { page: 'list'; preset: string | null }

@@ -3,7 +3,7 @@
 import type { z } from 'zod';
 import type { GradcheckResultSchema, ProbeResultSchema } from '../../src/schemas/results.ts';
 
-export type { LayerField } from '../../src/core/stats.ts';
+export type { LayerField } from '../../src/core/index.ts';
 export type { History } from '../../src/schemas/history.ts';
 export type { Problem, ProblemError } from '../../src/schemas/problem.ts';
 export type { Run, RunListItem, RunStatus } from '../../src/schemas/runs.ts';
@@ -33,11 +33,7 @@ export interface TrainSummary {
   divergence?: { step: number; layer: number; where: string; message: string } | null;
 }
 
-export const FINAL = ['succeeded', 'failed', 'cancelled', 'diverged'] as const;
-
-export function isFinal(status: string): boolean {
-  return (FINAL as readonly string[]).includes(status);
-}
+export { FINAL_STATUSES, isFinal, RUN_STATUSES } from '../../src/model/status.ts';
 
 export function isProbeResult(r: unknown): r is ProbeResult {
   return typeof r === 'object' && r !== null && 'activationHistograms' in r;

@@ -3,14 +3,18 @@
 import { getJson, wsUrl } from '../api.ts';
 import { h, replaceChildren } from '../dom.ts';
 import { dateTime, fmt, progressBar, runTitle, statusPill, verdictBadge } from '../format.ts';
-import type { Page } from '../main.ts';
-import { href, navigate } from '../router.ts';
+import { href, navigate, type Page } from '../router.ts';
 import { LiveSocket, type SocketState } from '../socket.ts';
-import { type FirehoseMessage, isGradcheckResult, type RunList, type RunListItem } from '../types.ts';
+import {
+  type FirehoseMessage,
+  isGradcheckResult,
+  RUN_STATUSES,
+  type RunList,
+  type RunListItem,
+} from '../types.ts';
 import { submitPanel } from './submit.ts';
 
 const PAGE_SIZE = 25;
-const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'diverged'];
 const KINDS = ['train', 'probe', 'gradcheck'];
 
 /** The diagnosis verdict, or for a finished gradient check its pass/warn/fail. */
@@ -148,7 +152,7 @@ export function mountList(main: HTMLElement, preset: string | null): Page {
   loadMore.addEventListener('click', () => void loadPage(false));
   compare.addEventListener('click', () => navigate(href.compare([...selected])));
 
-  const filterSelect = (name: 'status' | 'kind', options: string[]) => {
+  const filterSelect = (name: 'status' | 'kind', options: readonly string[]) => {
     const select = h(
       'select',
       { id: `filter-${name}`, name },
@@ -231,7 +235,14 @@ export function mountList(main: HTMLElement, preset: string | null): Page {
       'div.card-head',
       {},
       h('h2', { id: 'runs-title' }, 'Runs ', live),
-      h('div.toolbar', {}, search, filterSelect('status', STATUSES), filterSelect('kind', KINDS), compare),
+      h(
+        'div.toolbar',
+        {},
+        search,
+        filterSelect('status', RUN_STATUSES),
+        filterSelect('kind', KINDS),
+        compare,
+      ),
     ),
     status,
     h('div.table-wrap', {}, table),

@@ -1,12 +1,11 @@
 // A run's page: header, diagnosis and numbers, then its charts (training, live over the run stream) or its
 // result (probe, gradient check). A training run's history comes in one downsampled request, then the stream
 // from its last step on gives live steps; a dropped socket resumes from the step after the last one received.
-import { DEFAULTS } from '../../../src/core/spec.ts';
+import { DEFAULTS } from '../../../src/core/index.ts';
 import { ApiError, deleteResource, download, getJson, postJson, wsUrl } from '../api.ts';
 import { frameThrottle, h, replaceChildren } from '../dom.ts';
 import { dateTime, int, runTitle, statusPill, verdictBadge } from '../format.ts';
-import type { Page } from '../main.ts';
-import { href, navigate } from '../router.ts';
+import { href, navigate, type Page } from '../router.ts';
 import { RunData } from '../run-data.ts';
 import { LiveSocket, type SocketState } from '../socket.ts';
 import { stepLayersAt } from '../step-at.ts';

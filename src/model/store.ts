@@ -1,49 +1,30 @@
-// What the runs service needs from the database, as one interface (implemented in src/db).
-import type { RunSpec } from '../core/index.ts';
-import type { QueueStore } from '../jobs/dispatcher.ts';
-import type { StepRow } from '../stream/step-encoding.ts';
-import type { StepStore } from '../stream/telemetry-sink.ts';
+// What the service, the dispatcher and the streams need from the database, as interfaces (implemented in src/db).
+import type { ClaimedRun, ListQuery, NewRun, RunOutcome, RunRecord, StepRow } from './run.ts';
 
-export type RunStatusValue = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'diverged';
-
-/** A run row as the service reads it. */
-export interface RunRecord {
-  id: string;
-  kind: RunSpec['kind'];
-  name: string | null;
-  status: RunStatusValue;
-  spec: RunSpec;
-  requestHash: string | null;
-  createdAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  attempts: number;
-  cancelRequested: boolean;
-  lastStep: number | null;
-  totalSteps: number;
-  layerCount: number;
-  summary: unknown;
-  diagnosis: unknown;
-  result: unknown;
-  error: unknown;
+/** What the dispatcher needs of the run table (the queue). */
+export interface QueueStore {
+  /** Skips runs whose attempts reached maxAttempts (failExhausted finishes those). */
+  claimRuns(
+    owner: string,
+    limit: number,
+    leaseMs: number,
+    maxAttempts: number,
+    exclude: string[],
+  ): Promise<ClaimedRun[]>;
+  /** Renews the leases; returns the ids this owner still holds. */
+  renewLeases(owner: string, ids: string[], leaseMs: number): Promise<string[]>;
+  cancelRequestedAmong(ids: string[]): Promise<string[]>;
+  /** Back to queued (graceful shutdown), fenced by owner. */
+  releaseRun(id: string, owner: string): Promise<void>;
+  /** Stores the outcome, fenced by owner; false when the lease was lost. */
+  finishRun(id: string, owner: string, outcome: RunOutcome): Promise<boolean>;
+  /** Fails runs whose lease expired after maxAttempts starts; returns their ids. */
+  failExhausted(maxAttempts: number): Promise<string[]>;
 }
 
-export interface NewRun {
-  kind: RunSpec['kind'];
-  name: string | null;
-  spec: RunSpec;
-  totalSteps: number;
-  layerCount: number;
-  idempotencyKey: string | null;
-  requestHash: string | null;
-}
-
-export interface ListQuery {
-  status?: RunStatusValue;
-  kind?: RunSpec['kind'];
-  name?: string;
-  cursor?: string;
-  limit: number;
+export interface StepStore {
+  /** Inserts rows (duplicates of (run, step) ignored) and records the run's last persisted step. */
+  insertSteps(runId: string, rows: StepRow[]): Promise<void>;
 }
 
 export interface RunStore extends QueueStore, StepStore {
