@@ -3,27 +3,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { GradscopeClient, GradscopeError } from '../../src/client/index.ts';
-import { DB_KINDS, freshDatabase, type TestDatabase } from '../helpers/databases.ts';
-import { type RunningService, startService } from '../helpers/service.ts';
+import { describeServiceOnEachDatabase, type RunningService } from '../helpers/service.ts';
 import { slowTrain } from '../helpers/specs.ts';
 
 /** A long run that records a step only every 50,000: a quiet stream after its hello and status. */
 const quiet = { ...slowTrain('quiet'), telemetry: { every: 50_000 } };
 
-describe.each(DB_KINDS)('stream heartbeats on $kind', ({ kind, skip }) => {
-  if (skip) {
-    it.skip(`(${skip})`, () => {});
-    return;
-  }
-  let db: TestDatabase;
+/** Pings every 500 ms (the client's heartbeat watch is tested against them); no Prefer: wait. */
+const pinging = { env: { WAIT_MAX_SECONDS: '0' }, extra: { pingMs: 500 } };
+
+describeServiceOnEachDatabase('stream heartbeats', pinging, (service) => {
   let svc: RunningService;
-  beforeAll(async () => {
-    db = await freshDatabase(kind);
-    svc = await startService(db, { WAIT_MAX_SECONDS: '0' }, { pingMs: 500 });
-  });
-  afterAll(async () => {
-    await svc?.close();
-    await db?.drop();
+  beforeAll(() => {
+    svc = service();
   });
 
   it('pings keep a quiet stream open; without them in time it reconnects and resumes after the last step', async () => {

@@ -121,15 +121,28 @@ export function runFinished(svc: RunningService, id: string, timeoutMs = 60_000)
   );
 }
 
+/** How describeServiceOnEachDatabase starts its service: startService's `env` and `extra`. */
+export interface ServiceStart {
+  env?: Record<string, string>;
+  extra?: Parameters<typeof startService>[2];
+}
+
 /**
- * Declares `body` once per database kind against a fresh service started with `env` (a kind that cannot
- * run is one skipped test, with the reason); `svc()` is that service inside the tests.
+ * Declares `body` once per database kind against a fresh service started as `start` says (a kind that cannot
+ * run is one skipped test, with the reason); `svc()` is that service inside the tests and hooks.
  */
+export function describeServiceOnEachDatabase(name: string, body: (svc: () => RunningService) => void): void;
 export function describeServiceOnEachDatabase(
   name: string,
+  start: ServiceStart,
   body: (svc: () => RunningService) => void,
-  env: Record<string, string> = {},
+): void;
+export function describeServiceOnEachDatabase(
+  name: string,
+  startOrBody: ServiceStart | ((svc: () => RunningService) => void),
+  maybeBody?: (svc: () => RunningService) => void,
 ): void {
+  const [start, body] = typeof startOrBody === 'function' ? [{}, startOrBody] : [startOrBody, maybeBody!];
   describe.each(DB_KINDS)(`${name} on $kind`, ({ kind, skip }) => {
     if (skip) {
       it.skip(`(${skip})`, () => {});
@@ -139,7 +152,7 @@ export function describeServiceOnEachDatabase(
     let svc: RunningService | undefined;
     beforeAll(async () => {
       db = await freshDatabase(kind);
-      svc = await startService(db, env);
+      svc = await startService(db, start.env, start.extra);
     });
     afterAll(async () => {
       await svc?.close();

@@ -1,25 +1,20 @@
 // The service over real HTTP and WebSocket, on embedded PGlite and on a real Postgres: the whole run
 // lifecycle, streams and their seam, cancel, limits, bad input, idempotency, evaluate, docs and probes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { isFinal } from '../../src/model/status.ts';
-import { DB_KINDS, freshDatabase, type TestDatabase } from '../helpers/databases.ts';
-import { collect, http, type RunningService, startService, waitFor } from '../helpers/service.ts';
+import {
+  collect,
+  describeServiceOnEachDatabase,
+  http,
+  type RunningService,
+  waitFor,
+} from '../helpers/service.ts';
 import { probe, quickTrain, slowTrain } from '../helpers/specs.ts';
 
-describe.each(DB_KINDS)('service on $kind', ({ kind, skip }) => {
-  if (skip) {
-    it.skip(`(${skip})`, () => {});
-    return;
-  }
-  let db: TestDatabase;
+describeServiceOnEachDatabase('service', { env: { QUEUE_MAX_DEPTH: '4' } }, (service) => {
   let svc: RunningService;
-  beforeAll(async () => {
-    db = await freshDatabase(kind);
-    svc = await startService(db, { QUEUE_MAX_DEPTH: '4' });
-  });
-  afterAll(async () => {
-    await svc?.close();
-    await db?.drop();
+  beforeAll(() => {
+    svc = service();
   });
 
   const finished = (id: string) =>

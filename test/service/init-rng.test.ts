@@ -1,9 +1,8 @@
 // init.rng "numpy" through the HTTP API on both databases: accepted and kept in the stored spec, the course's
 // seed-3 He weights drawn, refused schemes answered 422 naming the field, unknown generators 400.
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DB_KINDS, freshDatabase, type TestDatabase } from '../helpers/databases.ts';
-import { http, type RunningService, startService, waitFor } from '../helpers/service.ts';
+import { beforeAll, expect, it } from 'vitest';
+import { describeServiceOnEachDatabase, http, type RunningService, waitFor } from '../helpers/service.ts';
 import { quickTrain } from '../helpers/specs.ts';
 
 const courseHe: number[][] = JSON.parse(
@@ -13,20 +12,10 @@ const courseHe: number[][] = JSON.parse(
 const numpyInit = (weights: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
   quickTrain(5, { init: { weights, seed: 3, rng: 'numpy', ...extra } });
 
-describe.each(DB_KINDS)('init.rng "numpy" on $kind', ({ kind, skip }) => {
-  if (skip) {
-    it.skip(`(${skip})`, () => {});
-    return;
-  }
-  let db: TestDatabase;
+describeServiceOnEachDatabase('init.rng "numpy"', (service) => {
   let svc: RunningService;
-  beforeAll(async () => {
-    db = await freshDatabase(kind);
-    svc = await startService(db);
-  });
-  afterAll(async () => {
-    await svc?.close();
-    await db?.drop();
+  beforeAll(() => {
+    svc = service();
   });
 
   it("draws the course's seed-3 He weights and keeps rng in the stored spec", async () => {

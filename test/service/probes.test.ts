@@ -1,8 +1,7 @@
 // The papers' probes through the HTTP API, on PGlite and Postgres: their budget, the 413's limit, the normal
 // data source, the probe objectives, gradient-check verdicts that blame ε or backprop, evaluate's logits.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DB_KINDS, freshDatabase, type TestDatabase } from '../helpers/databases.ts';
-import { http, type RunningService, runFinished, startService } from '../helpers/service.ts';
+import { beforeAll, expect, it } from 'vitest';
+import { describeServiceOnEachDatabase, http, type RunningService, runFinished } from '../helpers/service.ts';
 
 /** Glorot & Bengio's probe: 5 tanh layers of 1000 units and a 10-way softmax on N(0, 1) inputs (5.01M parameters). */
 const glorotProbe = {
@@ -20,20 +19,10 @@ const glorotProbe = {
   data: { source: 'normal', n: 64, features: 1000, targets: 'labels', classes: 10 },
 };
 
-describe.each(DB_KINDS)('probes on $kind', ({ kind, skip }) => {
-  if (skip) {
-    it.skip(`(${skip})`, () => {});
-    return;
-  }
-  let db: TestDatabase;
+describeServiceOnEachDatabase('probes', { env: { BODY_LIMIT_BYTES: '65536' } }, (service) => {
   let svc: RunningService;
-  beforeAll(async () => {
-    db = await freshDatabase(kind);
-    svc = await startService(db, { BODY_LIMIT_BYTES: '65536' });
-  });
-  afterAll(async () => {
-    await svc?.close();
-    await db?.drop();
+  beforeAll(() => {
+    svc = service();
   });
 
   const finished = (id: string) => runFinished(svc, id, 280_000);

@@ -1,24 +1,13 @@
 // The queue bound is exact under concurrent submissions: 200 POSTs at once against QUEUE_MAX_DEPTH=20
 // accept exactly 20, on PGlite and on Postgres (the count and the insert are one serialized step).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DB_KINDS, freshDatabase, type TestDatabase } from '../helpers/databases.ts';
-import { http, type RunningService, startService, waitFor } from '../helpers/service.ts';
+import { beforeAll, expect, it } from 'vitest';
+import { describeServiceOnEachDatabase, http, type RunningService, waitFor } from '../helpers/service.ts';
 import { probe, slowTrain } from '../helpers/specs.ts';
 
-describe.each(DB_KINDS)('queue bound on $kind', ({ kind, skip }) => {
-  if (skip) {
-    it.skip(`(${skip})`, () => {});
-    return;
-  }
-  let db: TestDatabase;
+describeServiceOnEachDatabase('queue bound', { env: { QUEUE_MAX_DEPTH: '20', WORKERS: '2' } }, (service) => {
   let svc: RunningService;
-  beforeAll(async () => {
-    db = await freshDatabase(kind);
-    svc = await startService(db, { QUEUE_MAX_DEPTH: '20', WORKERS: '2' });
-  });
-  afterAll(async () => {
-    await svc?.close();
-    await db?.drop();
+  beforeAll(() => {
+    svc = service();
   });
 
   it('200 concurrent POST /v1/runs with QUEUE_MAX_DEPTH=20 accept exactly 20; the rest are 429 queue_full', async () => {
