@@ -5,13 +5,13 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { z } from 'zod';
+import { isFinal } from '../model/status.ts';
 import { type EvaluateRequest, EvaluateResponseSchema } from '../schemas/evaluate.ts';
 import {
   CancelRunResponseSchema,
   CreateRunResponseSchema,
   type ExportFormat,
   type ExportLayout,
-  FINAL_STATUSES,
   type ListRunsQuerySchema,
   type MetricsQuerySchema,
   MetricsSchema,
@@ -55,7 +55,6 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-const isFinal = (status: string) => (FINAL_STATUSES as readonly string[]).includes(status);
 /** Longest `Prefer: wait` asked at once (the server caps it too, by WAIT_MAX_SECONDS). */
 const PREFER_WAIT_SECONDS = 60;
 
