@@ -1,76 +1,24 @@
 // The `gradscope` commands: each declares its options and help, and returns its exit code.
-import { readFileSync, writeFileSync } from 'node:fs';
-import type { ParseArgsConfig } from 'node:util';
-import type { GradscopeClient, Run, RunSpecInput } from '../client/client.ts';
+import { writeFileSync } from 'node:fs';
+import type { Run, RunSpecInput } from '../client/client.ts';
 import { RUN_KINDS, RUN_STATUSES } from '../schemas/runs.ts';
+import {
+  answer,
+  type Command,
+  type Context,
+  JSON_HELP,
+  json,
+  oneOf,
+  positiveInt,
+  printJson,
+  readJson,
+  UsageError,
+} from './command.ts';
 import { EXIT, exitOfStatus } from './exit-codes.ts';
 import { follow, followEvery } from './follow.ts';
-import { num, type Output, printError, table } from './output.ts';
+import { num, printError, table } from './output.ts';
 import { printRun, statusText } from './report.ts';
-
-export interface Context {
-  client: GradscopeClient;
-  o: Output;
-  values: Record<string, string | boolean | undefined>;
-  args: string[];
-}
-
-export interface Command {
-  name: string;
-  usage: string;
-  summary: string;
-  options: NonNullable<ParseArgsConfig['options']>;
-  /** Help lines for the options, after the usage line. */
-  help: string[];
-  /** Positional arguments required. */
-  args: number;
-  run(ctx: Context): Promise<number>;
-}
-
-/** An input problem found before any request (bad option value, unreadable spec): exit code 2. */
-export class UsageError extends Error {}
-
-const json = { json: { type: 'boolean' } } as const;
-const JSON_HELP = '--json              print the API answer as JSON';
-
-function readJson(path: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read ${path}: ${(e as Error).message}`);
-  }
-  try {
-    const v = JSON.parse(text);
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
-    return v;
-  } catch (e) {
-    throw new UsageError(`${path} is not a JSON object: ${(e as Error).message}`);
-  }
-}
-
-function oneOf<T extends string>(what: string, value: unknown, allowed: readonly T[]): T | undefined {
-  if (value === undefined) return undefined;
-  if (!allowed.includes(value as T)) throw new UsageError(`--${what} must be one of ${allowed.join(', ')}`);
-  return value as T;
-}
-
-function positiveInt(what: string, value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${what} must be a positive integer`);
-  return n;
-}
-
-function printJson(o: Output, value: unknown): void {
-  o.out(JSON.stringify(value, null, 2));
-}
-
-/** The API's answer as JSON under --json, else as `human` prints it. */
-function answer<T>(ctx: Context, value: T, human: (value: T) => void): void {
-  if (ctx.values.json) printJson(ctx.o, value);
-  else human(value);
-}
+import { theory } from './theory.ts';
 
 /** Waits for (or follows) a submitted run and reports it; the exit code is its final status's. */
 async function finish(ctx: Context, run: Run): Promise<number> {
@@ -346,6 +294,7 @@ export const COMMANDS: Command[] = [
   evaluate,
   gradcheck,
   probe,
+  theory,
 ];
 
 export { printError };

@@ -3,7 +3,8 @@
 import { parseArgs } from 'node:util';
 import { GradscopeClient } from '../client/client.ts';
 import { GradscopeError } from '../client/errors.ts';
-import { COMMANDS, type Command, UsageError } from './commands.ts';
+import { type Command, UsageError } from './command.ts';
+import { COMMANDS } from './commands.ts';
 import { EXIT, EXIT_HELP, exitOfError } from './exit-codes.ts';
 import { type Output, printError, processOutput } from './output.ts';
 

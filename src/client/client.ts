@@ -20,6 +20,7 @@ import {
   RunSchema,
 } from '../schemas/runs.ts';
 import type { RunSpecSchema } from '../schemas/specs.ts';
+import { type TheoryRequestSchema, TheoryResponseSchema } from '../schemas/theory.ts';
 import { GradscopeError } from './errors.ts';
 import { Transport, type TransportOptions } from './http.ts';
 import { sleep } from './retry.ts';
@@ -34,6 +35,8 @@ export type CancelRunResponse = z.output<typeof CancelRunResponseSchema>;
 export type Metrics = z.output<typeof MetricsSchema>;
 export type Model = z.output<typeof ModelSchema>;
 export type EvaluateResponse = z.output<typeof EvaluateResponseSchema>;
+export type TheoryRequest = z.input<typeof TheoryRequestSchema>;
+export type TheoryResponse = z.output<typeof TheoryResponseSchema>;
 export type ListQuery = Partial<Omit<z.output<typeof ListRunsQuerySchema>, 'cursor'>>;
 export type MetricsQuery = Partial<
   Pick<z.output<typeof MetricsQuerySchema>, 'from' | 'to' | 'layers' | 'fields' | 'maxPoints'>
@@ -132,13 +135,26 @@ export class GradscopeClient {
     } while (cursor);
   }
 
-  /** Polls the run until it reaches a final status (succeeded, failed, cancelled, diverged). */
+  /**
+   * Returns the run once it reaches a final status (succeeded, failed, cancelled, diverged): a long poll with
+   * `Prefer: wait` (each GET held by the server until the run ends or its WAIT_MAX_SECONDS pass), falling back to
+   * polling every `pollMs` (growing to 5 s) when the server answers without holding (`Preference-Applied` absent).
+   */
   async wait(id: string, options: WaitOptions = {}): Promise<Run> {
     const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
+    const path = `/v1/runs/${encodeURIComponent(id)}`;
     let interval = options.pollMs ?? 500;
     for (;;) {
-      const run = await this.get(id, options.signal);
+      const left = Math.floor((deadline - Date.now()) / 1000);
+      const seconds = Math.min(PREFER_WAIT_SECONDS, left);
+      const res = await this.transport.send(path, {
+        headers: seconds >= 1 ? { prefer: `wait=${seconds}` } : {},
+        signal: options.signal,
+      });
+      const run = parseWith(RunSchema, await res.text(), `GET ${path}`);
       if (isFinal(run.status)) return run;
+      const held = seconds >= 1 && /wait=[1-9]/.test(res.headers.get('preference-applied') ?? '');
+      if (held) continue;
       if (Date.now() + interval > deadline) throw timeout(id);
       await sleep(interval, options.signal);
       interval = Math.min(5000, interval * 1.5);
@@ -205,6 +221,19 @@ export class GradscopeClient {
       method: 'POST',
       body: request,
       idempotent: true,
+    });
+  }
+
+  /**
+   * Mean-field theory at a point ({activation, sigmaW2, sigmaB2}) or over a grid (either an axis), or the init
+   * advisor ({network, init}). Stores nothing, so it is retried.
+   */
+  theory(request: TheoryRequest, signal?: AbortSignal): Promise<TheoryResponse> {
+    return this.transport.json(TheoryResponseSchema, '/v1/theory', {
+      method: 'POST',
+      body: request,
+      idempotent: true,
+      signal,
     });
   }
 

@@ -16,6 +16,8 @@ export type {
   RunList,
   RunListItem,
   RunSpecInput,
+  TheoryRequest,
+  TheoryResponse,
   WaitOptions,
 } from './client.ts';
 export { GradscopeClient } from './client.ts';

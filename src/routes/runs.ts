@@ -33,19 +33,27 @@ const problems = {
   429: ProblemSchema,
 };
 
+/** RFC 7240 `Prefer: wait=N` (and `respond-async`, which is the default anyway). */
+const PreferWaitSchema = z
+  .string()
+  .regex(/^\s*(respond-async|wait=\d+)(\s*,\s*(respond-async|wait=\d+))*\s*$/, 'expected e.g. "wait=10"')
+  .optional();
+
+/** The seconds a `Prefer: wait=N` asks for, capped by the server's limit; null without one. */
+function preferredWait(prefer: string | undefined, maxSeconds: number): number | null {
+  const wait = /wait=(\d+)/.exec(prefer ?? '');
+  return wait ? Math.min(Number(wait[1]), maxSeconds) : null;
+}
+
 const CreateHeadersSchema = z.object({
   'idempotency-key': storableText(1, 200)
     .optional()
     .describe(
       'Resubmitting with the same key returns the same run instead of creating another (409 if the body differs).',
     ),
-  prefer: z
-    .string()
-    .regex(/^\s*(respond-async|wait=\d+)(\s*,\s*(respond-async|wait=\d+))*\s*$/, 'expected e.g. "wait=10"')
-    .optional()
-    .describe(
-      '`wait=N`: hold the answer up to N seconds (capped by WAIT_MAX_SECONDS) until the run finishes.',
-    ),
+  prefer: PreferWaitSchema.describe(
+    '`wait=N`: hold the answer up to N seconds (capped by WAIT_MAX_SECONDS) until the run finishes.',
+  ),
 });
 
 export const runRoutes: FastifyPluginAsyncZod<{ waitMaxSeconds: number }> = async (app, opts) => {
@@ -68,9 +76,8 @@ export const runRoutes: FastifyPluginAsyncZod<{ waitMaxSeconds: number }> = asyn
       const key = req.headers['idempotency-key'] ?? null;
       const { run, created } = await app.runs.create(req.body, key);
       reply.header('location', linksOf(run.id).self);
-      const wait = /wait=(\d+)/.exec(req.headers.prefer ?? '');
-      if (wait) {
-        const seconds = Math.min(Number(wait[1]), opts.waitMaxSeconds);
+      const seconds = preferredWait(req.headers.prefer, opts.waitMaxSeconds);
+      if (seconds !== null) {
         const after = await app.runs.waitForFinal(run.id, seconds * 1000);
         if (isFinal(after.status)) {
           reply.header('preference-applied', `wait=${seconds}`);
@@ -103,12 +110,25 @@ export const runRoutes: FastifyPluginAsyncZod<{ waitMaxSeconds: number }> = asyn
       schema: {
         tags: ['runs'],
         summary: 'A run: spec, status, timings, summary, diagnosis, result, error',
+        description:
+          'With `Prefer: wait=N` the answer waits up to N s (capped by WAIT_MAX_SECONDS) for the run to reach a ' +
+          'final status, then answers with the run as it is (`Preference-Applied: wait=N`): a long poll.',
         params: RunIdParamsSchema,
+        headers: z.object({
+          prefer: PreferWaitSchema.describe(
+            '`wait=N`: hold the answer up to N seconds until the run is final (answered at once if it is).',
+          ),
+        }),
         response: { 200: RunSchema, 400: ProblemSchema, 404: ProblemSchema },
       },
       serializerCompiler: exactSerializerCompiler,
     },
-    async (req) => toRun(await app.runs.get(req.params.id)),
+    async (req, reply) => {
+      const seconds = preferredWait(req.headers.prefer, opts.waitMaxSeconds);
+      if (seconds === null) return toRun(await app.runs.get(req.params.id));
+      reply.header('preference-applied', `wait=${seconds}`);
+      return toRun(await app.runs.waitForFinal(req.params.id, seconds * 1000));
+    },
   );
 
   app.get(

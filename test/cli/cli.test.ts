@@ -224,4 +224,42 @@ describe.each(DB_KINDS)('gradscope on $kind', ({ kind, skip }) => {
     );
     expect(evJson.gradients[0].dW).toHaveLength(3);
   });
+
+  it('theory: a point, a grid with its critical line, the init advisor for a spec; bad axes exit 2', async () => {
+    const relu = await cli(['theory', '--activation', 'relu', '--sigma-w2', '2'], env);
+    expect(relu.code).toBe(0);
+    expect(relu.stdout).toMatch(/^critical at σ_w² = 2, σ_b² = 0$/m);
+    expect(relu.stdout).toMatch(/^χ₁ +1 +/m);
+
+    const grid = await cli(['theory', '--sigma-w2', '0.5:2:4', '--sigma-b2', '0,0.05', '--json'], env);
+    expect(grid.code).toBe(0);
+    const g = JSON.parse(grid.stdout);
+    expect(g.mode).toBe('grid');
+    expect(g.sigmaW2).toEqual([0.5, 1, 1.5, 2]);
+    expect(g.grid.phase[0]).toEqual(['ordered', 'critical', 'chaotic', 'chaotic']);
+    const text = await cli(['theory', '--sigma-w2', '0.5,1,2', '--sigma-b2', '0.05'], env);
+    expect(text.stdout).toMatch(/^σ_b² +σ_w² +phase +χ₁ +q\* +ξ_c$/m);
+    expect(text.stdout).toMatch(/^0\.05 +2 +chaotic /m);
+    expect(text.stdout).toMatch(/^critical line \(χ₁ = 1\):$/m);
+    expect(Number(/^0\.05 +(1\.\d+)$/m.exec(text.stdout)?.[1])).toBeCloseTo(1.76, 1);
+
+    const advice = await cli(['theory', '--spec', join(ROOT, 'examples/relu30-xavier.json')], env);
+    expect(advice.code).toBe(0);
+    expect(advice.stdout).toMatch(/^layer +σ_w² \(drawn\) +σ_b² +critical σ_w² +gain × /m);
+    expect(advice.stdout).toMatch(/predicted change over the depth: forward ×[\d.e-]+, backward ×/);
+
+    for (const args of [
+      ['--sigma-w2', '1:x:3'],
+      ['--sigma-w2', '1:2'],
+      ['--activation', 'swish'],
+      ['--spec', join(ROOT, 'examples/relu30-xavier.json'), '--activation', 'tanh'],
+    ]) {
+      const bad = await cli(['theory', ...args], env);
+      expect(bad.code, args.join(' ')).toBe(EXIT.invalidInput);
+      expect(bad.stderr).toMatch(/^gradscope theory: --/);
+    }
+    const server = await cli(['theory', '--sigma-w2', '0:1:3:log'], env);
+    expect(server.code).toBe(EXIT.invalidInput);
+    expect(server.stderr).toContain('/sigmaW2/from: a log axis starts above 0');
+  });
 });

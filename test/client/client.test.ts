@@ -100,6 +100,61 @@ describe.each(DB_KINDS)('client on $kind', ({ kind, skip }) => {
     expect(again).toMatchObject({ status: 409, code: 'run_finished' });
   });
 
+  it('wait is a long poll (Prefer: wait): one GET held until the run is final; polls when the server does not hold', async () => {
+    const gets: string[] = [];
+    const counting = new GradscopeClient({
+      baseUrl: svc.url,
+      fetch: (url, init) => {
+        gets.push(String((init?.headers as Record<string, string>).prefer));
+        return fetch(url, init);
+      },
+    });
+    const { id } = await client.submit(slowTrain('long poll') as never);
+    const waiting = counting.wait(id, { timeoutMs: 30_000 });
+    await expect.poll(() => gets.length).toBe(1);
+    await client.cancel(id);
+    expect((await waiting).status).toBe('cancelled');
+    expect(gets).toHaveLength(1);
+    expect(gets[0]).toMatch(/^wait=(29|30)$/);
+
+    // A server that does not hold (here: the header stripped on the way) is polled instead.
+    let polls = 0;
+    const polling = new GradscopeClient({
+      baseUrl: svc.url,
+      fetch: (url, init) => {
+        polls++;
+        const { prefer: _, ...headers } = init?.headers as Record<string, string>;
+        return fetch(url, { ...init, headers });
+      },
+    });
+    const second = await client.submit(slowTrain('polled') as never);
+    const polled = polling.wait(second.id, { timeoutMs: 30_000, pollMs: 50 });
+    await expect.poll(() => polls).toBeGreaterThan(2);
+    await client.cancel(second.id);
+    expect((await polled).status).toBe('cancelled');
+  });
+
+  it('theory: a point and the init advisor', async () => {
+    const tanh = await client.theory({ activation: 'tanh', sigmaW2: 1, sigmaB2: 0 });
+    expect(tanh.mode).toBe('point');
+    expect(tanh.point?.phase).toBe('critical');
+    const advice = await client.theory({
+      network: {
+        inputSize: 4,
+        layers: [
+          { units: 8, activation: 'relu' },
+          { units: 1, activation: 'linear' },
+        ],
+        loss: 'mse',
+      },
+      init: { weights: { scheme: 'he_normal' }, seed: 1 },
+    });
+    expect(advice.advice?.layers[0].criticalSigmaW2).toBeCloseTo(2, 9);
+    const bad = await client.theory({ sigmaW2: -1 }).catch((e) => e);
+    expect(bad).toBeInstanceOf(GradscopeError);
+    expect(bad.errors[0].pointer).toBe('/body/sigmaW2');
+  });
+
   it('evaluates a network on a batch', async () => {
     const r = await client.evaluate({
       network: { inputSize: 2, layers: [{ units: 1, activation: 'linear' }], loss: 'mse' },
