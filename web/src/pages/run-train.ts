@@ -9,7 +9,7 @@ import { h } from '../dom.ts';
 import { int } from '../format.ts';
 import { RunData, type StepLayers } from '../run-data.ts';
 import { type StepPicker, stepPicker } from '../step-picker.ts';
-import type { History } from '../types.ts';
+import type { HistoryArrays } from '../types.ts';
 import { chartCard, depthLegend } from './panels.ts';
 
 export class TrainCharts {
@@ -41,7 +41,7 @@ export class TrainCharts {
     private readonly data: RunData,
     hasAccuracy: boolean,
     loadStep: (step: number) => Promise<StepLayers | null>,
-    private readonly loadRange: (from: number, to: number) => Promise<History>,
+    private readonly loadRange: (from: number, to: number) => Promise<HistoryArrays>,
   ) {
     host.append(this.el);
     const L = data.layerCount;
