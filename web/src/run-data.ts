@@ -18,6 +18,8 @@ export class RunData {
   lastAccuracy: { train: number | null; test: number | null } = { train: null, test: null };
   /** Recorded steps whose loss, ‖∇θ‖ or a layer's gradient was NaN/±Infinity (the charts mark them). */
   readonly nonFiniteSteps: number[] = [];
+  /** Bumped by every change to the columns: a redraw leaves the charts alone when it has not moved. */
+  version = 0;
   /** The history's last step: the stream starts there (its full message becomes `latest`). */
   private historyLast = -1;
   /** Steps the history stood for, and the points it sent for them. */
@@ -70,6 +72,7 @@ export class RunData {
       }
     }
     this.nonFiniteSteps.push(...hist.nonFiniteSteps);
+    this.version++;
     this.historyPoints = P;
     this.historySteps = hist.totalSteps;
     this.historyLast = hist.lastStep ?? -1;
@@ -98,6 +101,7 @@ export class RunData {
     if (m.trainAccuracy !== null || m.testAccuracy !== null) {
       this.accuracy.push(m.step, [m.trainAccuracy, m.testAccuracy]);
     }
+    this.version++;
     this.adopt(m);
     return true;
   }

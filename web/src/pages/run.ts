@@ -278,13 +278,20 @@ function showRun(root: HTMLElement, run: Run): () => void {
               if (spec.kind === 'train') {
                 body.append(pointsNote);
                 refreshRecorded(true);
-                charts = new TrainCharts(
-                  body,
-                  data,
-                  spec.network.loss !== 'mse',
-                  (step) => stepLayersAt(item.links.metrics, step, m.fields),
-                  (from, to) => getHistory(historyUrl({ from, to })),
-                );
+                // The charts in a task of their own, after the one that took the history in: two shorter tasks,
+                // and the first redraw fills them a chart per frame (no long task for a big run).
+                const d = data;
+                setTimeout(() => {
+                  if (destroyed) return;
+                  charts = new TrainCharts(
+                    body,
+                    d,
+                    spec.network.loss !== 'mse',
+                    (step) => stepLayersAt(item.links.metrics, step, m.fields),
+                    (from, to) => getHistory(historyUrl({ from, to })),
+                  );
+                  redraw.schedule();
+                });
               }
             }
             renderHeader();
