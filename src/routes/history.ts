@@ -52,6 +52,8 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
   const finished = new LruCache<string, Answer>(CACHED_ANSWERS);
   /** Builds under way, by cache key: a request arriving meanwhile waits for the same one. */
   const building = new Map<string, Promise<Uint8Array>>();
+  /** Set on close: a build under way stops at its next chunk instead of holding the shutdown. */
+  let closing = false;
 
   /** Reads exactly the `total` steps counted (a running run records more meanwhile: the stream brings those). */
   async function readHistory(run: RunRecord, q: Query): Promise<History> {
@@ -60,6 +62,7 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
     let next = q.from;
     let lastStep: number | null = null;
     for (let read = 0; read < total; ) {
+      if (closing) throw new Error('history: the service is closing');
       const limit = Math.min(CHUNK_ROWS, total - read);
       const rows = await app.store.readSteps(run.id, { fromStep: next, toStep: q.to, limit });
       if (rows.length === 0) break;
@@ -119,6 +122,7 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
     prepared.add(job);
   });
   app.addHook('onClose', async () => {
+    closing = true;
     unsubscribe();
     await Promise.allSettled([...prepared]);
   });
