@@ -3,7 +3,7 @@
 // while it loads, the bytes and messages it received, and the hover latency once drawn. Markdown to stdout.
 //
 // Options: --db=pglite|postgres (default pglite, what `npm start` uses), --steps=10000, --layers=50,
-// --loads=3 (page loads measured after the first, cold one).
+// --loads=3 (page loads measured after the first, cold one, and one after a restart of the service).
 import { chromium } from 'playwright-core';
 import { buildWeb } from '../scripts/build-web.ts';
 import { freshDatabase } from '../test/helpers/databases.ts';
@@ -19,7 +19,7 @@ const [kind] = await chooseDatabases(args.get('db') ?? 'pglite', 'postgres');
 
 await buildWeb();
 const db = await freshDatabase(kind);
-const svc = await startService(db, { WORKERS: '1' });
+let svc = await startService(db, { WORKERS: '1' });
 const spec = {
   kind: 'train',
   name: `bench: ${layers}-layer tanh, ${steps} steps`,
@@ -66,6 +66,8 @@ interface Load {
   hoverMs: number;
   /** The history request, start to last byte (server time + transfer), from the page's resource timing. */
   historyMs: number;
+  /** The history answer's body as sent (gzipped when it was). */
+  historyBytes: number;
 }
 
 async function loadOnce(): Promise<Load> {
@@ -80,6 +82,7 @@ async function loadOnce(): Promise<Load> {
   let bytes = 0;
   let messages = 0;
   let requests = 0;
+  let historyBytes = 0;
   page.on('websocket', (ws) =>
     ws.on('framereceived', (f) => {
       messages++;
@@ -91,6 +94,7 @@ async function loadOnce(): Promise<Load> {
     requests++;
     const sizes = await req.sizes().catch(() => null);
     if (sizes) bytes += sizes.responseBodySize;
+    if (sizes && req.url().includes('/history')) historyBytes += sizes.responseBodySize;
   });
   const t0 = Date.now();
   await page.goto(`${svc.url}/#/runs/${id}`);
@@ -137,12 +141,18 @@ async function loadOnce(): Promise<Load> {
     requests,
     hoverMs: median(hovers),
     historyMs,
+    historyBytes,
   };
 }
 
-// The first open is cold: nothing of this run is in the server's memory yet.
+// The first open is cold: nothing of this run is in the server's memory yet (it may still be preparing the
+// finished run's summary). Then the same after a restart: nothing in memory at all, only what the database holds.
 const cold = await loadOnce();
 note(`cold load: ${JSON.stringify(cold)}`);
+await svc.close();
+svc = await startService(db, { WORKERS: '1' });
+const restarted = await loadOnce();
+note(`after a restart: ${JSON.stringify(restarted)}`);
 const results: Load[] = [];
 for (let i = 0; i < loads; i++) {
   results.push(await loadOnce());
@@ -154,7 +164,7 @@ await db.drop();
 
 console.log(
   `\nRun page of a finished ${layers}-layer tanh run, ${steps.toLocaleString('en-US')} steps recorded every step ` +
-    `(${kind}), headless Chromium, 1440×1000; the first (cold) open, then ${loads} more:\n`,
+    `(${kind}), headless Chromium, 1440×1000; the first (cold) open, one after a restart, then ${loads} more:\n`,
 );
 console.log(
   table(
@@ -167,10 +177,11 @@ console.log(
       'WS messages',
       'HTTP requests',
       'history request (ms)',
+      'history (kB)',
       'hover, median (ms)',
     ],
-    [cold, ...results].map((r, i) => [
-      i === 0 ? 'cold' : i,
+    [cold, restarted, ...results].map((r, i) => [
+      i === 0 ? 'cold' : i === 1 ? 'restarted' : i - 1,
       fmt(r.drawnMs / 1000),
       r.longTasks,
       fmt(r.longestMs),
@@ -178,6 +189,7 @@ console.log(
       r.messages,
       r.requests,
       fmt(r.historyMs),
+      fmt(r.historyBytes / 1e3),
       fmt(r.hoverMs),
     ]),
   ),

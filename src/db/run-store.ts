@@ -1,6 +1,7 @@
 // The RunStore the service, dispatcher and streams use (src/model/store.ts), over one open Database.
 import type { RunStore } from '../model/store.ts';
 import type { Database } from './client.ts';
+import { readHistorySummary, saveHistorySummary } from './run-history.ts';
 import {
   cancelRequestedAmong,
   claimRuns,
@@ -53,6 +54,9 @@ export function createRunStore(db: Database): RunStore {
     readSteps: (runId, q) => readSteps(prisma, runId, q),
     stepSpan: (runId, from, to) => stepSpan(prisma, runId, from, to),
     readStepPages: (runId, q) => readStepPages(prisma, runId, q),
+    readHistorySummary: (runId, query) => readHistorySummary(prisma, runId, query),
+    saveHistorySummary: (runId, query, body, maxPerRun) =>
+      saveHistorySummary(prisma, runId, query, body, maxPerRun),
     readWeights: (runId) => readWeights(prisma, runId),
     saveWeights: (runId, kind, values) => saveWeights(prisma, runId, kind, values),
     ping: () => db.ping(),

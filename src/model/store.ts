@@ -54,6 +54,10 @@ export interface RunStore extends QueueStore, StepStore {
     runId: string,
     q: { fromStep?: number; lastStep: number; stride?: number; pageRows: number },
   ): AsyncIterable<StepRow[]>;
+  /** A finished run's stored history answer for `query` (GET /v1/runs/:id/history), or null. */
+  readHistorySummary(runId: string, query: string): Promise<Uint8Array | null>;
+  /** Stores one unless the run has `maxPerRun` already; true when this call stored it. */
+  saveHistorySummary(runId: string, query: string, body: Uint8Array, maxPerRun: number): Promise<boolean>;
   readWeights(runId: string): Promise<{ initial?: Float64Array; final?: Float64Array }>;
   saveWeights(runId: string, kind: 'initial' | 'final', values: Float64Array): Promise<void>;
   /** Makes every running run of a previous process claimable now (embedded mode: one process only). */

@@ -1,5 +1,5 @@
 // Min/max-preserving downsampling of a run's recorded steps into at most `points` chart points, fed in step
-// order; the short float32 decimals it sends; the small LRU that keeps finished runs' answers.
+// order; the short float32 decimals the JSON answer sends; the small LRU that keeps finished runs' answers.
 import { FIELD, FIELD_COUNT, type LayerField } from '../core/index.ts';
 import type { StepRow } from '../model/run.ts';
 
@@ -137,12 +137,7 @@ export class HistoryBuilder {
     emit(o.testAccuracy, e[3]);
     const F = this.fieldIdx.length;
     for (let l = 0; l < this.layerCount; l++) {
-      for (let f = 0; f < F; f++) {
-        const column = o.values[l][f];
-        const start = column.length;
-        emit(column, e[4 + l * F + f]);
-        for (let p = start; p < column.length; p++) column[p] = shortFloat32(column[p]);
-      }
+      for (let f = 0; f < F; f++) emit(o.values[l][f], e[4 + l * F + f]);
     }
     this.inBucket = 0;
   }

@@ -1,41 +1,68 @@
 // GET /v1/runs/:id/history: what a chart needs of a run in one request — downsampled on the server, min/max kept,
-// columnar, gzip-compressed when accepted. A page loads it, then streams live steps `from` its lastStep.
+// columnar (JSON, or typed-array blocks with Accept: application/octet-stream), gzip-compressed when accepted.
+// A page loads it, then streams live steps `from` its lastStep. A finished run's whole-range answer is built once
+// (when it finishes, or at its first request) and stored, so a cold open reads one row, not every step.
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { RunRecord } from '../model/run.ts';
 import { isFinal } from '../model/status.ts';
 import {
   HISTORY_DEFAULT_FIELDS,
+  HISTORY_DEFAULT_POINTS,
   type History,
   HistoryQuerySchema,
   HistorySchema,
 } from '../schemas/history.ts';
+import {
+  decodeHistory,
+  encodeHistory,
+  HISTORY_BINARY_TYPE,
+  historyFromArrays,
+} from '../schemas/history-binary.ts';
 import { ProblemSchema } from '../schemas/problem.ts';
 import { RunIdParamsSchema } from '../schemas/runs.ts';
-import { HistoryBuilder, LruCache } from './history-buckets.ts';
+import { HistoryBuilder, LruCache, shortFloat32 } from './history-buckets.ts';
 
 const gzipAsync = promisify(gzip);
 /** Rows read per query: bounds the memory of a long run's read (a 50-layer row is ~3.6 KB). */
 const CHUNK_ROWS = 1000;
-/** Answers of finished runs kept in memory (a 50-layer, 2,000-point answer is ~4 MB of JSON, ~1 MB gzipped). */
+/** Answers of finished runs kept in memory (a 50-layer, 2,000-point answer is ~0.8 MB binary, ~3 MB of JSON). */
 const CACHED_ANSWERS = 16;
+/** Whole-range answers stored per finished run (clients choose fields and points: storage stays bounded). */
+const STORED_PER_RUN = 8;
 /** Below this a body is sent as is: compressing it costs more than it saves. */
 const GZIP_ABOVE_BYTES = 8 * 1024;
 
+type Query = { from?: number; to?: number; points: number; fields: History['fields'] };
+
+/** One answer, in the forms asked for so far (binary always; JSON and gzip made on first use). */
+interface Answer {
+  binary: Uint8Array;
+  json?: string;
+  gzipBinary?: Buffer;
+  gzipJson?: Buffer;
+}
+
+/** The key of a stored whole-range answer: the fields and the points. */
+const summaryKey = (fields: readonly string[], points: number) => `${fields.join(',')}|${points}`;
+
 export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
-  const finished = new LruCache<string, { json: string; gzip: Buffer | null }>(CACHED_ANSWERS);
+  const finished = new LruCache<string, Answer>(CACHED_ANSWERS);
+  /** Builds under way, by cache key: a request arriving meanwhile waits for the same one. */
+  const building = new Map<string, Promise<Uint8Array>>();
+  /** Set on close: a build under way stops at its next chunk instead of holding the shutdown. */
+  let closing = false;
 
   /** Reads exactly the `total` steps counted (a running run records more meanwhile: the stream brings those). */
-  async function readHistory(
-    run: RunRecord,
-    q: { from?: number; to?: number; points: number; fields: History['fields'] },
-  ): Promise<History> {
+  async function readHistory(run: RunRecord, q: Query): Promise<History> {
     const { count: total } = await app.store.stepSpan(run.id, q.from, q.to);
     const builder = new HistoryBuilder(total, q.points, run.layerCount, q.fields);
     let next = q.from;
     let lastStep: number | null = null;
     for (let read = 0; read < total; ) {
+      if (closing) throw new Error('history: the service is closing');
       const limit = Math.min(CHUNK_ROWS, total - read);
       const rows = await app.store.readSteps(run.id, { fromStep: next, toStep: q.to, limit });
       if (rows.length === 0) break;
@@ -54,42 +81,134 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
     };
   }
 
+  /**
+   * The binary answer. A finished run's whole range comes from its stored summary, or is built from the steps and
+   * stored; anything else is built from the steps.
+   */
+  async function binaryAnswer(run: RunRecord, q: Query): Promise<Uint8Array> {
+    const whole = q.from === undefined && q.to === undefined;
+    if (!whole || !isFinal(run.status)) return encodeHistory(await readHistory(run, q));
+    const key = summaryKey(q.fields, q.points);
+    const stored = await app.store.readHistorySummary(run.id, key);
+    if (stored) return stored;
+    const body = encodeHistory(await readHistory(run, q));
+    await app.store.saveHistorySummary(run.id, key, body, STORED_PER_RUN);
+    return body;
+  }
+
+  /** One build per key at a time. */
+  function shared(key: string, build: () => Promise<Uint8Array>): Promise<Uint8Array> {
+    let pending = building.get(key);
+    if (!pending) {
+      pending = build().finally(() => building.delete(key));
+      building.set(key, pending);
+    }
+    return pending;
+  }
+
+  const cacheKey = (id: string, q: Query) => `${id}|${q.from}|${q.to}|${summaryKey(q.fields, q.points)}`;
+
+  // The page's default answer is built as soon as a training run finishes, before anyone opens it (every
+  // instance hears of it; the stored row is written once, ON CONFLICT keeps the first).
+  const defaults: Query = { points: HISTORY_DEFAULT_POINTS, fields: [...HISTORY_DEFAULT_FIELDS] };
+  const prepared = new Set<Promise<unknown>>();
+  const unsubscribe = app.hub.subscribeFirehose((event, item) => {
+    if (event !== 'finished' || item.kind !== 'train') return;
+    const job = app.store
+      .getRun(item.id)
+      .then((run) => (run ? shared(cacheKey(run.id, defaults), () => binaryAnswer(run, defaults)) : null))
+      .catch((err: unknown) => app.log.warn({ err, runId: item.id }, 'history summary not prepared'))
+      .finally(() => prepared.delete(job));
+    prepared.add(job);
+  });
+  app.addHook('onClose', async () => {
+    closing = true;
+    unsubscribe();
+    await Promise.allSettled([...prepared]);
+  });
+
   app.get(
     '/v1/runs/:id/history',
     {
       schema: {
         tags: ['runs'],
-        summary: 'Recorded statistics downsampled for charts (min/max preserving, columnar, gzip)',
+        summary:
+          'Recorded statistics downsampled for charts (min/max preserving, columnar, JSON or binary, gzip)',
         description:
           'Reads every recorded step in [from, to] and returns at most `points` points: the whole history of a long ' +
           'run in one compact answer, spikes included. Ask again with from/to for full resolution of a zoomed range. ' +
-          'Then follow live steps with the run stream `?from=lastStep` (the last point comes again, in full).',
+          'Then follow live steps with the run stream `?from=lastStep` (the last point comes again, in full). ' +
+          'JSON by default; `Accept: application/octet-stream` gives the same numbers as typed-array blocks ' +
+          '(Float64 steps, loss, gradNorm, train and test accuracy; Float32 layer values; NaN for null) after a ' +
+          'small JSON header — the layout is in the README ("History, binary"). A finished run’s whole-range ' +
+          'answer is stored when it finishes, so opening it never reads every step again.',
         params: RunIdParamsSchema,
         querystring: HistoryQuerySchema,
-        response: { 200: HistorySchema, 400: ProblemSchema, 404: ProblemSchema },
+        response: {
+          200: {
+            description: 'The downsampled history, as JSON or in the binary columnar layout.',
+            content: {
+              'application/json': { schema: HistorySchema },
+              [HISTORY_BINARY_TYPE]: {
+                schema: z
+                  .string()
+                  .meta({ format: 'binary' })
+                  .describe(
+                    '"GSH1", uint32 header length, JSON header (with the blocks’ offsets), the blocks.',
+                  ),
+              },
+            },
+          },
+          400: ProblemSchema,
+          404: ProblemSchema,
+        },
       },
     },
     async (req, reply) => {
       const run = await app.runs.get(req.params.id);
       const { from, to, points } = req.query;
-      const fields = req.query.fields ?? [...HISTORY_DEFAULT_FIELDS];
+      const q: Query = { from, to, points, fields: req.query.fields ?? [...HISTORY_DEFAULT_FIELDS] };
       // A finished run's history never changes: its answer is kept (a deleted run is a 404 above, first).
-      const key = `${run.id}|${from}|${to}|${fields.join(',')}|${points}`;
+      const key = cacheKey(run.id, q);
       let answer = finished.get(key);
       if (!answer) {
-        answer = { json: JSON.stringify(await readHistory(run, { from, to, points, fields })), gzip: null };
+        answer = { binary: await shared(key, () => binaryAnswer(run, q)) };
         if (isFinal(run.status)) finished.set(key, answer);
       }
-      reply.type('application/json; charset=utf-8').header('vary', 'accept-encoding');
-      if (
-        answer.json.length > GZIP_ABOVE_BYTES &&
-        /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))
-      ) {
-        answer.gzip ??= await gzipAsync(answer.json);
-        return reply.header('content-encoding', 'gzip').send(answer.gzip as never);
+      const binary = new RegExp(`\\b${HISTORY_BINARY_TYPE}\\b`).test(String(req.headers.accept ?? ''));
+      const gzipped = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+      reply.header('vary', 'accept, accept-encoding');
+      let body: Uint8Array | string;
+      let zipped = false;
+      if (binary) {
+        reply.type(HISTORY_BINARY_TYPE);
+        body = answer.binary;
+        if (gzipped && body.byteLength > GZIP_ABOVE_BYTES) {
+          body = answer.gzipBinary ??= await gzipAsync(body);
+          zipped = true;
+        }
+      } else {
+        reply.type('application/json; charset=utf-8');
+        body = answer.json ??= jsonOf(answer.binary);
+        if (gzipped && body.length > GZIP_ABOVE_BYTES) {
+          body = answer.gzipJson ??= await gzipAsync(body);
+          zipped = true;
+        }
       }
+      if (zipped) reply.header('content-encoding', 'gzip');
       // Serialized already (typed by History): a string or Buffer bypasses the response serializer.
-      return reply.send(answer.json as never);
+      const raw =
+        typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+      return reply.send(raw as never);
     },
   );
 };
+
+/** The JSON answer of a binary one: layer values as the shortest decimal of their float32. */
+function jsonOf(binary: Uint8Array): string {
+  const h = historyFromArrays(decodeHistory(binary));
+  for (const layer of h.values) {
+    for (const series of layer) for (let p = 0; p < series.length; p++) series[p] = shortFloat32(series[p]);
+  }
+  return JSON.stringify(h);
+}

@@ -9,6 +9,9 @@ export const HISTORY_DEFAULT_FIELDS = [
   'gradRms',
 ] as const satisfies readonly (typeof LAYER_FIELDS)[number][];
 
+/** Points of an answer when the query names none: what the dashboard asks for (its stored summary's). */
+export const HISTORY_DEFAULT_POINTS = 2000;
+
 export const HistoryQuerySchema = z.strictObject({
   from: MetricsQuerySchema.shape.from,
   to: MetricsQuerySchema.shape.to,
@@ -21,7 +24,7 @@ export const HistoryQuerySchema = z.strictObject({
     .int()
     .min(2)
     .max(10_000)
-    .default(2000)
+    .default(HISTORY_DEFAULT_POINTS)
     .describe(
       'Most points returned (2..10000, default 2000). Beyond it the steps are cut into points/2 buckets of ' +
         'consecutive steps, and each bucket gives two points that carry every series’ minimum and maximum.',

@@ -2,6 +2,7 @@
 // the full-resolution metrics (every min and max kept), gzip when accepted, the stream seam at lastStep.
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeHistory, historyFromArrays } from '../../src/schemas/history-binary.ts';
 import { DB_KINDS, freshDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { collect, http, type RunningService, startService, waitFor } from '../helpers/service.ts';
 import { quickTrain } from '../helpers/specs.ts';
@@ -82,6 +83,77 @@ describe.each(DB_KINDS)('history on $kind', ({ kind, skip }) => {
     });
     expect(zipped.rawPayload.length).toBeLessThan(plain.rawPayload.length / 2);
     expect(JSON.parse(gunzipSync(zipped.rawPayload).toString())).toEqual(JSON.parse(plain.body));
+  });
+
+  it('answers Accept: application/octet-stream with typed-array blocks holding exactly the JSON answer’s numbers', async () => {
+    for (const query of [
+      'points=2000',
+      'points=60',
+      'points=60&fields=gradNorm,deadFrac',
+      'from=100&to=300',
+    ]) {
+      const json = JSON.parse((await svc.app.inject({ url: `/v1/runs/${id}/history?${query}` })).body);
+      const res = await svc.app.inject({
+        url: `/v1/runs/${id}/history?${query}`,
+        headers: { accept: 'application/octet-stream' },
+      });
+      expect(res.headers['content-type']).toBe('application/octet-stream');
+      const a = decodeHistory(res.rawPayload);
+      expect(a.points).toBe(json.steps.length);
+      expect(Array.from(a.steps)).toEqual(json.steps);
+      // Float64 columns: the very numbers (NaN where JSON has null).
+      expect(Array.from(a.loss, (x) => (Number.isNaN(x) ? null : x))).toEqual(json.loss);
+      expect(Array.from(a.trainAccuracy, (x) => (Number.isNaN(x) ? null : x))).toEqual(json.trainAccuracy);
+      // Float32 layer values: the float32 that JSON's shortest decimal reads back as.
+      const F = json.fields.length;
+      json.values.forEach((layer: (number | null)[][], l: number) => {
+        for (const [f, series] of layer.entries()) {
+          const block = Array.from(a.values.subarray((l * F + f) * a.points, (l * F + f + 1) * a.points));
+          expect(block.map((x) => (Number.isNaN(x) ? null : x))).toEqual(
+            series.map((x) => (x === null ? null : Math.fround(x))),
+          );
+        }
+      });
+      const { values: _v, ...rest } = historyFromArrays(a);
+      const { values: _w, ...jsonRest } = json;
+      expect(rest).toEqual(jsonRest);
+    }
+  });
+
+  it('stores the page’s default answer when the run finishes, and serves a finished run from it', async () => {
+    const prisma = svc.app.database.prisma;
+    const stored = await waitFor(
+      async () => {
+        const rows = await prisma.$queryRaw<{ query: string }[]>`
+          SELECT query FROM run_history_summaries WHERE run_id = ${id}::uuid`;
+        return rows.some((r) => r.query === 'gradNorm,gradRms|2000') ? rows : null;
+      },
+      30_000,
+      'the default summary',
+    );
+    expect(stored.length).toBeGreaterThanOrEqual(1);
+    const before = JSON.parse((await svc.app.inject({ url: `/v1/runs/${id}/history?points=1500` })).body);
+    // Steps removed behind the service's back: a stored (or kept) whole-range answer no longer reads them,
+    // while a range is read from the steps.
+    await prisma.$executeRaw`DELETE FROM run_steps WHERE run_id = ${id}::uuid AND step >= 200 AND step < 400`;
+    // A restarted service keeps nothing in memory: the whole range comes from the stored row.
+    await svc.close();
+    svc = await startService(db);
+    const whole = JSON.parse((await svc.app.inject({ url: `/v1/runs/${id}/history?points=1500` })).body);
+    expect(whole).toEqual(before);
+    const range = JSON.parse((await svc.app.inject({ url: `/v1/runs/${id}/history?from=150&to=450` })).body);
+    expect(range.steps).toEqual(
+      full.steps.filter((s: number) => (s >= 150 && s < 200) || (s >= 400 && s <= 450)),
+    );
+  });
+
+  it('stores at most 8 whole-range answers per run, whatever the clients ask', async () => {
+    for (let points = 100; points < 112; points++) {
+      expect((await svc.app.inject({ url: `/v1/runs/${id}/history?points=${points}` })).statusCode).toBe(200);
+    }
+    const [{ n }] = await svc.app.database.prisma.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM run_history_summaries WHERE run_id = ${id}::uuid`;
+    expect(n).toBe(8);
   });
 
   it('meets the stream at lastStep: the stream from there repeats that step in full, then ends', async () => {

@@ -385,8 +385,12 @@ describe('dashboard in Chromium against the real service', () => {
     expect((await attr(chart('Loss of the runs'), 'yTicks')).split(' ').length).toBeGreaterThanOrEqual(2);
     // At the newest steps the diverged run has no finite ‖dW‖: only the other run's 10 bars.
     await page.waitForSelector(`${chart('Gradient flow per layer')}[data-bars="10"]`);
+    // …and its 10 layers are marked NaN/∞ (a red bar with a cross each), not left empty.
+    expect(await attr(chart('Gradient flow per layer'), 'nonFinite')).toBe('10');
+    await page.screenshot({ path: join(ROOT, 'test-artifacts/compare-diverged.png'), fullPage: true });
     await page.click('.step-picker button[data-pick="init"]');
     await page.waitForSelector(`${chart('Gradient flow per layer')}[data-bars="20"]`);
+    expect(await attr(chart('Gradient flow per layer'), 'nonFinite')).toBe('0');
   });
 
   it('opens a long run from one downsampled history request and zooms to full resolution', async () => {

@@ -1,4 +1,5 @@
 // HTTP and WebSocket access to the Gradscope API: bearer auth (prompting on 401), problem+json errors, downloads.
+import { decodeHistory, HISTORY_BINARY_TYPE, type HistoryArrays } from '../../src/schemas/history-binary.ts';
 import type { Problem } from '../../src/schemas/problem.ts';
 import { getToken, promptForToken } from './auth.ts';
 
@@ -61,6 +62,12 @@ async function errorOf(res: Response): Promise<ApiError> {
 
 export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   return (await request('GET', path, { signal })).json() as Promise<T>;
+}
+
+/** A run's downsampled history in its binary columnar form: typed arrays read in place, no JSON parse. */
+export async function getHistory(path: string, signal?: AbortSignal): Promise<HistoryArrays> {
+  const res = await request('GET', path, { accept: HISTORY_BINARY_TYPE, signal });
+  return decodeHistory(await res.arrayBuffer());
 }
 
 export async function postJson<T>(path: string, body?: unknown): Promise<T> {

@@ -3,7 +3,7 @@
 // it once per animation frame.
 
 import { DecimatedColumns, positive } from './series.ts';
-import type { HelloMessage, History, LayerField, StepMessage } from './types.ts';
+import type { HelloMessage, HistoryArrays, LayerField, StepMessage } from './types.ts';
 
 const MAX_POINTS = 2000;
 
@@ -18,6 +18,8 @@ export class RunData {
   lastAccuracy: { train: number | null; test: number | null } = { train: null, test: null };
   /** Recorded steps whose loss, ‖∇θ‖ or a layer's gradient was NaN/±Infinity (the charts mark them). */
   readonly nonFiniteSteps: number[] = [];
+  /** Bumped by every change to the columns: a redraw leaves the charts alone when it has not moved. */
+  version = 0;
   /** The history's last step: the stream starts there (its full message becomes `latest`). */
   private historyLast = -1;
   /** Steps the history stood for, and the points it sent for them. */
@@ -43,30 +45,35 @@ export class RunData {
   }
 
   /**
-   * Starts from the server's downsampled history (fields gradNorm, gradRms): its points go into the columns as
-   * they are (min/max pairs of buckets), before any streamed step.
+   * Starts from the server's downsampled history (fields gradNorm, gradRms; NaN for null): its points go into the
+   * columns as they are (min/max pairs of buckets), before any streamed step.
    */
-  loadHistory(hist: History): void {
+  loadHistory(hist: HistoryArrays): void {
     const L = this.layerCount;
+    const P = hist.points;
+    const F = hist.fields.length;
     const norm = hist.fields.indexOf('gradNorm');
     const rms = hist.fields.indexOf('gradRms');
-    hist.steps.forEach((step, p) => {
-      this.row[0] = positive(hist.loss[p]);
-      this.row[1] = positive(hist.gradNorm[p]);
+    const at = (l: number, f: number, p: number) =>
+      f < 0 || l >= hist.layerCount ? null : orNull(hist.values[(l * F + f) * P + p]);
+    for (let p = 0; p < P; p++) {
+      this.row[0] = positive(orNull(hist.loss[p]));
+      this.row[1] = positive(orNull(hist.gradNorm[p]));
       for (let l = 0; l < L; l++) {
-        this.row[2 + l] = positive(hist.values[l]?.[norm]?.[p]);
-        this.row[2 + L + l] = hist.values[l]?.[rms]?.[p] ?? null;
+        this.row[2 + l] = positive(at(l, norm, p));
+        this.row[2 + L + l] = at(l, rms, p);
       }
-      this.main.push(step, this.row);
-      const train = hist.trainAccuracy[p];
-      const test = hist.testAccuracy[p];
+      this.main.push(hist.steps[p], this.row);
+      const train = orNull(hist.trainAccuracy[p]);
+      const test = orNull(hist.testAccuracy[p]);
       if (train !== null || test !== null) {
-        this.accuracy.push(step, [train, test]);
+        this.accuracy.push(hist.steps[p], [train, test]);
         this.lastAccuracy = { train, test };
       }
-    });
+    }
     this.nonFiniteSteps.push(...hist.nonFiniteSteps);
-    this.historyPoints = hist.steps.length;
+    this.version++;
+    this.historyPoints = P;
     this.historySteps = hist.totalSteps;
     this.historyLast = hist.lastStep ?? -1;
   }
@@ -94,6 +101,7 @@ export class RunData {
     if (m.trainAccuracy !== null || m.testAccuracy !== null) {
       this.accuracy.push(m.step, [m.trainAccuracy, m.testAccuracy]);
     }
+    this.version++;
     this.adopt(m);
     return true;
   }
@@ -152,4 +160,9 @@ export class RunData {
 export interface StepLayers {
   step: number;
   layers: (number | null)[][];
+}
+
+/** The binary history's NaN is JSON's null. */
+function orNull(x: number): number | null {
+  return Number.isNaN(x) ? null : x;
 }

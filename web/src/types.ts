@@ -5,6 +5,7 @@ import type { GradcheckResultSchema, ProbeResultSchema } from '../../src/schemas
 
 export type { LayerField } from '../../src/core/index.ts';
 export type { History } from '../../src/schemas/history.ts';
+export type { HistoryArrays } from '../../src/schemas/history-binary.ts';
 export type { Problem, ProblemError } from '../../src/schemas/problem.ts';
 export type { Run, RunListItem, RunStatus } from '../../src/schemas/runs.ts';
 export type { NamedRunSpec } from '../../src/schemas/specs.ts';

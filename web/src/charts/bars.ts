@@ -10,6 +10,11 @@ export interface BarSeries {
   /** One colour, or one per category (e.g. a depth ramp). */
   color: string | ((category: number) => string);
   values: (number | null)[];
+  /**
+   * Per category, whether this series' value there was NaN/±Infinity (a red mark, not "no bar"); overrides the
+   * chart's per-category flags for this series (several runs side by side, one of them diverged).
+   */
+  nonFinite?: boolean[];
 }
 
 export interface BarChartOptions {
@@ -66,7 +71,9 @@ export class BarChart {
     const values = series.flatMap((s) => s.values).filter((v): v is number => v !== null);
     const allZero = values.length > 0 && values.every((v) => v === 0);
     this.el.dataset.allZero = String(allZero);
-    this.el.dataset.nonFinite = String(nonFinite.filter(Boolean).length);
+    // Categories marked in any series.
+    const marked = categories.filter((_, c) => nonFinite[c] || series.some((s) => s.nonFinite?.[c]));
+    this.el.dataset.nonFinite = String(marked.length);
     replaceChildren(
       this.legend,
       ...(series.length > 1 || series.some((s) => typeof s.color === 'string')
@@ -160,7 +167,7 @@ export class BarChart {
       for (let c = 0; c < n; c++) {
         const v = s.values[c];
         const x = M.left + c * groupW + inset + si * barW;
-        if (this.nonFinite[c] && (v === null || v === undefined)) {
+        if ((s.nonFinite ?? this.nonFinite)[c] && (v === null || v === undefined)) {
           // Blew up: a red bar to the top with a cross, so an empty panel is never mistaken for "no data".
           ctx.fillStyle = 'rgba(214, 69, 61, 0.25)';
           ctx.fillRect(x, M.top, Math.max(1, barW - 1), ph);
@@ -192,7 +199,7 @@ export class BarChart {
     for (let c = 0; c < n; c += every)
       ctx.fillText(this.categories[c], M.left + (c + 0.5) * groupW, base + 5);
     ctx.fillText(this.o.xLabel, M.left + pw / 2, base + 20);
-    if (this.nonFinite.some(Boolean)) {
+    if (this.el.dataset.nonFinite !== '0') {
       ctx.fillStyle = '#d6453d';
       ctx.textAlign = 'right';
       ctx.fillText('✕ NaN/∞', M.left + pw, base + 20);
@@ -206,7 +213,7 @@ export class BarChart {
     if (c < 0 || c >= this.categories.length) return;
     const parts = this.series.map(
       (s) =>
-        `${this.series.length > 1 ? `${s.label}: ` : ''}${this.nonFinite[c] && s.values[c] === null ? 'NaN/∞' : fmt(s.values[c] ?? null)}`,
+        `${this.series.length > 1 ? `${s.label}: ` : ''}${(s.nonFinite ?? this.nonFinite)[c] && s.values[c] === null ? 'NaN/∞' : fmt(s.values[c] ?? null)}`,
     );
     this.readout.textContent = `${this.o.xLabel} ${this.categories[c]} — ${this.o.yLabel}: ${parts.join(', ')}`;
   }

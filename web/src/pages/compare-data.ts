@@ -38,7 +38,8 @@ export function nonFiniteSteps(entries: Entry[]): number[] {
 
 /**
  * ‖dW‖ per layer: a training run's newest recorded step, or the step picked (`picked`: run id → that step's ‖dW‖
- * per layer, loaded exactly), or a probe's statistics at initialization.
+ * per layer, loaded exactly), or a probe's statistics at initialization. A null ‖dW‖ is a blow-up (NaN/±Infinity:
+ * the API sends null for them, and ‖dW‖ is never "not applicable"), marked as such.
  */
 export function flowSeries(
   entries: Entry[],
@@ -46,18 +47,29 @@ export function flowSeries(
 ): BarSeries[] {
   return entries.flatMap((e): BarSeries[] => {
     const at = picked.get(e.run.id);
-    if (e.metrics && at) return [{ label: runTitle(e.run), color: e.color, values: at }];
+    if (e.metrics && at) return [blowUps({ label: runTitle(e.run), color: e.color, values: at })];
     if (e.metrics) {
       const f = e.metrics.fields.indexOf('gradNorm');
-      return [
-        { label: runTitle(e.run), color: e.color, values: e.metrics.values.map((v) => v[f]?.at(-1) ?? null) },
-      ];
+      const series = {
+        label: runTitle(e.run),
+        color: e.color,
+        values: e.metrics.values.map((v) => v[f]?.at(-1) ?? null),
+      };
+      // A run with no recorded step yet has nothing to mark.
+      return [e.metrics.steps.length > 0 ? blowUps(series) : series];
     }
     if (isProbeResult(e.run.result)) {
-      return [{ label: runTitle(e.run), color: e.color, values: probeField(e.run.result, 'gradNorm') }];
+      return [
+        blowUps({ label: runTitle(e.run), color: e.color, values: probeField(e.run.result, 'gradNorm') }),
+      ];
     }
     return [];
   });
+}
+
+/** Marks the nulls of a statistic that is never "not applicable" (‖dW‖, std(Z), RMS δ) as NaN/±Infinity. */
+export function blowUps(s: BarSeries): BarSeries {
+  return { ...s, nonFinite: s.values.map((v) => v === null) };
 }
 
 export function probeField(r: ProbeResult, field: LayerField): (number | null)[] {

@@ -16,7 +16,15 @@ import {
   type Run,
   type TrainSummary,
 } from '../types.ts';
-import { type Entry, flowSeries, join, layerRms, nonFiniteSteps, probeField } from './compare-data.ts';
+import {
+  blowUps,
+  type Entry,
+  flowSeries,
+  join,
+  layerRms,
+  nonFiniteSteps,
+  probeField,
+} from './compare-data.ts';
 import { chartCard } from './panels.ts';
 
 const REFRESH_MS = 2000;
@@ -219,7 +227,7 @@ export function mountCompare(main: HTMLElement, ids: string[]): Page {
     const probeSeries = (field: LayerField) => (es: Entry[]) =>
       es.flatMap((e) =>
         isProbeResult(e.run.result)
-          ? [{ label: runTitle(e.run), color: e.color, values: probeField(e.run.result, field) }]
+          ? [blowUps({ label: runTitle(e.run), color: e.color, values: probeField(e.run.result, field) })]
           : [],
       );
     const barCharts = [

@@ -9,7 +9,7 @@ import { h } from '../dom.ts';
 import { int } from '../format.ts';
 import { RunData, type StepLayers } from '../run-data.ts';
 import { type StepPicker, stepPicker } from '../step-picker.ts';
-import type { History } from '../types.ts';
+import type { HistoryArrays } from '../types.ts';
 import { chartCard, depthLegend } from './panels.ts';
 
 export class TrainCharts {
@@ -34,6 +34,8 @@ export class TrainCharts {
   private zoomTicket = 0;
   /** Frames of a redraw still to come (cancelled by the next redraw). */
   private deferred: number[] = [];
+  /** The data version the line charts and the heatmap show (RunData.version). */
+  private drawn = -1;
 
   /** `host` must be in the document: the charts size themselves to it. */
   constructor(
@@ -41,7 +43,7 @@ export class TrainCharts {
     private readonly data: RunData,
     hasAccuracy: boolean,
     loadStep: (step: number) => Promise<StepLayers | null>,
-    private readonly loadRange: (from: number, to: number) => Promise<History>,
+    private readonly loadRange: (from: number, to: number) => Promise<HistoryArrays>,
   ) {
     host.append(this.el);
     const L = data.layerCount;
@@ -123,7 +125,8 @@ export class TrainCharts {
         nonFinite: () => data.nonFiniteSteps,
         onZoom: (range) => this.zoom(range),
       },
-      data.lossColumns(),
+      // Empty at first: the first redraw fills the charts, one per frame (a big history is no single long task).
+      emptyColumns(1),
     );
     this.accuracy = hasAccuracy
       ? new LineChart(
@@ -137,7 +140,7 @@ export class TrainCharts {
               { label: 'test', color: RUN_COLORS[1], spanGaps: true, dash: [6, 3] },
             ],
           },
-          data.accuracy.aligned(),
+          emptyColumns(2),
         )
       : null;
     if (!hasAccuracy) acc.card.classList.add('muted');
@@ -157,7 +160,7 @@ export class TrainCharts {
         nonFinite: () => data.nonFiniteSteps,
         onZoom: (range) => this.zoom(range),
       },
-      data.layerNormColumns(),
+      emptyColumns(L + 1),
     );
     this.heatmap = new Heatmap(heat.body, {
       label: 'Gradient RMS per layer and step',
@@ -189,18 +192,22 @@ export class TrainCharts {
     const d = this.data;
     const L = d.layerCount;
     const depth = (l: number) => depthColor(l, L);
-    if (!this.zoomed) this.loss.setData(d.lossColumns());
-    this.accuracy?.setData(d.accuracy.aligned());
-    // The two charts of every layer draw in the next two frames: one long task (a big history) becomes three.
-    for (const id of this.deferred) cancelAnimationFrame(id);
-    this.deferred = [
-      requestAnimationFrame(() => {
-        if (!this.zoomed) this.norms.setData(d.layerNormColumns());
-        this.deferred[1] = requestAnimationFrame(() =>
-          this.heatmap.update({ x: d.main.x, rows: d.rmsRows() }),
-        );
-      }),
-    ];
+    // The line charts and the heatmap only when the data moved (the per-layer panels below may move alone).
+    if (d.version !== this.drawn) {
+      this.drawn = d.version;
+      if (!this.zoomed) this.loss.setData(d.lossColumns());
+      this.accuracy?.setData(d.accuracy.aligned());
+      // The two charts of every layer draw in the next two frames: one long task (a big history) becomes three.
+      for (const id of this.deferred) cancelAnimationFrame(id);
+      this.deferred = [
+        requestAnimationFrame(() => {
+          if (!this.zoomed) this.norms.setData(d.layerNormColumns());
+          this.deferred[1] = requestAnimationFrame(() =>
+            this.heatmap.update({ x: d.main.x, rows: d.rmsRows() }),
+          );
+        }),
+      ];
+    }
     if (d.main.length > 0) this.picker.setRange(d.main.x[0], d.lastStep);
     const at = this.pinned;
     const shown = at?.step ?? d.latest?.step;
@@ -280,4 +287,9 @@ export class TrainCharts {
     }
     this.el.remove();
   }
+}
+
+/** x and `series` empty columns: a chart with nothing drawn yet. */
+function emptyColumns(series: number): [number[], ...(number | null)[][]] {
+  return [[], ...Array.from({ length: series }, () => [])];
 }

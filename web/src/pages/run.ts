@@ -2,7 +2,7 @@
 // result (probe, gradient check). A training run's history comes in one downsampled request, then the stream
 // from its last step on gives live steps; a dropped socket resumes from the step after the last one received.
 import { DEFAULTS } from '../../../src/core/index.ts';
-import { ApiError, deleteResource, download, getJson, postJson, wsUrl } from '../api.ts';
+import { ApiError, deleteResource, download, getHistory, getJson, postJson, wsUrl } from '../api.ts';
 import { frameThrottle, h, replaceChildren } from '../dom.ts';
 import { dateTime, int, runTitle, statusPill, verdictBadge } from '../format.ts';
 import { href, navigate, type Page } from '../router.ts';
@@ -10,7 +10,7 @@ import { RunData } from '../run-data.ts';
 import { LiveSocket, type SocketState } from '../socket.ts';
 import { stepLayersAt } from '../step-at.ts';
 import {
-  type History,
+  type HistoryArrays,
   isFinal,
   isGradcheckResult,
   isProbeResult,
@@ -245,7 +245,7 @@ function showRun(root: HTMLElement, run: Run): () => void {
     return `${item.links.self}/history?${q}`;
   };
   // The history's last step is where the stream starts: it comes again in full (the newest step's panels).
-  let history: History | null = null;
+  let history: HistoryArrays | null = null;
   const streamFrom = () =>
     data && data.lastStep >= 0
       ? data.lastStep + (data.latest ? 1 : 0)
@@ -278,13 +278,20 @@ function showRun(root: HTMLElement, run: Run): () => void {
               if (spec.kind === 'train') {
                 body.append(pointsNote);
                 refreshRecorded(true);
-                charts = new TrainCharts(
-                  body,
-                  data,
-                  spec.network.loss !== 'mse',
-                  (step) => stepLayersAt(item.links.metrics, step, m.fields),
-                  (from, to) => getJson<History>(historyUrl({ from, to })),
-                );
+                // The charts in a task of their own, after the one that took the history in: two shorter tasks,
+                // and the first redraw fills them a chart per frame (no long task for a big run).
+                const d = data;
+                setTimeout(() => {
+                  if (destroyed) return;
+                  charts = new TrainCharts(
+                    body,
+                    d,
+                    spec.network.loss !== 'mse',
+                    (step) => stepLayersAt(item.links.metrics, step, m.fields),
+                    (from, to) => getHistory(historyUrl({ from, to })),
+                  );
+                  redraw.schedule();
+                });
               }
             }
             renderHeader();
@@ -318,7 +325,7 @@ function showRun(root: HTMLElement, run: Run): () => void {
   let destroyed = false;
   if (spec.kind === 'train') {
     // A failed history request is no dead end: the stream alone replays every step (slower).
-    getJson<History>(historyUrl({})).then(
+    getHistory(historyUrl({})).then(
       (h) => {
         history = h;
         openSocket();
