@@ -1,6 +1,7 @@
 // Output losses, fused with their output activation where that is the numerically stable form.
 // All losses are averaged over the batch (and over outputs for BCE and MSE, like PyTorch's 'mean').
 import { type ActivationParams, activationBackward, activationForward, softmaxRows } from './activations.ts';
+import { exp, log1p } from './elementary.ts';
 import type { ActivationName, LossName } from './spec.ts';
 
 /**
@@ -35,7 +36,7 @@ export function lossValue(
       // −[y log σ(z) + (1−y) log(1−σ(z))] = max(z,0) − z·y + log(1 + e^−|z|): finite for any finite z
       for (let i = 0; i < len; i++) {
         const z = Z[i];
-        sum += Math.max(z, 0) - z * Y[i] + Math.log1p(Math.exp(-Math.abs(z)));
+        sum += Math.max(z, 0) - z * Y[i] + log1p(exp(-Math.abs(z)));
       }
       return sum / len;
     case 'categorical_cross_entropy':
@@ -49,7 +50,7 @@ export function lossValue(
         let yz = 0;
         let ySum = 0;
         for (let j = 0; j < out; j++) {
-          s += Math.exp(Z[o + j] - max);
+          s += exp(Z[o + j] - max);
           yz += Y[o + j] * Z[o + j];
           ySum += Y[o + j];
         }

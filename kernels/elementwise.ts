@@ -1,0 +1,386 @@
+// WebAssembly SIMD (f64x2) element-wise kernels in AssemblyScript: exp, expm1, log1p, tanh, sigmoid, softplus
+// and the activations' forward and backward passes, two values per instruction. Pointers are byte offsets into
+// this module's memory (the arena of src/core/wasm/kernels.ts); lengths count values.
+//
+// Every function is the SAME sequence of IEEE-754 operations (+ − × ÷ √, min/max, compares, exponent bit
+// arithmetic) as its plain TypeScript reference in src/core/elementary.ts, lane by lane, with no fused
+// multiply-add in either build, so the two agree bit for bit; the reference is tested against Math.* in ulps.
+// Both builds of scripts/build-wasm.ts give the same bits here (relaxed SIMD is only used by gemm.ts).
+
+// ---- constants (fdlibm's, as in src/core/elementary.ts) ----
+const LN2_HI: f64 = 0.6931471803691238;
+const LN2_LO: f64 = 1.9082149292705877e-10;
+const INV_LN2: f64 = 1.4426950408889634;
+/** 1.5·2⁵²: t + ROUND − ROUND rounds t to the nearest integer, ties to even, for |t| < 2⁵¹. */
+const ROUND: f64 = 6755399441055744.0;
+const P1: f64 = 0.16666666666666602;
+const P2: f64 = -0.0027777777777015593;
+const P3: f64 = 6.613756321437934e-05;
+const P4: f64 = -1.6533902205465252e-06;
+const P5: f64 = 4.1381367970572385e-08;
+const LP1: f64 = 0.6666666666666735;
+const LP2: f64 = 0.3999999999940942;
+const LP3: f64 = 0.2857142874366239;
+const LP4: f64 = 0.22222198432149784;
+const LP5: f64 = 0.1818357216161805;
+const LP6: f64 = 0.15313837699209373;
+const LP7: f64 = 0.14798198605116586;
+/** √2/2 − 1 and √2 − 1: log1p's argument is reduced only outside this interval. */
+const LOG1P_LOW: f64 = -0.2928932188134524;
+const LOG1P_HIGH: f64 = 0.41421356237309503;
+/** |x| below which tanh(x) rounds to x. */
+const TANH_TINY: f64 = 3.725290298461914e-09; // 2⁻²⁸
+/** tanh(x) rounds to ±1 for |x| ≥ 19.06; beyond 20 the argument of expm1 is clamped. */
+const TANH_CLAMP: f64 = 20.0;
+/** Below this |x|, tanh is Cephes' rational x + x·z·P(z)/Q(z), z = x² (expm1's reduction costs ulps there). */
+const TANH_RATIONAL: f64 = 0.625;
+const TP0: f64 = -0.9643991794250523;
+const TP1: f64 = -99.28772310019185;
+const TP2: f64 = -1614.6876844170845;
+const TQ0: f64 = 112.81167849163293;
+const TQ1: f64 = 2235.4883906010045;
+const TQ2: f64 = 4844.063053251255;
+
+// ---- f64x2 elementary functions ----
+
+// @ts-ignore: decorator
+@inline function splat(x: f64): v128 {
+  return f64x2.splat(x);
+}
+
+/** 2^k for integer-valued lanes k ∈ [−1022, 1023] (as doubles), built from the exponent bits. */
+// @ts-ignore: decorator
+@inline function pow2(k: v128): v128 {
+  const ki = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(k));
+  return i64x2.shl(i64x2.add(ki, i64x2.splat(1023)), 52);
+}
+
+/** t rounded to the nearest integer (ties to even), as doubles. */
+// @ts-ignore: decorator
+@inline function nearest(t: v128): v128 {
+  return f64x2.sub(f64x2.add(t, splat(ROUND)), splat(ROUND));
+}
+
+/** e^x for every x: fdlibm's reduction x = k·ln2 + r, |r| ≤ ln2/2, its rational approximation of e^r, then 2^k in two halves. */
+// @ts-ignore: decorator
+@inline function expV(x: v128): v128 {
+  const xc = f64x2.pmin(f64x2.pmax(x, splat(-746.0)), splat(710.0));
+  const k = nearest(f64x2.mul(xc, splat(INV_LN2)));
+  const hi = f64x2.sub(xc, f64x2.mul(k, splat(LN2_HI)));
+  const lo = f64x2.mul(k, splat(LN2_LO));
+  const r = f64x2.sub(hi, lo);
+  const rr = f64x2.mul(r, r);
+  const poly = f64x2.add(
+    splat(P1),
+    f64x2.mul(rr, f64x2.add(splat(P2), f64x2.mul(rr, f64x2.add(splat(P3), f64x2.mul(rr, f64x2.add(splat(P4), f64x2.mul(rr, splat(P5)))))))),
+  );
+  const c = f64x2.sub(r, f64x2.mul(rr, poly));
+  const y = f64x2.sub(
+    splat(1.0),
+    f64x2.sub(f64x2.sub(lo, f64x2.div(f64x2.mul(r, c), f64x2.sub(splat(2.0), c))), hi),
+  );
+  // 2^k = 2^k1 · 2^k2 with k1 = ⌊k/2⌋, so both halves stay normal for k ∈ [−1077, 1025].
+  const k1 = f64x2.floor(f64x2.mul(k, splat(0.5)));
+  const k2 = f64x2.sub(k, k1);
+  return f64x2.mul(f64x2.mul(y, pow2(k1)), pow2(k2));
+}
+
+/**
+ * e^x − 1 for x ≤ 0 (positive lanes give garbage; NaN propagates): x = k·ln2 + r, e^r − 1 by its Taylor series
+ * to r¹³ written as r·(1 + r·(…)) so ±0 and subnormals come back unchanged, then 2^k·p + (2^k − 1).
+ */
+// @ts-ignore: decorator
+@inline function expm1NegV(x: v128): v128 {
+  const xc = f64x2.pmax(x, splat(-40.0));
+  const k = nearest(f64x2.mul(xc, splat(INV_LN2)));
+  const r = f64x2.sub(f64x2.sub(xc, f64x2.mul(k, splat(LN2_HI))), f64x2.mul(k, splat(LN2_LO)));
+  let q = splat(1.6059043836821613e-10); // 1/13!
+  q = f64x2.add(splat(2.08767569878681e-09), f64x2.mul(r, q)); // 1/12!
+  q = f64x2.add(splat(2.505210838544172e-08), f64x2.mul(r, q)); // 1/11!
+  q = f64x2.add(splat(2.755731922398589e-07), f64x2.mul(r, q)); // 1/10!
+  q = f64x2.add(splat(2.7557319223985893e-06), f64x2.mul(r, q)); // 1/9!
+  q = f64x2.add(splat(2.48015873015873e-05), f64x2.mul(r, q)); // 1/8!
+  q = f64x2.add(splat(0.0001984126984126984), f64x2.mul(r, q)); // 1/7!
+  q = f64x2.add(splat(0.001388888888888889), f64x2.mul(r, q)); // 1/6!
+  q = f64x2.add(splat(0.008333333333333333), f64x2.mul(r, q)); // 1/5!
+  q = f64x2.add(splat(0.041666666666666664), f64x2.mul(r, q)); // 1/4!
+  q = f64x2.add(splat(0.16666666666666666), f64x2.mul(r, q)); // 1/3!
+  q = f64x2.add(splat(0.5), f64x2.mul(r, q));
+  const p = f64x2.mul(r, f64x2.add(splat(1.0), f64x2.mul(r, q)));
+  const s = pow2(k);
+  const scaled = f64x2.add(f64x2.mul(s, p), f64x2.sub(s, splat(1.0)));
+  return v128.bitselect(p, scaled, f64x2.eq(k, splat(0.0)));
+}
+
+/** log(1 + x): fdlibm's log1p (x = 2^k·(1 + f) with a correction term), its two cases computed and selected. */
+// @ts-ignore: decorator
+@inline function log1pV(x: v128): v128 {
+  // Near 0: k = 0, f = x.
+  const small = log1pCore(x, splat(0.0), splat(0.0));
+  // Elsewhere: u = 1 + x = 2^k·m with m ∈ [√2/2, √2), f = m − 1, c = the rounding error of u over u.
+  const u = f64x2.add(splat(1.0), x);
+  const bits = u;
+  const k0 = f64x2.convert_low_i32x4_s(
+    i32x4.shuffle(i64x2.sub(i64x2.shr_u(bits, 52), i64x2.splat(1023)), i64x2.splat(0), 0, 2, 0, 2),
+  );
+  const mant = v128.and(bits, i64x2.splat(0x000fffffffffffff));
+  const high = i64x2.ge_s(mant, i64x2.splat(0x0006a09e00000000));
+  const m = v128.or(mant, v128.bitselect(i64x2.splat(0x3fe0000000000000), i64x2.splat(0x3ff0000000000000), high));
+  const k = f64x2.add(k0, v128.and(splat(1.0), high));
+  const c = f64x2.div(
+    v128.bitselect(
+      f64x2.sub(splat(1.0), f64x2.sub(u, x)),
+      f64x2.sub(x, f64x2.sub(u, splat(1.0))),
+      f64x2.gt(k0, splat(0.0)),
+    ),
+    u,
+  );
+  const large = log1pCore(f64x2.sub(m, splat(1.0)), k, c);
+  const inside = v128.and(f64x2.gt(x, splat(LOG1P_LOW)), f64x2.lt(x, splat(LOG1P_HIGH)));
+  let y = v128.bitselect(small, large, inside);
+  // log1p(±0) = ±0 (the series would turn −0 into +0), log1p(∞) = ∞, log1p(−1) = −∞, below −1 NaN (NaN stays
+  // NaN through either case).
+  y = v128.bitselect(x, y, f64x2.eq(x, splat(0.0)));
+  y = v128.bitselect(splat(Infinity), y, f64x2.eq(x, splat(Infinity)));
+  y = v128.bitselect(splat(-Infinity), y, f64x2.eq(x, splat(-1.0)));
+  return v128.bitselect(splat(NaN), y, f64x2.lt(x, splat(-1.0)));
+}
+
+/** k·ln2 + log(1 + f) + c for |f| within [√2/2 − 1, √2 − 1] (fdlibm's s = f/(2 + f) series). */
+// @ts-ignore: decorator
+@inline function log1pCore(f: v128, k: v128, c: v128): v128 {
+  const hfsq = f64x2.mul(f64x2.mul(splat(0.5), f), f);
+  const s = f64x2.div(f, f64x2.add(splat(2.0), f));
+  const z = f64x2.mul(s, s);
+  let R = f64x2.mul(z, splat(LP7));
+  R = f64x2.mul(z, f64x2.add(splat(LP6), R));
+  R = f64x2.mul(z, f64x2.add(splat(LP5), R));
+  R = f64x2.mul(z, f64x2.add(splat(LP4), R));
+  R = f64x2.mul(z, f64x2.add(splat(LP3), R));
+  R = f64x2.mul(z, f64x2.add(splat(LP2), R));
+  R = f64x2.mul(z, f64x2.add(splat(LP1), R));
+  const inner = f64x2.add(f64x2.mul(s, f64x2.add(hfsq, R)), f64x2.add(f64x2.mul(k, splat(LN2_LO)), c));
+  return f64x2.sub(f64x2.mul(k, splat(LN2_HI)), f64x2.sub(f64x2.sub(hfsq, inner), f));
+}
+
+/**
+ * tanh x: x itself below 2⁻²⁸, Cephes' rational approximation below 0.625, else −t/(t + 2) with
+ * t = e^(−2|x|) − 1 and the sign of x restored.
+ */
+// @ts-ignore: decorator
+@inline function tanhV(x: v128): v128 {
+  const ax = f64x2.abs(x);
+  const rational = f64x2.lt(ax, splat(TANH_RATIONAL));
+  const t = expm1NegV(f64x2.mul(splat(-2.0), f64x2.pmin(ax, splat(TANH_CLAMP))));
+  const z = f64x2.mul(x, x);
+  const num = f64x2.mul(f64x2.mul(x, z), f64x2.add(f64x2.mul(z, f64x2.add(f64x2.mul(z, splat(TP0)), splat(TP1))), splat(TP2)));
+  const den = f64x2.add(f64x2.mul(z, f64x2.add(f64x2.mul(z, f64x2.add(z, splat(TQ0))), splat(TQ1))), splat(TQ2));
+  // One division for both forms: num/den below 0.625, −t/(t + 2) above.
+  const q = f64x2.div(
+    v128.bitselect(num, f64x2.neg(t), rational),
+    v128.bitselect(den, f64x2.add(t, splat(2.0)), rational),
+  );
+  const y = v128.bitselect(f64x2.add(x, q), v128.bitselect(f64x2.neg(q), q, f64x2.lt(x, splat(0.0))), rational);
+  return v128.bitselect(x, y, f64x2.lt(ax, splat(TANH_TINY)));
+}
+
+/** σ(z) = 1/(1 + e) for z ≥ 0, e/(1 + e) below, with e = e^(−|z|) (never overflows). */
+// @ts-ignore: decorator
+@inline function sigmoidV(z: v128): v128 {
+  const e = expV(f64x2.neg(f64x2.abs(z)));
+  const d = f64x2.add(splat(1.0), e);
+  return v128.bitselect(f64x2.div(splat(1.0), d), f64x2.div(e, d), f64x2.ge(z, splat(0.0)));
+}
+
+/** log(1 + e^z) = max(z, 0) + log1p(e^(−|z|)): finite for every finite z. */
+// @ts-ignore: decorator
+@inline function softplusV(z: v128): v128 {
+  return f64x2.add(f64x2.pmax(splat(0.0), z), log1pV(expV(f64x2.neg(f64x2.abs(z)))));
+}
+
+// ---- array kernels ----
+
+/** Element-wise functions of the unary* kernels. */
+const EXP = 0;
+const EXPM1 = 1;
+const LOG1P = 2;
+const TANH = 3;
+const SIGMOID = 4;
+const SOFTPLUS = 5;
+
+// @ts-ignore: decorator
+@inline function unaryV(op: i32, x: v128): v128 {
+  if (op == EXP) return expV(x);
+  if (op == EXPM1) return expm1NegV(x);
+  if (op == LOG1P) return log1pV(x);
+  if (op == TANH) return tanhV(x);
+  if (op == SIGMOID) return sigmoidV(x);
+  return softplusV(x);
+}
+
+// One exported loop per function and direction, each with its function inlined: a dispatch on a run-time
+// code inside the loop would be compiled into code that evaluates every function for every value (the
+// optimiser turns the branches into value-carrying br_ifs) and one outside it gets merged back into one loop.
+
+// @ts-ignore: decorator
+@inline function unaryLoop(op: i32, x: usize, y: usize, len: i32): void {
+  const pairs = <usize>(len >> 1) << 4;
+  for (let o: usize = 0; o < pairs; o += 16) v128.store(y + o, unaryV(op, v128.load(x + o)));
+  if (len & 1) v128.store64_lane(y + pairs, unaryV(op, v128.load64_zero(x + pairs)), 0);
+}
+
+/** y[i] = f(x[i]) for i < len (for tests and benchmarks of the functions themselves). */
+export function unaryExp(x: usize, y: usize, len: i32): void {
+  unaryLoop(EXP, x, y, len);
+}
+export function unaryExpm1(x: usize, y: usize, len: i32): void {
+  unaryLoop(EXPM1, x, y, len);
+}
+export function unaryLog1p(x: usize, y: usize, len: i32): void {
+  unaryLoop(LOG1P, x, y, len);
+}
+export function unaryTanh(x: usize, y: usize, len: i32): void {
+  unaryLoop(TANH, x, y, len);
+}
+export function unarySigmoid(x: usize, y: usize, len: i32): void {
+  unaryLoop(SIGMOID, x, y, len);
+}
+export function unarySoftplus(x: usize, y: usize, len: i32): void {
+  unaryLoop(SOFTPLUS, x, y, len);
+}
+
+/** Activations of the forward* / backward* kernels. */
+const LINEAR = 0;
+const A_SIGMOID = 1;
+const A_TANH = 2;
+const RELU = 3;
+const LEAKY_RELU = 4;
+const ELU = 5;
+const A_SOFTPLUS = 6;
+
+// @ts-ignore: decorator
+@inline function forwardV(kind: i32, z: v128, slope: v128, alpha: v128): v128 {
+  if (kind == LINEAR) return z;
+  if (kind == A_SIGMOID) return sigmoidV(z);
+  if (kind == A_TANH) return tanhV(z);
+  const positive = f64x2.gt(z, splat(0.0));
+  if (kind == RELU) return v128.and(z, positive);
+  if (kind == LEAKY_RELU) return v128.bitselect(z, f64x2.mul(slope, z), positive);
+  if (kind == ELU) return v128.bitselect(z, f64x2.mul(alpha, expm1NegV(f64x2.pmin(z, splat(0.0)))), positive);
+  return softplusV(z);
+}
+
+// @ts-ignore: decorator
+@inline function forwardLoop(kind: i32, z: usize, a: usize, len: i32, s: v128, al: v128): void {
+  const pairs = <usize>(len >> 1) << 4;
+  for (let o: usize = 0; o < pairs; o += 16) v128.store(a + o, forwardV(kind, v128.load(z + o), s, al));
+  if (len & 1) v128.store64_lane(a + pairs, forwardV(kind, v128.load64_zero(z + pairs), s, al), 0);
+}
+
+/** A[i] = f(Z[i]) for i < len: Z and A (batch, units) flattened, not aliased; slope/alpha of leaky ReLU/ELU. */
+export function forwardLinear(z: usize, a: usize, len: i32, slope: f64, alpha: f64): void {
+  memory.copy(a, z, <usize>len << 3);
+}
+export function forwardSigmoid(z: usize, a: usize, len: i32, slope: f64, alpha: f64): void {
+  forwardLoop(A_SIGMOID, z, a, len, splat(slope), splat(alpha));
+}
+export function forwardTanh(z: usize, a: usize, len: i32, slope: f64, alpha: f64): void {
+  forwardLoop(A_TANH, z, a, len, splat(slope), splat(alpha));
+}
+export function forwardRelu(z: usize, a: usize, len: i32, slope: f64, alpha: f64): void {
+  forwardLoop(RELU, z, a, len, splat(slope), splat(alpha));
+}
+export function forwardLeakyRelu(z: usize, a: usize, len: i32, slope: f64, alpha: f64): void {
+  forwardLoop(LEAKY_RELU, z, a, len, splat(slope), splat(alpha));
+}
+export function forwardElu(z: usize, a: usize, len: i32, slope: f64, alpha: f64): void {
+  forwardLoop(ELU, z, a, len, splat(slope), splat(alpha));
+}
+export function forwardSoftplus(z: usize, a: usize, len: i32, slope: f64, alpha: f64): void {
+  forwardLoop(A_SOFTPLUS, z, a, len, splat(slope), splat(alpha));
+}
+
+// @ts-ignore: decorator
+@inline function backwardV(kind: i32, z: v128, a: v128, d: v128, slope: v128, alpha: v128): v128 {
+  if (kind == LINEAR) return d;
+  // forward: A = σ(Z), so dZ = dA · A(1 − A)
+  if (kind == A_SIGMOID) return f64x2.mul(f64x2.mul(d, a), f64x2.sub(splat(1.0), a));
+  // forward: A = tanh(Z), so dZ = dA · (1 − A²)
+  if (kind == A_TANH) return f64x2.mul(d, f64x2.sub(splat(1.0), f64x2.mul(a, a)));
+  const positive = f64x2.gt(z, splat(0.0));
+  // forward: A = max(Z, 0), so dZ = dA where Z > 0, else 0
+  if (kind == RELU) return v128.and(d, positive);
+  if (kind == LEAKY_RELU) return v128.bitselect(d, f64x2.mul(slope, d), positive);
+  // forward: A = α(e^Z − 1) for Z ≤ 0, whose slope is A + α
+  if (kind == ELU) return v128.bitselect(d, f64x2.mul(d, f64x2.add(a, alpha)), positive);
+  // forward: A = log(1 + e^Z), so dZ = dA · σ(Z)
+  return f64x2.mul(d, sigmoidV(z));
+}
+
+// @ts-ignore: decorator
+@inline function backwardLoop(
+  kind: i32, z: usize, a: usize, dA: usize, dZ: usize, len: i32, s: v128, al: v128,
+): void {
+  const pairs = <usize>(len >> 1) << 4;
+  for (let o: usize = 0; o < pairs; o += 16) {
+    v128.store(dZ + o, backwardV(kind, v128.load(z + o), v128.load(a + o), v128.load(dA + o), s, al));
+  }
+  if (len & 1) {
+    const o = pairs;
+    const r = backwardV(kind, v128.load64_zero(z + o), v128.load64_zero(a + o), v128.load64_zero(dA + o), s, al);
+    v128.store64_lane(dZ + o, r, 0);
+  }
+}
+
+/** dZ[i] = dA[i] · f′(Z[i]) for i < len, f′ restated through A = f(Z) where cheaper. */
+export function backwardLinear(z: usize, a: usize, dA: usize, dZ: usize, len: i32, slope: f64, alpha: f64): void {
+  memory.copy(dZ, dA, <usize>len << 3);
+}
+export function backwardSigmoid(z: usize, a: usize, dA: usize, dZ: usize, len: i32, slope: f64, alpha: f64): void {
+  backwardLoop(A_SIGMOID, z, a, dA, dZ, len, splat(slope), splat(alpha));
+}
+export function backwardTanh(z: usize, a: usize, dA: usize, dZ: usize, len: i32, slope: f64, alpha: f64): void {
+  backwardLoop(A_TANH, z, a, dA, dZ, len, splat(slope), splat(alpha));
+}
+export function backwardRelu(z: usize, a: usize, dA: usize, dZ: usize, len: i32, slope: f64, alpha: f64): void {
+  backwardLoop(RELU, z, a, dA, dZ, len, splat(slope), splat(alpha));
+}
+export function backwardLeakyRelu(z: usize, a: usize, dA: usize, dZ: usize, len: i32, slope: f64, alpha: f64): void {
+  backwardLoop(LEAKY_RELU, z, a, dA, dZ, len, splat(slope), splat(alpha));
+}
+export function backwardElu(z: usize, a: usize, dA: usize, dZ: usize, len: i32, slope: f64, alpha: f64): void {
+  backwardLoop(ELU, z, a, dA, dZ, len, splat(slope), splat(alpha));
+}
+export function backwardSoftplus(z: usize, a: usize, dA: usize, dZ: usize, len: i32, slope: f64, alpha: f64): void {
+  backwardLoop(A_SOFTPLUS, z, a, dA, dZ, len, splat(slope), splat(alpha));
+}
+
+/** Every row of Z (rows, cols) = b (cols): the bias a forward pass starts from. */
+export function broadcastRows(b: usize, z: usize, rows: i32, cols: i32): void {
+  const bytes = <usize>cols << 3;
+  for (let r = 0; r < rows; r++) memory.copy(z + <usize>r * bytes, b, bytes);
+}
+
+/** db[j] += Σ_r dZ[r][j] for dZ (rows, cols), r in order (the bias gradient; same sums as a loop over r). */
+export function addColumnSums(dZ: usize, db: usize, rows: i32, cols: i32): void {
+  const bytes = <usize>cols << 3;
+  const pairs = <usize>(cols >> 1) << 4;
+  for (let o: usize = 0; o < pairs; o += 16) {
+    let acc = v128.load(db + o);
+    let at = dZ + o;
+    for (let r = 0; r < rows; r++) {
+      acc = f64x2.add(acc, v128.load(at));
+      at += bytes;
+    }
+    v128.store(db + o, acc);
+  }
+  if (cols & 1) {
+    let acc = load<f64>(db + pairs);
+    let at = dZ + pairs;
+    for (let r = 0; r < rows; r++) {
+      acc += load<f64>(at);
+      at += bytes;
+    }
+    store<f64>(db + pairs, acc);
+  }
+}
