@@ -43,9 +43,64 @@ const TQ2: f64 = 4844.063053251255;
 
 // ---- f64x2 elementary functions ----
 
+// Every constant lives in memory, loaded by load64_splat where it is used: a v128.const would be folded in by the
+// optimiser and rematerialised by V8 at each use (a 64-bit move, a transfer and a shuffle), which for the ~40
+// constants of tanh doubles the instructions per value; a splatting load is one instruction from L1.
+const K_0_5 = memory.data<f64>([0.5]);
+const K_0_16666666666666666 = memory.data<f64>([0.16666666666666666]);
+const K_0_041666666666666664 = memory.data<f64>([0.041666666666666664]);
+const K_0_008333333333333333 = memory.data<f64>([0.008333333333333333]);
+const K_0_001388888888888889 = memory.data<f64>([0.001388888888888889]);
+const K_0_0001984126984126984 = memory.data<f64>([0.0001984126984126984]);
+const K_2_48015873015873eM05 = memory.data<f64>([0.0000248015873015873]);
+const K_2_7557319223985893eM06 = memory.data<f64>([0.0000027557319223985893]);
+const K_2_755731922398589eM07 = memory.data<f64>([2.755731922398589e-7]);
+const K_2_505210838544172eM08 = memory.data<f64>([2.505210838544172e-8]);
+const K_2_08767569878681eM09 = memory.data<f64>([2.08767569878681e-9]);
+const K_1_6059043836821613eM10 = memory.data<f64>([1.6059043836821613e-10]);
+const K_ROUND = memory.data<f64>([ROUND]);
+const K_MINUS_746_0 = memory.data<f64>([-746.0]);
+const K_710_0 = memory.data<f64>([710.0]);
+const K_INV_LN2 = memory.data<f64>([INV_LN2]);
+const K_LN2_HI = memory.data<f64>([LN2_HI]);
+const K_LN2_LO = memory.data<f64>([LN2_LO]);
+const K_P1 = memory.data<f64>([P1]);
+const K_P2 = memory.data<f64>([P2]);
+const K_P3 = memory.data<f64>([P3]);
+const K_P4 = memory.data<f64>([P4]);
+const K_P5 = memory.data<f64>([P5]);
+const K_1_0 = memory.data<f64>([1.0]);
+const K_2_0 = memory.data<f64>([2.0]);
+const K_MINUS_40_0 = memory.data<f64>([-40.0]);
+const K_0_0 = memory.data<f64>([0.0]);
+const K_LOG1P_LOW = memory.data<f64>([LOG1P_LOW]);
+const K_LOG1P_HIGH = memory.data<f64>([LOG1P_HIGH]);
+const K_INFINITY = memory.data<f64>([Infinity]);
+const K_MINUS_INFINITY = memory.data<f64>([-Infinity]);
+const K_MINUS_1_0 = memory.data<f64>([-1.0]);
+const K_NAN = memory.data<f64>([NaN]);
+const K_LP7 = memory.data<f64>([LP7]);
+const K_LP6 = memory.data<f64>([LP6]);
+const K_LP5 = memory.data<f64>([LP5]);
+const K_LP4 = memory.data<f64>([LP4]);
+const K_LP3 = memory.data<f64>([LP3]);
+const K_LP2 = memory.data<f64>([LP2]);
+const K_LP1 = memory.data<f64>([LP1]);
+const K_TANH_RATIONAL = memory.data<f64>([TANH_RATIONAL]);
+const K_MINUS_2_0 = memory.data<f64>([-2.0]);
+const K_TANH_CLAMP = memory.data<f64>([TANH_CLAMP]);
+const K_TP0 = memory.data<f64>([TP0]);
+const K_TP1 = memory.data<f64>([TP1]);
+const K_TP2 = memory.data<f64>([TP2]);
+const K_TQ0 = memory.data<f64>([TQ0]);
+const K_TQ1 = memory.data<f64>([TQ1]);
+const K_TQ2 = memory.data<f64>([TQ2]);
+const K_TANH_TINY = memory.data<f64>([TANH_TINY]);
+
+/** The constant at pool address `at`, in both lanes. */
 // @ts-ignore: decorator
-@inline function splat(x: f64): v128 {
-  return f64x2.splat(x);
+@inline function pool(at: usize): v128 {
+  return v128.load64_splat(at);
 }
 
 /** 2^k for integer-valued lanes k ∈ [−1022, 1023] (as doubles), built from the exponent bits. */
@@ -58,31 +113,38 @@ const TQ2: f64 = 4844.063053251255;
 /** t rounded to the nearest integer (ties to even), as doubles. */
 // @ts-ignore: decorator
 @inline function nearest(t: v128): v128 {
-  return f64x2.sub(f64x2.add(t, splat(ROUND)), splat(ROUND));
+  return f64x2.sub(f64x2.add(t, pool(K_ROUND)), pool(K_ROUND));
 }
 
 /** e^x for every x: fdlibm's reduction x = k·ln2 + r, |r| ≤ ln2/2, its rational approximation of e^r, then 2^k in two halves. */
 // @ts-ignore: decorator
 @inline function expV(x: v128): v128 {
-  const xc = f64x2.pmin(f64x2.pmax(x, splat(-746.0)), splat(710.0));
-  const k = nearest(f64x2.mul(xc, splat(INV_LN2)));
-  const hi = f64x2.sub(xc, f64x2.mul(k, splat(LN2_HI)));
-  const lo = f64x2.mul(k, splat(LN2_LO));
+  const xc = f64x2.pmin(f64x2.pmax(x, pool(K_MINUS_746_0)), pool(K_710_0));
+  const k = nearest(f64x2.mul(xc, pool(K_INV_LN2)));
+  const hi = f64x2.sub(xc, f64x2.mul(k, pool(K_LN2_HI)));
+  const lo = f64x2.mul(k, pool(K_LN2_LO));
   const r = f64x2.sub(hi, lo);
   const rr = f64x2.mul(r, r);
   const poly = f64x2.add(
-    splat(P1),
-    f64x2.mul(rr, f64x2.add(splat(P2), f64x2.mul(rr, f64x2.add(splat(P3), f64x2.mul(rr, f64x2.add(splat(P4), f64x2.mul(rr, splat(P5)))))))),
+    pool(K_P1),
+    f64x2.mul(rr, f64x2.add(pool(K_P2), f64x2.mul(rr, f64x2.add(pool(K_P3), f64x2.mul(rr, f64x2.add(pool(K_P4), f64x2.mul(rr, pool(K_P5)))))))),
   );
   const c = f64x2.sub(r, f64x2.mul(rr, poly));
   const y = f64x2.sub(
-    splat(1.0),
-    f64x2.sub(f64x2.sub(lo, f64x2.div(f64x2.mul(r, c), f64x2.sub(splat(2.0), c))), hi),
+    pool(K_1_0),
+    f64x2.sub(f64x2.sub(lo, f64x2.div(f64x2.mul(r, c), f64x2.sub(pool(K_2_0), c))), hi),
   );
   // 2^k = 2^k1 · 2^k2 with k1 = ⌊k/2⌋, so both halves stay normal for k ∈ [−1077, 1025].
-  const k1 = f64x2.floor(f64x2.mul(k, splat(0.5)));
+  const k1 = f64x2.floor(f64x2.mul(k, pool(K_0_5)));
   const k2 = f64x2.sub(k, k1);
   return f64x2.mul(f64x2.mul(y, pow2(k1)), pow2(k2));
+}
+
+/** c0 + r·c1 + r²·(c2 + r·c3), in that order of operations (the c are pool addresses). */
+// @ts-ignore: decorator
+@inline function quad(r: v128, r2: v128, c0: usize, c1: usize, c2: usize, c3: usize): v128 {
+  const lo = f64x2.add(pool(c0), f64x2.mul(r, pool(c1)));
+  return f64x2.add(lo, f64x2.mul(r2, f64x2.add(pool(c2), f64x2.mul(r, pool(c3)))));
 }
 
 /**
@@ -91,34 +153,30 @@ const TQ2: f64 = 4844.063053251255;
  */
 // @ts-ignore: decorator
 @inline function expm1NegV(x: v128): v128 {
-  const xc = f64x2.pmax(x, splat(-40.0));
-  const k = nearest(f64x2.mul(xc, splat(INV_LN2)));
-  const r = f64x2.sub(f64x2.sub(xc, f64x2.mul(k, splat(LN2_HI))), f64x2.mul(k, splat(LN2_LO)));
-  let q = splat(1.6059043836821613e-10); // 1/13!
-  q = f64x2.add(splat(2.08767569878681e-09), f64x2.mul(r, q)); // 1/12!
-  q = f64x2.add(splat(2.505210838544172e-08), f64x2.mul(r, q)); // 1/11!
-  q = f64x2.add(splat(2.755731922398589e-07), f64x2.mul(r, q)); // 1/10!
-  q = f64x2.add(splat(2.7557319223985893e-06), f64x2.mul(r, q)); // 1/9!
-  q = f64x2.add(splat(2.48015873015873e-05), f64x2.mul(r, q)); // 1/8!
-  q = f64x2.add(splat(0.0001984126984126984), f64x2.mul(r, q)); // 1/7!
-  q = f64x2.add(splat(0.001388888888888889), f64x2.mul(r, q)); // 1/6!
-  q = f64x2.add(splat(0.008333333333333333), f64x2.mul(r, q)); // 1/5!
-  q = f64x2.add(splat(0.041666666666666664), f64x2.mul(r, q)); // 1/4!
-  q = f64x2.add(splat(0.16666666666666666), f64x2.mul(r, q)); // 1/3!
-  q = f64x2.add(splat(0.5), f64x2.mul(r, q));
-  const p = f64x2.mul(r, f64x2.add(splat(1.0), f64x2.mul(r, q)));
+  const xc = f64x2.pmax(x, pool(K_MINUS_40_0));
+  const k = nearest(f64x2.mul(xc, pool(K_INV_LN2)));
+  const r = f64x2.sub(f64x2.sub(xc, f64x2.mul(k, pool(K_LN2_HI))), f64x2.mul(k, pool(K_LN2_LO)));
+  // q = Σ r^i/(i + 2)! for i ≤ 11 by Estrin's scheme (pairs, then r², r⁴, r⁸): a dependency chain of 4
+  // multiply-adds instead of Horner's 12, so a vector of these overlaps with the next one.
+  const r2 = f64x2.mul(r, r);
+  const r4 = f64x2.mul(r2, r2);
+  const q01 = quad(r, r2, K_0_5, K_0_16666666666666666, K_0_041666666666666664, K_0_008333333333333333);
+  const q23 = quad(r, r2, K_0_001388888888888889, K_0_0001984126984126984, K_2_48015873015873eM05, K_2_7557319223985893eM06);
+  const q45 = quad(r, r2, K_2_755731922398589eM07, K_2_505210838544172eM08, K_2_08767569878681eM09, K_1_6059043836821613eM10);
+  const q = f64x2.add(q01, f64x2.mul(r4, f64x2.add(q23, f64x2.mul(r4, q45))));
+  const p = f64x2.mul(r, f64x2.add(pool(K_1_0), f64x2.mul(r, q)));
   const s = pow2(k);
-  const scaled = f64x2.add(f64x2.mul(s, p), f64x2.sub(s, splat(1.0)));
-  return v128.bitselect(p, scaled, f64x2.eq(k, splat(0.0)));
+  const scaled = f64x2.add(f64x2.mul(s, p), f64x2.sub(s, pool(K_1_0)));
+  return v128.bitselect(p, scaled, f64x2.eq(k, pool(K_0_0)));
 }
 
 /** log(1 + x): fdlibm's log1p (x = 2^k·(1 + f) with a correction term), its two cases computed and selected. */
 // @ts-ignore: decorator
 @inline function log1pV(x: v128): v128 {
   // Near 0: k = 0, f = x.
-  const small = log1pCore(x, splat(0.0), splat(0.0));
+  const small = log1pCore(x, pool(K_0_0), pool(K_0_0));
   // Elsewhere: u = 1 + x = 2^k·m with m ∈ [√2/2, √2), f = m − 1, c = the rounding error of u over u.
-  const u = f64x2.add(splat(1.0), x);
+  const u = f64x2.add(pool(K_1_0), x);
   const bits = u;
   const k0 = f64x2.convert_low_i32x4_s(
     i32x4.shuffle(i64x2.sub(i64x2.shr_u(bits, 52), i64x2.splat(1023)), i64x2.splat(0), 0, 2, 0, 2),
@@ -126,41 +184,41 @@ const TQ2: f64 = 4844.063053251255;
   const mant = v128.and(bits, i64x2.splat(0x000fffffffffffff));
   const high = i64x2.ge_s(mant, i64x2.splat(0x0006a09e00000000));
   const m = v128.or(mant, v128.bitselect(i64x2.splat(0x3fe0000000000000), i64x2.splat(0x3ff0000000000000), high));
-  const k = f64x2.add(k0, v128.and(splat(1.0), high));
+  const k = f64x2.add(k0, v128.and(pool(K_1_0), high));
   const c = f64x2.div(
     v128.bitselect(
-      f64x2.sub(splat(1.0), f64x2.sub(u, x)),
-      f64x2.sub(x, f64x2.sub(u, splat(1.0))),
-      f64x2.gt(k0, splat(0.0)),
+      f64x2.sub(pool(K_1_0), f64x2.sub(u, x)),
+      f64x2.sub(x, f64x2.sub(u, pool(K_1_0))),
+      f64x2.gt(k0, pool(K_0_0)),
     ),
     u,
   );
-  const large = log1pCore(f64x2.sub(m, splat(1.0)), k, c);
-  const inside = v128.and(f64x2.gt(x, splat(LOG1P_LOW)), f64x2.lt(x, splat(LOG1P_HIGH)));
+  const large = log1pCore(f64x2.sub(m, pool(K_1_0)), k, c);
+  const inside = v128.and(f64x2.gt(x, pool(K_LOG1P_LOW)), f64x2.lt(x, pool(K_LOG1P_HIGH)));
   let y = v128.bitselect(small, large, inside);
   // log1p(±0) = ±0 (the series would turn −0 into +0), log1p(∞) = ∞, log1p(−1) = −∞, below −1 NaN (NaN stays
   // NaN through either case).
-  y = v128.bitselect(x, y, f64x2.eq(x, splat(0.0)));
-  y = v128.bitselect(splat(Infinity), y, f64x2.eq(x, splat(Infinity)));
-  y = v128.bitselect(splat(-Infinity), y, f64x2.eq(x, splat(-1.0)));
-  return v128.bitselect(splat(NaN), y, f64x2.lt(x, splat(-1.0)));
+  y = v128.bitselect(x, y, f64x2.eq(x, pool(K_0_0)));
+  y = v128.bitselect(pool(K_INFINITY), y, f64x2.eq(x, pool(K_INFINITY)));
+  y = v128.bitselect(pool(K_MINUS_INFINITY), y, f64x2.eq(x, pool(K_MINUS_1_0)));
+  return v128.bitselect(pool(K_NAN), y, f64x2.lt(x, pool(K_MINUS_1_0)));
 }
 
 /** k·ln2 + log(1 + f) + c for |f| within [√2/2 − 1, √2 − 1] (fdlibm's s = f/(2 + f) series). */
 // @ts-ignore: decorator
 @inline function log1pCore(f: v128, k: v128, c: v128): v128 {
-  const hfsq = f64x2.mul(f64x2.mul(splat(0.5), f), f);
-  const s = f64x2.div(f, f64x2.add(splat(2.0), f));
+  const hfsq = f64x2.mul(f64x2.mul(pool(K_0_5), f), f);
+  const s = f64x2.div(f, f64x2.add(pool(K_2_0), f));
   const z = f64x2.mul(s, s);
-  let R = f64x2.mul(z, splat(LP7));
-  R = f64x2.mul(z, f64x2.add(splat(LP6), R));
-  R = f64x2.mul(z, f64x2.add(splat(LP5), R));
-  R = f64x2.mul(z, f64x2.add(splat(LP4), R));
-  R = f64x2.mul(z, f64x2.add(splat(LP3), R));
-  R = f64x2.mul(z, f64x2.add(splat(LP2), R));
-  R = f64x2.mul(z, f64x2.add(splat(LP1), R));
-  const inner = f64x2.add(f64x2.mul(s, f64x2.add(hfsq, R)), f64x2.add(f64x2.mul(k, splat(LN2_LO)), c));
-  return f64x2.sub(f64x2.mul(k, splat(LN2_HI)), f64x2.sub(f64x2.sub(hfsq, inner), f));
+  let R = f64x2.mul(z, pool(K_LP7));
+  R = f64x2.mul(z, f64x2.add(pool(K_LP6), R));
+  R = f64x2.mul(z, f64x2.add(pool(K_LP5), R));
+  R = f64x2.mul(z, f64x2.add(pool(K_LP4), R));
+  R = f64x2.mul(z, f64x2.add(pool(K_LP3), R));
+  R = f64x2.mul(z, f64x2.add(pool(K_LP2), R));
+  R = f64x2.mul(z, f64x2.add(pool(K_LP1), R));
+  const inner = f64x2.add(f64x2.mul(s, f64x2.add(hfsq, R)), f64x2.add(f64x2.mul(k, pool(K_LN2_LO)), c));
+  return f64x2.sub(f64x2.mul(k, pool(K_LN2_HI)), f64x2.sub(f64x2.sub(hfsq, inner), f));
 }
 
 /**
@@ -170,32 +228,32 @@ const TQ2: f64 = 4844.063053251255;
 // @ts-ignore: decorator
 @inline function tanhV(x: v128): v128 {
   const ax = f64x2.abs(x);
-  const rational = f64x2.lt(ax, splat(TANH_RATIONAL));
-  const t = expm1NegV(f64x2.mul(splat(-2.0), f64x2.pmin(ax, splat(TANH_CLAMP))));
+  const rational = f64x2.lt(ax, pool(K_TANH_RATIONAL));
+  const t = expm1NegV(f64x2.mul(pool(K_MINUS_2_0), f64x2.pmin(ax, pool(K_TANH_CLAMP))));
   const z = f64x2.mul(x, x);
-  const num = f64x2.mul(f64x2.mul(x, z), f64x2.add(f64x2.mul(z, f64x2.add(f64x2.mul(z, splat(TP0)), splat(TP1))), splat(TP2)));
-  const den = f64x2.add(f64x2.mul(z, f64x2.add(f64x2.mul(z, f64x2.add(z, splat(TQ0))), splat(TQ1))), splat(TQ2));
+  const num = f64x2.mul(f64x2.mul(x, z), f64x2.add(f64x2.mul(z, f64x2.add(f64x2.mul(z, pool(K_TP0)), pool(K_TP1))), pool(K_TP2)));
+  const den = f64x2.add(f64x2.mul(z, f64x2.add(f64x2.mul(z, f64x2.add(z, pool(K_TQ0))), pool(K_TQ1))), pool(K_TQ2));
   // One division for both forms: num/den below 0.625, −t/(t + 2) above.
   const q = f64x2.div(
     v128.bitselect(num, f64x2.neg(t), rational),
-    v128.bitselect(den, f64x2.add(t, splat(2.0)), rational),
+    v128.bitselect(den, f64x2.add(t, pool(K_2_0)), rational),
   );
-  const y = v128.bitselect(f64x2.add(x, q), v128.bitselect(f64x2.neg(q), q, f64x2.lt(x, splat(0.0))), rational);
-  return v128.bitselect(x, y, f64x2.lt(ax, splat(TANH_TINY)));
+  const y = v128.bitselect(f64x2.add(x, q), v128.bitselect(f64x2.neg(q), q, f64x2.lt(x, pool(K_0_0))), rational);
+  return v128.bitselect(x, y, f64x2.lt(ax, pool(K_TANH_TINY)));
 }
 
 /** σ(z) = 1/(1 + e) for z ≥ 0, e/(1 + e) below, with e = e^(−|z|) (never overflows). */
 // @ts-ignore: decorator
 @inline function sigmoidV(z: v128): v128 {
   const e = expV(f64x2.neg(f64x2.abs(z)));
-  const d = f64x2.add(splat(1.0), e);
-  return v128.bitselect(f64x2.div(splat(1.0), d), f64x2.div(e, d), f64x2.ge(z, splat(0.0)));
+  const d = f64x2.add(pool(K_1_0), e);
+  return v128.bitselect(f64x2.div(pool(K_1_0), d), f64x2.div(e, d), f64x2.ge(z, pool(K_0_0)));
 }
 
 /** log(1 + e^z) = max(z, 0) + log1p(e^(−|z|)): finite for every finite z. */
 // @ts-ignore: decorator
 @inline function softplusV(z: v128): v128 {
-  return f64x2.add(f64x2.pmax(splat(0.0), z), log1pV(expV(f64x2.neg(f64x2.abs(z)))));
+  return f64x2.add(f64x2.pmax(pool(K_0_0), z), log1pV(expV(f64x2.neg(f64x2.abs(z)))));
 }
 
 // ---- array kernels ----
@@ -263,10 +321,10 @@ const A_SOFTPLUS = 6;
   if (kind == LINEAR) return z;
   if (kind == A_SIGMOID) return sigmoidV(z);
   if (kind == A_TANH) return tanhV(z);
-  const positive = f64x2.gt(z, splat(0.0));
+  const positive = f64x2.gt(z, pool(K_0_0));
   if (kind == RELU) return v128.and(z, positive);
   if (kind == LEAKY_RELU) return v128.bitselect(z, f64x2.mul(slope, z), positive);
-  if (kind == ELU) return v128.bitselect(z, f64x2.mul(alpha, expm1NegV(f64x2.pmin(z, splat(0.0)))), positive);
+  if (kind == ELU) return v128.bitselect(z, f64x2.mul(alpha, expm1NegV(f64x2.pmin(z, pool(K_0_0)))), positive);
   return softplusV(z);
 }
 
@@ -282,32 +340,32 @@ export function forwardLinear(z: usize, a: usize, len: i32, slope: f64, alpha: f
   memory.copy(a, z, <usize>len << 3);
 }
 export function forwardSigmoid(z: usize, a: usize, len: i32, slope: f64, alpha: f64): void {
-  forwardLoop(A_SIGMOID, z, a, len, splat(slope), splat(alpha));
+  forwardLoop(A_SIGMOID, z, a, len, f64x2.splat(slope), f64x2.splat(alpha));
 }
 export function forwardTanh(z: usize, a: usize, len: i32, slope: f64, alpha: f64): void {
-  forwardLoop(A_TANH, z, a, len, splat(slope), splat(alpha));
+  forwardLoop(A_TANH, z, a, len, f64x2.splat(slope), f64x2.splat(alpha));
 }
 export function forwardRelu(z: usize, a: usize, len: i32, slope: f64, alpha: f64): void {
-  forwardLoop(RELU, z, a, len, splat(slope), splat(alpha));
+  forwardLoop(RELU, z, a, len, f64x2.splat(slope), f64x2.splat(alpha));
 }
 export function forwardLeakyRelu(z: usize, a: usize, len: i32, slope: f64, alpha: f64): void {
-  forwardLoop(LEAKY_RELU, z, a, len, splat(slope), splat(alpha));
+  forwardLoop(LEAKY_RELU, z, a, len, f64x2.splat(slope), f64x2.splat(alpha));
 }
 export function forwardElu(z: usize, a: usize, len: i32, slope: f64, alpha: f64): void {
-  forwardLoop(ELU, z, a, len, splat(slope), splat(alpha));
+  forwardLoop(ELU, z, a, len, f64x2.splat(slope), f64x2.splat(alpha));
 }
 export function forwardSoftplus(z: usize, a: usize, len: i32, slope: f64, alpha: f64): void {
-  forwardLoop(A_SOFTPLUS, z, a, len, splat(slope), splat(alpha));
+  forwardLoop(A_SOFTPLUS, z, a, len, f64x2.splat(slope), f64x2.splat(alpha));
 }
 
 // @ts-ignore: decorator
 @inline function backwardV(kind: i32, z: v128, a: v128, d: v128, slope: v128, alpha: v128): v128 {
   if (kind == LINEAR) return d;
   // forward: A = σ(Z), so dZ = dA · A(1 − A)
-  if (kind == A_SIGMOID) return f64x2.mul(f64x2.mul(d, a), f64x2.sub(splat(1.0), a));
+  if (kind == A_SIGMOID) return f64x2.mul(f64x2.mul(d, a), f64x2.sub(pool(K_1_0), a));
   // forward: A = tanh(Z), so dZ = dA · (1 − A²)
-  if (kind == A_TANH) return f64x2.mul(d, f64x2.sub(splat(1.0), f64x2.mul(a, a)));
-  const positive = f64x2.gt(z, splat(0.0));
+  if (kind == A_TANH) return f64x2.mul(d, f64x2.sub(pool(K_1_0), f64x2.mul(a, a)));
+  const positive = f64x2.gt(z, pool(K_0_0));
   // forward: A = max(Z, 0), so dZ = dA where Z > 0, else 0
   if (kind == RELU) return v128.and(d, positive);
   if (kind == LEAKY_RELU) return v128.bitselect(d, f64x2.mul(slope, d), positive);
@@ -337,22 +395,22 @@ export function backwardLinear(z: usize, a: usize, dA: usize, dZ: usize, len: i3
   memory.copy(dZ, dA, <usize>len << 3);
 }
 export function backwardSigmoid(z: usize, a: usize, dA: usize, dZ: usize, len: i32, slope: f64, alpha: f64): void {
-  backwardLoop(A_SIGMOID, z, a, dA, dZ, len, splat(slope), splat(alpha));
+  backwardLoop(A_SIGMOID, z, a, dA, dZ, len, f64x2.splat(slope), f64x2.splat(alpha));
 }
 export function backwardTanh(z: usize, a: usize, dA: usize, dZ: usize, len: i32, slope: f64, alpha: f64): void {
-  backwardLoop(A_TANH, z, a, dA, dZ, len, splat(slope), splat(alpha));
+  backwardLoop(A_TANH, z, a, dA, dZ, len, f64x2.splat(slope), f64x2.splat(alpha));
 }
 export function backwardRelu(z: usize, a: usize, dA: usize, dZ: usize, len: i32, slope: f64, alpha: f64): void {
-  backwardLoop(RELU, z, a, dA, dZ, len, splat(slope), splat(alpha));
+  backwardLoop(RELU, z, a, dA, dZ, len, f64x2.splat(slope), f64x2.splat(alpha));
 }
 export function backwardLeakyRelu(z: usize, a: usize, dA: usize, dZ: usize, len: i32, slope: f64, alpha: f64): void {
-  backwardLoop(LEAKY_RELU, z, a, dA, dZ, len, splat(slope), splat(alpha));
+  backwardLoop(LEAKY_RELU, z, a, dA, dZ, len, f64x2.splat(slope), f64x2.splat(alpha));
 }
 export function backwardElu(z: usize, a: usize, dA: usize, dZ: usize, len: i32, slope: f64, alpha: f64): void {
-  backwardLoop(ELU, z, a, dA, dZ, len, splat(slope), splat(alpha));
+  backwardLoop(ELU, z, a, dA, dZ, len, f64x2.splat(slope), f64x2.splat(alpha));
 }
 export function backwardSoftplus(z: usize, a: usize, dA: usize, dZ: usize, len: i32, slope: f64, alpha: f64): void {
-  backwardLoop(A_SOFTPLUS, z, a, dA, dZ, len, splat(slope), splat(alpha));
+  backwardLoop(A_SOFTPLUS, z, a, dA, dZ, len, f64x2.splat(slope), f64x2.splat(alpha));
 }
 
 /** Every row of Z (rows, cols) = b (cols): the bias a forward pass starts from. */

@@ -73,18 +73,18 @@ export function expm1Negative(x: number): number {
   const xc = Math.max(x, -40);
   const k = xc * INV_LN2 + ROUND - ROUND;
   const r = xc - k * LN2_HI - k * LN2_LO;
-  let q = 1.6059043836821613e-10; // 1/13!
-  q = 2.08767569878681e-9 + r * q; // 1/12!
-  q = 2.505210838544172e-8 + r * q; // 1/11!
-  q = 2.755731922398589e-7 + r * q; // 1/10!
-  q = 2.7557319223985893e-6 + r * q; // 1/9!
-  q = 2.48015873015873e-5 + r * q; // 1/8!
-  q = 0.0001984126984126984 + r * q; // 1/7!
-  q = 0.001388888888888889 + r * q; // 1/6!
-  q = 0.008333333333333333 + r * q; // 1/5!
-  q = 0.041666666666666664 + r * q; // 1/4!
-  q = 0.16666666666666666 + r * q; // 1/3!
-  q = 0.5 + r * q;
+  // q = Σ r^i/(i + 2)! for i ≤ 11 by Estrin's scheme (pairs, then r², r⁴, r⁸): a dependency chain of 4
+  // multiply-adds instead of Horner's 12, so a vector of these overlaps with the next one.
+  const r2 = r * r;
+  const r4 = r2 * r2;
+  const q01 = 0.5 + r * 0.16666666666666666 + r2 * (0.041666666666666664 + r * 0.008333333333333333);
+  const q23 =
+    0.001388888888888889 +
+    r * 0.0001984126984126984 +
+    r2 * (0.0000248015873015873 + r * 0.0000027557319223985893);
+  const q45 =
+    2.755731922398589e-7 + r * 2.505210838544172e-8 + r2 * (2.08767569878681e-9 + r * 1.6059043836821613e-10);
+  const q = q01 + r4 * (q23 + r4 * q45);
   const p = r * (1 + r * q);
   if (k === 0) return p;
   const s = pow2(k);
