@@ -442,3 +442,111 @@ export function addColumnSums(dZ: usize, db: usize, rows: i32, cols: i32): void 
     store<f64>(db + pairs, acc);
   }
 }
+
+// ---- losses and statistics ----
+
+/**
+ * Σ over i < len of the binary cross-entropy from logits, max(z, 0) − z·y + log1p(e^(−|z|)) (finite for every
+ * finite z): lane 0 sums the even i, lane 1 the odd ones (the last odd-length value into lane 0), then lane 0 +
+ * lane 1, as bceLossSum in src/core/losses.ts.
+ */
+export function bceLossSum(z: usize, y: usize, len: i32): f64 {
+  let acc = pool(K_0_0);
+  const pairs = <usize>(len >> 1) << 4;
+  for (let o: usize = 0; o < pairs; o += 16) acc = f64x2.add(acc, bceTerm(v128.load(z + o), v128.load(y + o)));
+  let even = f64x2.extract_lane(acc, 0);
+  if (len & 1) even += f64x2.extract_lane(bceTerm(v128.load64_zero(z + pairs), v128.load64_zero(y + pairs)), 0);
+  return even + f64x2.extract_lane(acc, 1);
+}
+
+// @ts-ignore: decorator
+@inline function bceTerm(z: v128, y: v128): v128 {
+  const softplusNegAbs = log1pV(expV(f64x2.neg(f64x2.abs(z))));
+  return f64x2.add(f64x2.sub(f64x2.pmax(pool(K_0_0), z), f64x2.mul(z, y)), softplusNegAbs);
+}
+
+/**
+ * Σx, Σx², min and max of x[0 … len) into out[0 … 4), as moments in src/core/reduce.ts: the lanes take the even and
+ * the odd indices (an odd-length tail goes to lane 0) and are combined at the end; min and max skip NaNs.
+ */
+export function moments(x: usize, len: i32, out: usize): void {
+  let s = pool(K_0_0);
+  let q = s;
+  let mn = pool(K_INFINITY);
+  let mx = pool(K_MINUS_INFINITY);
+  const pairs = <usize>(len >> 1) << 4;
+  for (let o: usize = 0; o < pairs; o += 16) {
+    const v = v128.load(x + o);
+    s = f64x2.add(s, v);
+    q = f64x2.add(q, f64x2.mul(v, v));
+    mn = v128.bitselect(v, mn, f64x2.lt(v, mn));
+    mx = v128.bitselect(v, mx, f64x2.gt(v, mx));
+  }
+  let s0 = f64x2.extract_lane(s, 0);
+  let q0 = f64x2.extract_lane(q, 0);
+  let min0 = f64x2.extract_lane(mn, 0);
+  let max0 = f64x2.extract_lane(mx, 0);
+  if (len & 1) {
+    const u = load<f64>(x + pairs);
+    s0 += u;
+    q0 += u * u;
+    if (u < min0) min0 = u;
+    if (u > max0) max0 = u;
+  }
+  const min1 = f64x2.extract_lane(mn, 1);
+  const max1 = f64x2.extract_lane(mx, 1);
+  store<f64>(out, s0 + f64x2.extract_lane(s, 1));
+  store<f64>(out, q0 + f64x2.extract_lane(q, 1), 8);
+  store<f64>(out, min1 < min0 ? min1 : min0, 16);
+  store<f64>(out, max1 > max0 ? max1 : max0, 24);
+}
+
+/**
+ * One pass over a layer's (batch, units) buffers for its statistics, as layerSums in src/core/reduce.ts: into
+ * out[0 … 6) Σd², Σz, Σz², Σa, Σa² and the count of a outside [lo, hi], the lanes summing even and odd indices.
+ */
+export function layerSums(z: usize, a: usize, d: usize, len: i32, lo: f64, hi: f64, out: usize): void {
+  let d2 = pool(K_0_0);
+  let zs = d2;
+  let z2 = d2;
+  let as = d2;
+  let a2 = d2;
+  let sat = d2;
+  const low = f64x2.splat(lo);
+  const high = f64x2.splat(hi);
+  const pairs = <usize>(len >> 1) << 4;
+  for (let o: usize = 0; o < pairs; o += 16) {
+    const zv = v128.load(z + o);
+    const av = v128.load(a + o);
+    const dv = v128.load(d + o);
+    d2 = f64x2.add(d2, f64x2.mul(dv, dv));
+    zs = f64x2.add(zs, zv);
+    z2 = f64x2.add(z2, f64x2.mul(zv, zv));
+    as = f64x2.add(as, av);
+    a2 = f64x2.add(a2, f64x2.mul(av, av));
+    sat = f64x2.add(sat, v128.and(pool(K_1_0), v128.or(f64x2.lt(av, low), f64x2.gt(av, high))));
+  }
+  let d20 = f64x2.extract_lane(d2, 0);
+  let zs0 = f64x2.extract_lane(zs, 0);
+  let z20 = f64x2.extract_lane(z2, 0);
+  let as0 = f64x2.extract_lane(as, 0);
+  let a20 = f64x2.extract_lane(a2, 0);
+  let sat0 = f64x2.extract_lane(sat, 0);
+  if (len & 1) {
+    const zt = load<f64>(z + pairs);
+    const at = load<f64>(a + pairs);
+    const dt = load<f64>(d + pairs);
+    d20 += dt * dt;
+    zs0 += zt;
+    z20 += zt * zt;
+    as0 += at;
+    a20 += at * at;
+    if (at < lo || at > hi) sat0 += 1;
+  }
+  store<f64>(out, d20 + f64x2.extract_lane(d2, 1));
+  store<f64>(out, zs0 + f64x2.extract_lane(zs, 1), 8);
+  store<f64>(out, z20 + f64x2.extract_lane(z2, 1), 16);
+  store<f64>(out, as0 + f64x2.extract_lane(as, 1), 24);
+  store<f64>(out, a20 + f64x2.extract_lane(a2, 1), 32);
+  store<f64>(out, sat0 + f64x2.extract_lane(sat, 1), 40);
+}

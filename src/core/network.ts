@@ -106,8 +106,11 @@ export function forward(
     if (hasBias) net.kernels.broadcastRows(b, Z, batch, fanOut);
     else Z.fill(0, 0, batch * fanOut);
     net.kernels.gemmABt(input, W, Z, batch, fanOut, fanIn);
-    if (l === layers.length - 1) outputForward(activation, Z, A, batch, fanOut, net.act);
-    else net.kernels.activationForward(activation, Z, A, batch * fanOut, net.act);
+    if (l === layers.length - 1) {
+      outputForward(activation, Z, A, batch, fanOut, net.act, net.kernels.activationForward);
+    } else {
+      net.kernels.activationForward(activation, Z, A, batch * fanOut, net.act);
+    }
     input = A;
   }
 }
@@ -130,7 +133,8 @@ export function batchLoss(
 ): number {
   const L = net.layout.layers.length - 1;
   const out = net.layout.outputSize;
-  return lossValue(net.loss, ws.Z[L], ws.A[L], Y, batch, out) + l2Penalty(net, params, batch);
+  const data = lossValue(net.loss, ws.Z[L], ws.A[L], Y, batch, out, net.kernels.bceLossSum);
+  return data + l2Penalty(net, params, batch);
 }
 
 /**

@@ -4,7 +4,9 @@
 import { type ActivationParams, activationBackward, activationForward } from '../activations.ts';
 import { addColumnSums, broadcastRows } from '../bias.ts';
 import { exp, expm1Negative, log1p, sigmoid, softplus, tanh } from '../elementary.ts';
+import { bceLossSum } from '../losses.ts';
 import { gemmAB, gemmABt, gemmAtB } from '../matmul.ts';
+import { layerSums, moments } from '../reduce.ts';
 import type { ActivationName } from '../spec.ts';
 import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels-wasm.ts';
 
@@ -48,6 +50,12 @@ export interface Kernels {
   broadcastRows: typeof broadcastRows;
   /** db[j] += Σ_r dZ[r][j] for dZ (rows, cols). */
   addColumnSums: typeof addColumnSums;
+  /** Σ of the binary cross-entropy terms of logits Z and labels Y (i < len). */
+  bceLossSum: typeof bceLossSum;
+  /** [Σx, Σx², min, max] of x into `into`. */
+  moments: typeof moments;
+  /** [Σd², Σz, Σz², Σa, Σa², #a ∉ [lo, hi]] of a layer's Z, A, dZ into `into`. */
+  layerSums: typeof layerSums;
   /** y[i] = op(x[i]) for i < len. */
   unary(op: UnaryName, x: Float64Array, y: Float64Array, len: number): void;
   /** Allocates a zeroed Float64Array of n values that these kernels can operate on. */
@@ -71,6 +79,9 @@ export const jsKernels: Kernels = {
   activationBackward,
   broadcastRows,
   addColumnSums,
+  bceLossSum,
+  moments,
+  layerSums,
   unary(op, x, y, len) {
     const f = UNARY_REFERENCE[op];
     for (let i = 0; i < len; i++) y[i] = f(x[i]);
@@ -88,6 +99,9 @@ interface KernelsExports {
   gemmAtB(a: number, b: number, c: number, m: number, n: number, k: number): void;
   broadcastRows(b: number, z: number, rows: number, cols: number): void;
   addColumnSums(dZ: number, db: number, rows: number, cols: number): void;
+  bceLossSum(z: number, y: number, len: number): number;
+  moments(x: number, len: number, out: number): void;
+  layerSums(z: number, a: number, d: number, len: number, lo: number, hi: number, out: number): void;
   /** forwardTanh, forwardRelu, …: A[i] = f(Z[i]). */
   [forward: `forward${string}`]: (z: number, a: number, len: number, slope: number, alpha: number) => void;
   /** backwardTanh, …: dZ[i] = dA[i] · f′(Z[i]). */
@@ -112,6 +126,8 @@ function activationExport(kernel: string, name: ActivationName): string {
 }
 
 const PAGE_BYTES = 65536;
+/** Doubles the reductions write past the arena (layerSums: 6). */
+const SCRATCH_DOUBLES = 8;
 /** wasm32 addresses at most 65536 pages (4 GiB). */
 const MAX_PAGES = 65536;
 
@@ -177,7 +193,9 @@ export function createWasmKernels(
   const { memory } = exports;
   const start = exports.arenaStart();
   const capacityBytes = Math.ceil(doubles / 2) * 16;
-  const pages = Math.ceil((start + capacityBytes) / PAGE_BYTES);
+  // Past the arena: where moments and layerSums write their sums, read back through `sums`.
+  const scratch = start + capacityBytes;
+  const pages = Math.ceil((scratch + SCRATCH_DOUBLES * 8) / PAGE_BYTES);
   if (pages > MAX_PAGES) {
     throw new RangeError(`createWasmKernels: ${doubles} doubles exceed the 4 GiB wasm32 address space`);
   }
@@ -185,6 +203,7 @@ export function createWasmKernels(
   memory.grow(pages - memory.buffer.byteLength / PAGE_BYTES);
   const buffer = memory.buffer;
   const end = start + capacityBytes;
+  const sums = new Float64Array(buffer, scratch, SCRATCH_DOUBLES);
   let next = start;
 
   const f64 = (n: number): Float64Array => {
@@ -245,6 +264,20 @@ export function createWasmKernels(
     addColumnSums(dZ, db, rows, cols) {
       const dz = offsetOf('addColumnSums', 'dZ', dZ, rows * cols);
       exports.addColumnSums(dz, offsetOf('addColumnSums', 'db', db, cols), rows, cols);
+    },
+    bceLossSum(Z, Y, len) {
+      const z = offsetOf('bceLossSum', 'Z', Z, len);
+      return exports.bceLossSum(z, offsetOf('bceLossSum', 'Y', Y, len), len);
+    },
+    moments(x, into) {
+      exports.moments(offsetOf('moments', 'x', x, x.length), x.length, scratch);
+      into.set(sums.subarray(0, 4));
+    },
+    layerSums(Z, A, dZ, len, lo, hi, into) {
+      const z = offsetOf('layerSums', 'Z', Z, len);
+      const a = offsetOf('layerSums', 'A', A, len);
+      exports.layerSums(z, a, offsetOf('layerSums', 'dZ', dZ, len), len, lo, hi, scratch);
+      into.set(sums.subarray(0, 6));
     },
     unary(op, x, y, len) {
       exports[`unary${UNARY_EXPORT[op]}`](
