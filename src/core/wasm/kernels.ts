@@ -118,11 +118,11 @@ interface KernelsExports {
   [unary: `unary${string}`]: (x: number, y: number, len: number) => void;
 }
 
-/** The export suffix of an element-wise activation; throws for softmax (row-wise, see losses.ts). */
-function activationExport(kernel: string, name: ActivationName): string {
-  const suffix = ACTIVATION_EXPORT[name];
-  if (suffix === undefined) throw new Error(`${kernel}: ${name} is not element-wise`);
-  return suffix;
+/** `table`'s kernel for an activation; throws for softmax (row-wise, see losses.ts). */
+function kernelOf<F>(kernel: string, table: Partial<Record<ActivationName, F>>, name: ActivationName): F {
+  const f = table[name];
+  if (f === undefined) throw new Error(`${kernel}: ${name} is not element-wise`);
+  return f;
 }
 
 const PAGE_BYTES = 65536;
@@ -204,6 +204,22 @@ export function createWasmKernels(
   const buffer = memory.buffer;
   const end = start + capacityBytes;
   const sums = new Float64Array(buffer, scratch, SCRATCH_DOUBLES);
+  // The per-function exports, looked up once (a name built per call would allocate a string per call).
+  const byName = exports as unknown as Record<string, unknown>;
+  const pick = <F>(prefix: string, suffixes: Partial<Record<string, string>>) =>
+    Object.fromEntries(
+      Object.entries(suffixes).map(([name, suffix]) => [name, byName[`${prefix}${suffix}`] as F]),
+    );
+  type Forward = KernelsExports[`forward${string}`];
+  type Backward = KernelsExports[`backward${string}`];
+  type Unary = KernelsExports[`unary${string}`];
+  const forwardOf: Partial<Record<ActivationName, Forward>> = pick<Forward>('forward', ACTIVATION_EXPORT);
+  const backwardOf: Partial<Record<ActivationName, Backward>> = pick<Backward>('backward', ACTIVATION_EXPORT);
+  const unaryOf = pick<Unary>('unary', UNARY_EXPORT) as Record<UnaryName, Unary>;
+  /** Copies the first n sums a reduction wrote into `into` (no view allocated per call). */
+  const readSums = (into: Float64Array, n: number) => {
+    for (let i = 0; i < n; i++) into[i] = sums[i];
+  };
   let next = start;
 
   const f64 = (n: number): Float64Array => {
@@ -246,12 +262,12 @@ export function createWasmKernels(
       exports.gemmAtB(a, b, offsetOf('gemmAtB', 'C', C, m * n), m, n, k);
     },
     activationForward(name, Z, A, len, p) {
-      const kernel = exports[`forward${activationExport('activationForward', name)}`];
+      const kernel = kernelOf('activationForward', forwardOf, name);
       const z = offsetOf('activationForward', 'Z', Z, len);
       kernel(z, offsetOf('activationForward', 'A', A, len), len, p.leakySlope, p.eluAlpha);
     },
     activationBackward(name, Z, A, dA, dZ, len, p) {
-      const kernel = exports[`backward${activationExport('activationBackward', name)}`];
+      const kernel = kernelOf('activationBackward', backwardOf, name);
       const z = offsetOf('activationBackward', 'Z', Z, len);
       const a = offsetOf('activationBackward', 'A', A, len);
       const da = offsetOf('activationBackward', 'dA', dA, len);
@@ -271,20 +287,16 @@ export function createWasmKernels(
     },
     moments(x, into) {
       exports.moments(offsetOf('moments', 'x', x, x.length), x.length, scratch);
-      into.set(sums.subarray(0, 4));
+      readSums(into, 4);
     },
     layerSums(Z, A, dZ, len, lo, hi, into) {
       const z = offsetOf('layerSums', 'Z', Z, len);
       const a = offsetOf('layerSums', 'A', A, len);
       exports.layerSums(z, a, offsetOf('layerSums', 'dZ', dZ, len), len, lo, hi, scratch);
-      into.set(sums.subarray(0, 6));
+      readSums(into, 6);
     },
     unary(op, x, y, len) {
-      exports[`unary${UNARY_EXPORT[op]}`](
-        offsetOf('unary', 'x', x, len),
-        offsetOf('unary', 'y', y, len),
-        len,
-      );
+      unaryOf[op](offsetOf('unary', 'x', x, len), offsetOf('unary', 'y', y, len), len);
     },
     f64,
   };
