@@ -18,8 +18,9 @@ const peersWanted = (args.get('peers') ?? 'torch,tfjs-wasm,tfjs-cpu')
 const peers = peersWanted.filter((p) => p !== 'torch' || existsSync('/usr/bin/python3'));
 const baselineDir = args.get('baseline');
 // --clock=cpu times our runs (and the baseline's) in process CPU time: training is synchronous on this thread, so
-// phases where the loaded machine deschedules us do not count. The peers always report wall time.
-const clock = args.get('clock') ?? 'wall';
+// phases where the loaded machine deschedules us do not count; PyTorch (one BLAS thread) then times its CPU time
+// too (time.process_time), the tfjs peers stay on wall time.
+const clock = (args.get('clock') ?? 'wall') as 'wall' | 'cpu';
 if (clock !== 'wall' && clock !== 'cpu')
   throw new Error(`bench/core.ts: --clock must be wall or cpu, got ${clock}`);
 /** Milliseconds on the chosen clock. */
@@ -81,9 +82,10 @@ for (let r = 0; r < rounds; r++) {
     }
   }
   for (const peer of peers) {
-    const out = await runPeer(peer, { workloads: names, warmup: PEER_WARMUP, reps: PEER_REPS, rounds: 1 });
-    for (const res of out.results)
-      add(res.workload, peer === 'torch' ? 'pytorch fp64 1 thread' : peer, res.median);
+    const request = { workloads: names, warmup: PEER_WARMUP, reps: PEER_REPS, rounds: 1, clock };
+    const out = await runPeer(peer, request);
+    const label = peer === 'torch' ? `pytorch fp64 1 thread (${clock} clock)` : `${peer} (wall clock)`;
+    for (const res of out.results) add(res.workload, label, res.median);
   }
   process.stderr.write(`round ${r + 1}/${rounds} done\n`);
 }
