@@ -1,7 +1,11 @@
 // npm run bench:core — ms/step and GFLOP/s of our core (statistics off and on) against PyTorch and tfjs,
 // interleaved round by round in one run; prints a table with medians, spreads and ratios.
+// --baseline=DIR also times the core of another checkout (e.g. `git archive main src | tar -x -C DIR`) in the
+// same rounds, as "baseline (stats off/every step)", so a change is measured against its parent in one run.
 import { existsSync } from 'node:fs';
-import { runTraining } from '../src/core/index.ts';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { runTraining, type TrainRunSpec } from '../src/core/index.ts';
 import { type PeerName, runPeer } from './peers/spawn.ts';
 import { flopsPerStep, WORKLOADS, type WorkloadName } from './workloads.ts';
 
@@ -12,6 +16,25 @@ const peersWanted = (args.get('peers') ?? 'torch,tfjs-wasm,tfjs-cpu')
   .split(',')
   .filter(Boolean) as PeerName[];
 const peers = peersWanted.filter((p) => p !== 'torch' || existsSync('/usr/bin/python3'));
+const baselineDir = args.get('baseline');
+// --clock=cpu times our runs (and the baseline's) in process CPU time: training is synchronous on this thread, so
+// phases where the loaded machine deschedules us do not count; PyTorch (one BLAS thread) then times its CPU time
+// too (time.process_time), the tfjs peers stay on wall time.
+const clock = (args.get('clock') ?? 'wall') as 'wall' | 'cpu';
+if (clock !== 'wall' && clock !== 'cpu')
+  throw new Error(`bench/core.ts: --clock must be wall or cpu, got ${clock}`);
+/** Milliseconds on the chosen clock. */
+const now =
+  clock === 'cpu'
+    ? () => {
+        const u = process.cpuUsage();
+        return (u.user + u.system) / 1000;
+      }
+    : () => performance.now();
+type Train = (spec: TrainRunSpec) => unknown;
+const baseline: Train | null = baselineDir
+  ? (await import(pathToFileURL(resolve(baselineDir, 'src/core/index.ts')).href)).runTraining
+  : null;
 
 /** Steps per timed run, sized so one run takes ~0.3–1 s. */
 const STEPS: Record<WorkloadName, number> = { W1: 60, W2: 15, W3: 3000 };
@@ -20,16 +43,16 @@ const PEER_REPS: Record<WorkloadName, number> = { W1: 30, W2: 10, W3: 2000 };
 const PEER_WARMUP: Record<WorkloadName, number> = { W1: 5, W2: 3, W3: 300 };
 
 /** ms per step: time N steps minus time of 1 step (setup, data, init and final evaluation cancel out). */
-function timeOurs(name: WorkloadName, statsEvery: number | null): number {
+function timeOurs(name: WorkloadName, statsEvery: number | null, train: Train = runTraining): number {
   const steps = STEPS[name];
   const every = statsEvery ?? 1_000_000_000;
   const run = (n: number) => {
     const spec = WORKLOADS[name].spec(n, every);
     // Accuracy evaluation as in a 20,000-step run with defaults (every 100 steps), not every step of this short one.
     spec.telemetry = { ...spec.telemetry, evalEvery: statsEvery === null ? every : 100 };
-    const t0 = performance.now();
-    runTraining(spec);
-    return performance.now() - t0;
+    const t0 = now();
+    train(spec);
+    return now() - t0;
   };
   const one = run(1);
   const many = run(steps + 1);
@@ -44,17 +67,25 @@ const add = (w: WorkloadName, who: string, ms: number) => {
 };
 
 // Warm the JIT once per workload.
-for (const name of names) timeOurs(name, 1);
+for (const name of names) {
+  timeOurs(name, 1);
+  if (baseline) timeOurs(name, 1, baseline);
+}
 
 for (let r = 0; r < rounds; r++) {
   for (const name of names) {
     add(name, 'gradscope (stats off)', timeOurs(name, null));
     add(name, 'gradscope (stats every step)', timeOurs(name, 1));
+    if (baseline) {
+      add(name, 'baseline (stats off)', timeOurs(name, null, baseline));
+      add(name, 'baseline (stats every step)', timeOurs(name, 1, baseline));
+    }
   }
   for (const peer of peers) {
-    const out = await runPeer(peer, { workloads: names, warmup: PEER_WARMUP, reps: PEER_REPS, rounds: 1 });
-    for (const res of out.results)
-      add(res.workload, peer === 'torch' ? 'pytorch fp64 1 thread' : peer, res.median);
+    const request = { workloads: names, warmup: PEER_WARMUP, reps: PEER_REPS, rounds: 1, clock };
+    const out = await runPeer(peer, request);
+    const label = peer === 'torch' ? `pytorch fp64 1 thread (${clock} clock)` : `${peer} (wall clock)`;
+    for (const res of out.results) add(res.workload, label, res.median);
   }
   process.stderr.write(`round ${r + 1}/${rounds} done\n`);
 }
@@ -64,7 +95,8 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 console.log(
-  `# bench:core — ${rounds} interleaved rounds, ${new Date().toISOString()}, node ${process.version}`,
+  `# bench:core — ${rounds} interleaved rounds, ${new Date().toISOString()}, node ${process.version}, ` +
+    `our timings on the ${clock} clock`,
 );
 for (const name of names) {
   const spec = WORKLOADS[name].spec(1, 1);

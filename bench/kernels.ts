@@ -5,8 +5,8 @@
 // nothing), so phases where the shared machine deschedules us do not count (caches are still shared).
 import {
   createWasmKernels,
-  type GemmKernels,
   jsKernels,
+  type Kernels,
   wasmVariantAvailable,
 } from '../src/core/wasm/kernels.ts';
 
@@ -58,7 +58,7 @@ interface Case {
 }
 
 /** Operands for one shape from `kernels`, filled with the same deterministic values. */
-function operands(kernels: GemmKernels, m: number, n: number, k: number) {
+function operands(kernels: Kernels, m: number, n: number, k: number) {
   const A = kernels.f64(m * k);
   const B = kernels.f64(n * k);
   const C = kernels.f64(m * n);

@@ -18,6 +18,8 @@ export interface PeerRequest {
   warmup: number | Partial<Record<PeerWorkload, number>>;
   reps: number | Partial<Record<PeerWorkload, number>>;
   rounds: number;
+  /** torch only: 'cpu' times the process's CPU time instead of wall time (tfjs ignores it). */
+  clock?: 'wall' | 'cpu';
 }
 
 export interface PeerResult {

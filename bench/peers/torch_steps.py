@@ -148,6 +148,12 @@ def main():
     reps_req = req.get("reps", 50)
     rounds = int(req.get("rounds", 5))
     threads = int(req.get("threads", 1))
+    # "cpu": time.process_time (this process's CPU time: with one BLAS and one torch thread, the step's own time,
+    # not the phases a loaded machine deschedules us); default "wall": time.perf_counter.
+    clock_name = req.get("clock", "wall")
+    if clock_name not in ("wall", "cpu"):
+        raise SystemExit(f"torch_steps.py: clock must be wall or cpu, got {clock_name}")
+    clock = time.process_time if clock_name == "cpu" else time.perf_counter
 
     def warmup_for(w):
         return int(warmup_req.get(w, 20)) if isinstance(warmup_req, dict) else int(warmup_req)
@@ -173,7 +179,7 @@ def main():
         "torch_num_threads": torch.get_num_threads(),
         "env": {k: os.environ.get(k) for k in env_keys},
         "blas": blas_info(),
-        "request": {"workloads": workloads, "warmup": warmup_req, "reps": reps_req, "rounds": rounds},
+        "request": {"workloads": workloads, "warmup": warmup_req, "reps": reps_req, "rounds": rounds, "clock": clock_name},
     }
     warnings = []
     if os.environ.get("OPENBLAS_NUM_THREADS") != str(threads):
@@ -191,9 +197,9 @@ def main():
     for r in range(rounds):
         for w in workloads:
             n = reps_for(w)
-            t0 = time.perf_counter()
+            t0 = clock()
             runners[w].run(n)
-            ms = (time.perf_counter() - t0) * 1000.0 / n
+            ms = (clock() - t0) * 1000.0 / n
             times[w].append(ms)
             print(
                 json.dumps({"type": "round", "peer": "torch", "workload": w, "round": r, "reps": n, "ms_per_step": ms}),
@@ -210,6 +216,7 @@ def main():
                     "peer": "torch",
                     "dtype": "float64",
                     "threads": threads,
+                    "clock": clock_name,
                     "workload": w,
                     "ms_per_step": ts,
                     "median": med,

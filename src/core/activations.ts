@@ -1,17 +1,12 @@
-// Element-wise activations: each forward next to its backward, over flat (batch, units) buffers.
+// Element-wise activations: each forward next to its backward, over flat (batch, units) buffers. These are the
+// plain TypeScript reference of kernels/elementwise.ts (same bits: the functions come from elementary.ts).
 // softmax is not here: it only exists fused with categorical cross-entropy (see losses.ts).
+import { elu, exp, sigmoid, softplus, tanh } from './elementary.ts';
 import type { ActivationName } from './spec.ts';
 
 export interface ActivationParams {
   leakySlope: number;
   eluAlpha: number;
-}
-
-/** Numerically stable logistic function. */
-export function sigmoid(z: number): number {
-  if (z >= 0) return 1 / (1 + Math.exp(-z));
-  const e = Math.exp(z);
-  return e / (1 + e);
 }
 
 /** A[i] = f(Z[i]) for i < len. Z and A are (batch, units) flattened; they may not alias. */
@@ -30,7 +25,7 @@ export function activationForward(
       for (let i = 0; i < len; i++) A[i] = sigmoid(Z[i]);
       return;
     case 'tanh':
-      for (let i = 0; i < len; i++) A[i] = Math.tanh(Z[i]);
+      for (let i = 0; i < len; i++) A[i] = tanh(Z[i]);
       return;
     case 'relu':
       for (let i = 0; i < len; i++) A[i] = Z[i] > 0 ? Z[i] : 0;
@@ -39,11 +34,10 @@ export function activationForward(
       for (let i = 0; i < len; i++) A[i] = Z[i] > 0 ? Z[i] : p.leakySlope * Z[i];
       return;
     case 'elu':
-      for (let i = 0; i < len; i++) A[i] = Z[i] > 0 ? Z[i] : p.eluAlpha * Math.expm1(Z[i]);
+      for (let i = 0; i < len; i++) A[i] = elu(Z[i], p.eluAlpha);
       return;
     case 'softplus':
-      // log(1 + e^z) = max(z, 0) + log1p(e^-|z|), finite for any finite z
-      for (let i = 0; i < len; i++) A[i] = Math.max(Z[i], 0) + Math.log1p(Math.exp(-Math.abs(Z[i])));
+      for (let i = 0; i < len; i++) A[i] = softplus(Z[i]);
       return;
     case 'softmax':
       throw new Error('activationForward: softmax is computed row-wise by softmaxRows');
@@ -105,7 +99,7 @@ export function softmaxRows(Z: Float64Array, A: Float64Array, rows: number, cols
     for (let j = 1; j < cols; j++) if (Z[o + j] > max) max = Z[o + j];
     let sum = 0;
     for (let j = 0; j < cols; j++) {
-      const e = Math.exp(Z[o + j] - max);
+      const e = exp(Z[o + j] - max);
       A[o + j] = e;
       sum += e;
     }

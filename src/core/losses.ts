@@ -1,11 +1,12 @@
 // Output losses, fused with their output activation where that is the numerically stable form.
 // All losses are averaged over the batch (and over outputs for BCE and MSE, like PyTorch's 'mean').
 import { type ActivationParams, activationBackward, activationForward, softmaxRows } from './activations.ts';
+import { exp, log1p } from './elementary.ts';
 import type { ActivationName, LossName } from './spec.ts';
 
 /**
- * The output layer's forward: A = f(Z) (softmax row-wise for categorical_cross_entropy).
- * Z, A, Y are (batch, out).
+ * The output layer's forward: A = f(Z) (softmax row-wise for categorical_cross_entropy). Z, A are (batch, out).
+ * `elementwise` is activationForward or a kernel giving the same bits (the run's wasm kernels).
  */
 export function outputForward(
   activation: ActivationName,
@@ -14,12 +15,38 @@ export function outputForward(
   batch: number,
   out: number,
   p: ActivationParams,
+  elementwise: typeof activationForward = activationForward,
 ): void {
   if (activation === 'softmax') softmaxRows(Z, A, batch, out);
-  else activationForward(activation, Z, A, batch * out, p);
+  else elementwise(activation, Z, A, batch * out, p);
 }
 
-/** The data loss of one batch from the output layer's logits Z (and outputs A for MSE). */
+/**
+ * Σ_i of −[y log σ(z) + (1−y) log(1−σ(z))] = max(z,0) − z·y + log(1 + e^−|z|) (finite for any finite z) over the
+ * first len logits Z and labels Y, even and odd i summed apart and then added (the reference of
+ * kernels/elementwise.ts's bceLossSum, whose two lanes they are).
+ */
+export function bceLossSum(Z: Float64Array, Y: Float64Array, len: number): number {
+  let even = 0;
+  let odd = 0;
+  const len2 = len - (len % 2);
+  for (let i = 0; i < len2; i += 2) {
+    const z = Z[i];
+    const w = Z[i + 1];
+    even += Math.max(z, 0) - z * Y[i] + log1p(exp(-Math.abs(z)));
+    odd += Math.max(w, 0) - w * Y[i + 1] + log1p(exp(-Math.abs(w)));
+  }
+  if (len2 < len) {
+    const z = Z[len2];
+    even += Math.max(z, 0) - z * Y[len2] + log1p(exp(-Math.abs(z)));
+  }
+  return even + odd;
+}
+
+/**
+ * The data loss of one batch from the output layer's logits Z (and outputs A for MSE). `bceSum` is bceLossSum or a
+ * kernel giving the same bits (the run's wasm kernels).
+ */
 export function lossValue(
   loss: LossName,
   Z: Float64Array,
@@ -27,17 +54,13 @@ export function lossValue(
   Y: Float64Array,
   batch: number,
   out: number,
+  bceSum: typeof bceLossSum = bceLossSum,
 ): number {
   const len = batch * out;
   let sum = 0;
   switch (loss) {
     case 'binary_cross_entropy':
-      // −[y log σ(z) + (1−y) log(1−σ(z))] = max(z,0) − z·y + log(1 + e^−|z|): finite for any finite z
-      for (let i = 0; i < len; i++) {
-        const z = Z[i];
-        sum += Math.max(z, 0) - z * Y[i] + Math.log1p(Math.exp(-Math.abs(z)));
-      }
-      return sum / len;
+      return bceSum(Z, Y, len) / len;
     case 'categorical_cross_entropy':
       // −Σ_j y_j log softmax(z)_j = (Σ_j y_j)·logsumexp(z) − Σ_j y_j z_j: one-hot or soft labels y (PyTorch's
       // CrossEntropyLoss with class probabilities)
@@ -49,7 +72,7 @@ export function lossValue(
         let yz = 0;
         let ySum = 0;
         for (let j = 0; j < out; j++) {
-          s += Math.exp(Z[o + j] - max);
+          s += exp(Z[o + j] - max);
           yz += Y[o + j] * Z[o + j];
           ySum += Y[o + j];
         }

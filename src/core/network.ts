@@ -1,11 +1,11 @@
 // A dense network's forward and backward passes over a batch, on workspaces allocated once per run.
 // Shapes: X is (batch, in); layer l has W (out, in), b (out); Z_l and A_l are (batch, out).
-import { type ActivationParams, activationBackward, activationForward } from './activations.ts';
+import type { ActivationParams } from './activations.ts';
 import { SpecError } from './errors.ts';
 import { lossBackward, lossValue, outputForward, requiredOutputActivation } from './losses.ts';
 import { type LayerView, type Layout, layoutOf } from './model.ts';
 import type { LossName, NetworkSpec } from './spec.ts';
-import { type GemmKernels, jsKernels } from './wasm/kernels.ts';
+import { jsKernels, type Kernels } from './wasm/kernels.ts';
 
 export interface Network {
   spec: NetworkSpec;
@@ -13,8 +13,8 @@ export interface Network {
   loss: LossName;
   l2: number;
   act: ActivationParams;
-  /** The matrix products: JS by default; training swaps in WASM SIMD kernels over its own arena. */
-  kernels: GemmKernels;
+  /** The matrix products and element-wise passes: JS by default; training swaps in WASM SIMD kernels over its own arena. */
+  kernels: Kernels;
 }
 
 /** Checks what a schema cannot (how layers relate to the loss) and builds the network's layout. */
@@ -103,11 +103,14 @@ export function forward(
     const A = ws.A[l];
     const { W, b } = params[l];
     // Z = X·Wᵀ + b: start from the broadcast bias, then accumulate the product.
-    if (hasBias) for (let r = 0; r < batch; r++) Z.set(b, r * fanOut);
+    if (hasBias) net.kernels.broadcastRows(b, Z, batch, fanOut);
     else Z.fill(0, 0, batch * fanOut);
     net.kernels.gemmABt(input, W, Z, batch, fanOut, fanIn);
-    if (l === layers.length - 1) outputForward(activation, Z, A, batch, fanOut, net.act);
-    else activationForward(activation, Z, A, batch * fanOut, net.act);
+    if (l === layers.length - 1) {
+      outputForward(activation, Z, A, batch, fanOut, net.act, net.kernels.activationForward);
+    } else {
+      net.kernels.activationForward(activation, Z, A, batch * fanOut, net.act);
+    }
     input = A;
   }
 }
@@ -130,7 +133,8 @@ export function batchLoss(
 ): number {
   const L = net.layout.layers.length - 1;
   const out = net.layout.outputSize;
-  return lossValue(net.loss, ws.Z[L], ws.A[L], Y, batch, out) + l2Penalty(net, params, batch);
+  const data = lossValue(net.loss, ws.Z[L], ws.A[L], Y, batch, out, net.kernels.bceLossSum);
+  return data + l2Penalty(net, params, batch);
 }
 
 /**
@@ -184,12 +188,7 @@ export function backpropagate(
     const g = grads[l];
     // forward was Z = X·Wᵀ + b, so dW += dZᵀ·X (out, in) and db += Σ_batch dZ
     net.kernels.gemmAtB(dZ, input, g.W, fanOut, fanIn, batch);
-    if (hasBias) {
-      for (let r = 0; r < batch; r++) {
-        const o = r * fanOut;
-        for (let j = 0; j < fanOut; j++) g.b[j] += dZ[o + j];
-      }
-    }
+    if (hasBias) net.kernels.addColumnSums(dZ, g.b, batch, fanOut);
     if (net.l2 !== 0) {
       // the penalty was λ/(2·batch)·‖W‖², so dW += λ/batch · W
       const s = net.l2 / batch;
@@ -200,7 +199,7 @@ export function backpropagate(
       const dA = ws.dA;
       dA.fill(0, 0, batch * fanIn);
       net.kernels.gemmAB(dZ, W, dA, batch, fanIn, fanOut);
-      activationBackward(
+      net.kernels.activationBackward(
         layers[l - 1].activation,
         ws.Z[l - 1],
         ws.A[l - 1],

@@ -1,5 +1,6 @@
 // Optimizers over the flat parameter vector (PyTorch's update rules), and gradient clipping.
 // An optimizer writes the step Δθ into `update`; the caller applies θ += Δθ (so Δθ can be measured).
+import { sumSquares } from './reduce.ts';
 import type { OptimizerSpec } from './spec.ts';
 
 export interface Optimizer {
@@ -68,11 +69,9 @@ export function createOptimizer(spec: OptimizerSpec, size: number): Optimizer {
   }
 }
 
-/** ‖g‖₂ over the whole parameter vector (NaN/Infinity propagate). */
+/** ‖g‖₂ over the whole parameter vector (NaN/Infinity propagate), summed four ways (reduce.ts). */
 export function globalNorm(g: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < g.length; i++) s += g[i] * g[i];
-  return Math.sqrt(s);
+  return Math.sqrt(sumSquares(g));
 }
 
 /**

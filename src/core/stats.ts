@@ -3,7 +3,7 @@
 import { canDie, saturationBounds } from './activations.ts';
 import type { LayerView } from './model.ts';
 import type { Network, Workspace } from './network.ts';
-import { moments, sumSquares } from './reduce.ts';
+import { sumSquares } from './reduce.ts';
 
 /** Field order of the per-layer record. NaN means "not applicable" (e.g. deadFrac of a tanh layer). */
 export const LAYER_FIELDS = [
@@ -45,11 +45,17 @@ export function layerStatistics(
   batch: number,
   out: Float64Array,
 ): void {
+  // The kernels' moments and layerSums write their sums here (8 doubles, one allocation per record).
+  const sums = new Float64Array(8);
   net.layout.layers.forEach((shape, l) => {
     const o = l * FIELD_COUNT;
     const dW = grads[l].W;
     const n = dW.length;
-    const { sum, sumSquares: sq, min, max } = moments(dW);
+    net.kernels.moments(dW, sums);
+    const sum = sums[0];
+    const sq = sums[1];
+    const min = sums[2];
+    const max = sums[3];
     // Σg² is finite exactly when every g is (barring overflow of the sum): count only then.
     let nonFinite = 0;
     if (!Number.isFinite(sq)) for (let i = 0; i < n; i++) if (!Number.isFinite(dW[i])) nonFinite++;
@@ -65,63 +71,22 @@ export function layerStatistics(
     out[o + FIELD.biasGradNorm] = Math.sqrt(sumSquares(grads[l].b));
     out[o + FIELD.weightNorm] = Number.NaN;
     out[o + FIELD.updateRatio] = Number.NaN;
-    // One pass over the layer's (batch, out) buffers for deltas, pre-activations, activations and
-    // saturation, two elements at a time into two sets of sums (halving the add-latency chains);
+    // One pass over the layer's (batch, out) buffers for deltas, pre-activations, activations and saturation;
     // std as √(E[x²] − E[x]²), ample for display at float64.
     const len = batch * shape.fanOut;
     const { fanOut, activation } = shape;
     const Z = ws.Z[l];
-    const A = ws.A[l];
-    const dZ = ws.dZ[l];
     const bounds = saturationBounds(activation);
-    const lo = bounds ? bounds[0] : -Infinity;
-    const hi = bounds ? bounds[1] : Infinity;
-    let d2 = 0,
-      zs = 0,
-      z2 = 0,
-      as = 0,
-      a2 = 0,
-      sat = 0;
-    let e2 = 0,
-      ys = 0,
-      y2 = 0,
-      bs = 0,
-      b2 = 0;
-    const len2 = len - (len % 2);
-    for (let i = 0; i < len2; i += 2) {
-      const z = Z[i];
-      const a = A[i];
-      const d = dZ[i];
-      const y = Z[i + 1];
-      const b = A[i + 1];
-      const e = dZ[i + 1];
-      d2 += d * d;
-      zs += z;
-      z2 += z * z;
-      as += a;
-      a2 += a * a;
-      e2 += e * e;
-      ys += y;
-      y2 += y * y;
-      bs += b;
-      b2 += b * b;
-      sat += (a < lo || a > hi ? 1 : 0) + (b < lo || b > hi ? 1 : 0);
-    }
-    if (len2 < len) {
-      const z = Z[len2];
-      const a = A[len2];
-      d2 += dZ[len2] * dZ[len2];
-      zs += z;
-      z2 += z * z;
-      as += a;
-      a2 += a * a;
-      if (a < lo || a > hi) sat++;
-    }
-    d2 += e2;
-    zs += ys;
-    z2 += y2;
-    as += bs;
-    a2 += b2;
+    net.kernels.layerSums(
+      Z,
+      ws.A[l],
+      ws.dZ[l],
+      len,
+      bounds ? bounds[0] : -Infinity,
+      bounds ? bounds[1] : Infinity,
+      sums,
+    );
+    const [d2, zs, z2, as, a2, sat] = [sums[0], sums[1], sums[2], sums[3], sums[4], sums[5]];
     const zMean = zs / len;
     const aMean = as / len;
     out[o + FIELD.deltaRms] = Math.sqrt(d2 / len);
@@ -158,15 +123,33 @@ export function weightNorms(params: LayerView[], out: Float64Array): void {
 export function applyUpdateWithStats(params: LayerView[], updates: LayerView[], out: Float64Array): void {
   params.forEach(({ W, b }, l) => {
     const dW = updates[l].W;
+    // Two sets of sums (even and odd i) so the adds do not wait on each other.
     let w2 = 0;
     let u2 = 0;
-    for (let i = 0; i < W.length; i++) {
+    let v2 = 0;
+    let t2 = 0;
+    const n2 = W.length - (W.length % 2);
+    for (let i = 0; i < n2; i += 2) {
       const w = W[i];
       const u = dW[i];
+      const v = W[i + 1];
+      const t = dW[i + 1];
       w2 += w * w;
       u2 += u * u;
+      v2 += v * v;
+      t2 += t * t;
       W[i] = w + u;
+      W[i + 1] = v + t;
     }
+    if (n2 < W.length) {
+      const w = W[n2];
+      const u = dW[n2];
+      w2 += w * w;
+      u2 += u * u;
+      W[n2] = w + u;
+    }
+    w2 += v2;
+    u2 += t2;
     const db = updates[l].b;
     for (let i = 0; i < b.length; i++) b[i] += db[i];
     out[l * FIELD_COUNT + FIELD.weightNorm] = Math.sqrt(w2);

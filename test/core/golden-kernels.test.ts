@@ -2,7 +2,7 @@
 // cut through the 4×4 tiles and the k/row blocks (KC = 256, NC = 64, MC = 64), accumulating into a filled C.
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.ts';
-import { createWasmKernels, type GemmKernels, jsKernels } from '../../src/core/wasm/kernels.ts';
+import { createWasmKernels, jsKernels, type Kernels } from '../../src/core/wasm/kernels.ts';
 
 type Form = 'gemmABt' | 'gemmAB' | 'gemmAtB';
 
@@ -33,7 +33,7 @@ function naive(
 }
 
 function runKernel(
-  kernels: GemmKernels,
+  kernels: Kernels,
   form: Form,
   A: Float64Array,
   B: Float64Array,

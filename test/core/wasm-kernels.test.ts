@@ -4,18 +4,18 @@
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { compileGemmWasm, renderGemmModule } from '../../scripts/build-wasm.ts';
+import { compileKernelsWasm, renderKernelsModule } from '../../scripts/build-wasm.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { GEMM_RELAXED_WASM_BASE64, GEMM_WASM_BASE64 } from '../../src/core/wasm/gemm-wasm.ts';
 import {
   createWasmKernels,
-  type GemmKernels,
   jsKernels,
+  type Kernels,
   preferredWasmVariant,
   type WasmVariant,
   wasmSimdAvailable,
   wasmVariantAvailable,
 } from '../../src/core/wasm/kernels.ts';
+import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from '../../src/core/wasm/kernels-wasm.ts';
 
 /** Whether this CPU fuses multiply-adds (x64: the fma flag in /proc/cpuinfo; arm64 always does). */
 const CPU_HAS_FMA =
@@ -34,7 +34,7 @@ function randomOperands(rng: Rng, m: number, n: number, k: number) {
 
 /** Runs `form` with `kernels` on copies of the operands (allocated by `kernels`); returns the new C. */
 function run(
-  kernels: GemmKernels,
+  kernels: Kernels,
   form: Form,
   ops: ReturnType<typeof randomOperands>,
   m: number,
@@ -90,7 +90,7 @@ describe('wasm builds and feature detection', () => {
   });
 
   it('fall back to plain SIMD where the runtime rejects relaxed SIMD, and to JS without SIMD', () => {
-    const relaxedBytes = Buffer.from(GEMM_RELAXED_WASM_BASE64, 'base64');
+    const relaxedBytes = Buffer.from(KERNELS_RELAXED_WASM_BASE64, 'base64');
     const validate = WebAssembly.validate;
     const spy = vi
       .spyOn(WebAssembly, 'validate')
@@ -328,13 +328,13 @@ describe('jsKernels', () => {
   });
 });
 
-describe('src/core/wasm/gemm-wasm.ts', () => {
-  it('is in sync with kernels/gemm.ts (rebuild: node --import tsx scripts/build-wasm.ts)', async () => {
-    const fresh = { simd: await compileGemmWasm('simd'), relaxed: await compileGemmWasm('relaxed') };
-    const stale = 'gemm-wasm.ts is stale: run scripts/build-wasm.ts';
-    expect(Buffer.from(fresh.simd).toString('base64'), stale).toBe(GEMM_WASM_BASE64);
-    expect(Buffer.from(fresh.relaxed).toString('base64'), stale).toBe(GEMM_RELAXED_WASM_BASE64);
-    const checkedIn = readFileSync(new URL('../../src/core/wasm/gemm-wasm.ts', import.meta.url), 'utf8');
-    expect(renderGemmModule(fresh)).toBe(checkedIn);
+describe('src/core/wasm/kernels-wasm.ts', () => {
+  it('is in sync with kernels/gemm.ts and kernels/elementwise.ts (rebuild: node --import tsx scripts/build-wasm.ts)', async () => {
+    const fresh = { simd: await compileKernelsWasm('simd'), relaxed: await compileKernelsWasm('relaxed') };
+    const stale = 'kernels-wasm.ts is stale: run scripts/build-wasm.ts';
+    expect(Buffer.from(fresh.simd).toString('base64'), stale).toBe(KERNELS_WASM_BASE64);
+    expect(Buffer.from(fresh.relaxed).toString('base64'), stale).toBe(KERNELS_RELAXED_WASM_BASE64);
+    const checkedIn = readFileSync(new URL('../../src/core/wasm/kernels-wasm.ts', import.meta.url), 'utf8');
+    expect(renderKernelsModule(fresh)).toBe(checkedIn);
   });
 });

@@ -1,6 +1,6 @@
 // Scalar activations with their first and second derivatives, for the mean-field integrals (not the hot loops:
 // those are activations.ts over flat buffers).
-import { sigmoid } from '../activations.ts';
+import { sigmoid } from '../elementary.ts';
 import { ACTIVATIONS, type ActivationName } from '../spec.ts';
 
 /** The activations the mean-field theory covers: every hidden-layer activation we support (all but softmax). */

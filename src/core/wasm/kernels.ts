@@ -1,34 +1,133 @@
-// The three GEMM kernels behind one interface: the JS ones of matmul.ts, or the WebAssembly SIMD ones of
-// kernels/gemm.ts (relaxed-SIMD FMA where the runtime has it), on Float64Arrays from a bump arena in wasm memory.
+// The numeric core's kernels behind one interface: the plain TypeScript ones (matmul.ts, activations.ts, bias.ts,
+// elementary.ts), or the WebAssembly SIMD ones of kernels/ (GEMM with relaxed-SIMD FMA where the runtime has it;
+// element-wise functions bit-identical to the TypeScript ones), on Float64Arrays from a bump arena in wasm memory.
+import { type ActivationParams, activationBackward, activationForward } from '../activations.ts';
+import { addColumnSums, broadcastRows } from '../bias.ts';
+import { exp, expm1Negative, log1p, sigmoid, softplus, tanh } from '../elementary.ts';
+import { bceLossSum } from '../losses.ts';
 import { gemmAB, gemmABt, gemmAtB } from '../matmul.ts';
-import { GEMM_RELAXED_WASM_BASE64, GEMM_WASM_BASE64 } from './gemm-wasm.ts';
+import { layerSums, moments } from '../reduce.ts';
+import type { ActivationName } from '../spec.ts';
+import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels-wasm.ts';
 
 type Gemm = (A: Float64Array, B: Float64Array, C: Float64Array, m: number, n: number, k: number) => void;
 
-export interface GemmKernels {
+/** The element-wise functions `unary` applies (expm1 only for x ≤ 0: see elementary.ts). */
+export const UNARY = ['exp', 'expm1', 'log1p', 'tanh', 'sigmoid', 'softplus'] as const;
+export type UnaryName = (typeof UNARY)[number];
+
+/** kernels/elementwise.ts's export names per activation (softmax is row-wise, in losses.ts). */
+const ACTIVATION_EXPORT: Partial<Record<ActivationName, string>> = {
+  linear: 'Linear',
+  sigmoid: 'Sigmoid',
+  tanh: 'Tanh',
+  relu: 'Relu',
+  leaky_relu: 'LeakyRelu',
+  elu: 'Elu',
+  softplus: 'Softplus',
+};
+const UNARY_EXPORT: Record<UnaryName, string> = {
+  exp: 'Exp',
+  expm1: 'Expm1',
+  log1p: 'Log1p',
+  tanh: 'Tanh',
+  sigmoid: 'Sigmoid',
+  softplus: 'Softplus',
+};
+
+export interface Kernels {
   /** C(m, n) += A(m, k) · B(n, k)ᵀ. */
   gemmABt: Gemm;
   /** C(m, n) += A(m, k) · B(k, n). */
   gemmAB: Gemm;
   /** C(m, n) += A(k, m)ᵀ · B(k, n). */
   gemmAtB: Gemm;
+  /** A[i] = f(Z[i]) for i < len (not softmax). */
+  activationForward: typeof activationForward;
+  /** dZ[i] = dA[i] · f′(Z[i]) for i < len (not softmax). */
+  activationBackward: typeof activationBackward;
+  /** Every row of Z (rows, cols) = b (cols). */
+  broadcastRows: typeof broadcastRows;
+  /** db[j] += Σ_r dZ[r][j] for dZ (rows, cols). */
+  addColumnSums: typeof addColumnSums;
+  /** Σ of the binary cross-entropy terms of logits Z and labels Y (i < len). */
+  bceLossSum: typeof bceLossSum;
+  /** [Σx, Σx², min, max] of x into `into`. */
+  moments: typeof moments;
+  /** [Σd², Σz, Σz², Σa, Σa², #a ∉ [lo, hi]] of a layer's Z, A, dZ into `into`. */
+  layerSums: typeof layerSums;
+  /** y[i] = op(x[i]) for i < len. */
+  unary(op: UnaryName, x: Float64Array, y: Float64Array, len: number): void;
   /** Allocates a zeroed Float64Array of n values that these kernels can operate on. */
   f64(n: number): Float64Array;
 }
 
-export const jsKernels: GemmKernels = { gemmABt, gemmAB, gemmAtB, f64: (n) => new Float64Array(n) };
+const UNARY_REFERENCE: Record<UnaryName, (x: number) => number> = {
+  exp,
+  expm1: expm1Negative,
+  log1p,
+  tanh,
+  sigmoid,
+  softplus,
+};
 
-/** What kernels/gemm.ts exports; pointers are byte offsets into `memory`. */
-interface GemmExports {
+export const jsKernels: Kernels = {
+  gemmABt,
+  gemmAB,
+  gemmAtB,
+  activationForward,
+  activationBackward,
+  broadcastRows,
+  addColumnSums,
+  bceLossSum,
+  moments,
+  layerSums,
+  unary(op, x, y, len) {
+    const f = UNARY_REFERENCE[op];
+    for (let i = 0; i < len; i++) y[i] = f(x[i]);
+  },
+  f64: (n) => new Float64Array(n),
+};
+
+/** What kernels/gemm.ts and kernels/elementwise.ts export; pointers are byte offsets into `memory`. */
+interface KernelsExports {
   memory: WebAssembly.Memory;
   /** First byte past the kernels' static data and packing scratch (16-byte aligned). */
   arenaStart(): number;
   gemmABt(a: number, b: number, c: number, m: number, n: number, k: number): void;
   gemmAB(a: number, b: number, c: number, m: number, n: number, k: number): void;
   gemmAtB(a: number, b: number, c: number, m: number, n: number, k: number): void;
+  broadcastRows(b: number, z: number, rows: number, cols: number): void;
+  addColumnSums(dZ: number, db: number, rows: number, cols: number): void;
+  bceLossSum(z: number, y: number, len: number): number;
+  moments(x: number, len: number, out: number): void;
+  layerSums(z: number, a: number, d: number, len: number, lo: number, hi: number, out: number): void;
+  /** forwardTanh, forwardRelu, …: A[i] = f(Z[i]). */
+  [forward: `forward${string}`]: (z: number, a: number, len: number, slope: number, alpha: number) => void;
+  /** backwardTanh, …: dZ[i] = dA[i] · f′(Z[i]). */
+  [backward: `backward${string}`]: (
+    z: number,
+    a: number,
+    dA: number,
+    dZ: number,
+    len: number,
+    slope: number,
+    alpha: number,
+  ) => void;
+  /** unaryExp, unaryTanh, …: y[i] = f(x[i]). */
+  [unary: `unary${string}`]: (x: number, y: number, len: number) => void;
+}
+
+/** `table`'s kernel for an activation; throws for softmax (row-wise, see losses.ts). */
+function kernelOf<F>(kernel: string, table: Partial<Record<ActivationName, F>>, name: ActivationName): F {
+  const f = table[name];
+  if (f === undefined) throw new Error(`${kernel}: ${name} is not element-wise`);
+  return f;
 }
 
 const PAGE_BYTES = 65536;
+/** Doubles the reductions write past the arena (layerSums: 6). */
+const SCRATCH_DOUBLES = 8;
 /** wasm32 addresses at most 65536 pages (4 GiB). */
 const MAX_PAGES = 65536;
 
@@ -39,13 +138,16 @@ const MAX_PAGES = 65536;
  */
 export type WasmVariant = 'simd' | 'relaxed';
 
-const BASE64: Record<WasmVariant, string> = { simd: GEMM_WASM_BASE64, relaxed: GEMM_RELAXED_WASM_BASE64 };
+const BASE64: Record<WasmVariant, string> = {
+  simd: KERNELS_WASM_BASE64,
+  relaxed: KERNELS_RELAXED_WASM_BASE64,
+};
 
-// Compiled once per thread on first use: ~2 KB each, so synchronous compilation is cheap and allowed even
-// on a browser main thread (Chrome refuses synchronous compiles above 4 KB there).
+// Compiled once per thread on first use: ~6 KB each, so synchronous compilation is cheap (the core runs in
+// Node workers; a browser main thread would refuse synchronous compiles above 4 KB).
 const compiled: Partial<Record<WasmVariant, WebAssembly.Module>> = {};
 
-function gemmModule(variant: WasmVariant): WebAssembly.Module {
+function kernelsModule(variant: WasmVariant): WebAssembly.Module {
   compiled[variant] ??= new WebAssembly.Module(decodeBase64(BASE64[variant]));
   return compiled[variant];
 }
@@ -83,15 +185,17 @@ export function wasmSimdAvailable(): boolean {
 export function createWasmKernels(
   doubles: number,
   variant: WasmVariant = preferredWasmVariant() ?? 'simd',
-): GemmKernels {
+): Kernels {
   if (!Number.isSafeInteger(doubles) || doubles < 0) {
     throw new RangeError(`createWasmKernels: doubles must be a non-negative integer, got ${doubles}`);
   }
-  const exports = new WebAssembly.Instance(gemmModule(variant)).exports as unknown as GemmExports;
+  const exports = new WebAssembly.Instance(kernelsModule(variant)).exports as unknown as KernelsExports;
   const { memory } = exports;
   const start = exports.arenaStart();
   const capacityBytes = Math.ceil(doubles / 2) * 16;
-  const pages = Math.ceil((start + capacityBytes) / PAGE_BYTES);
+  // Past the arena: where moments and layerSums write their sums, read back through `sums`.
+  const scratch = start + capacityBytes;
+  const pages = Math.ceil((scratch + SCRATCH_DOUBLES * 8) / PAGE_BYTES);
   if (pages > MAX_PAGES) {
     throw new RangeError(`createWasmKernels: ${doubles} doubles exceed the 4 GiB wasm32 address space`);
   }
@@ -99,6 +203,23 @@ export function createWasmKernels(
   memory.grow(pages - memory.buffer.byteLength / PAGE_BYTES);
   const buffer = memory.buffer;
   const end = start + capacityBytes;
+  const sums = new Float64Array(buffer, scratch, SCRATCH_DOUBLES);
+  // The per-function exports, looked up once (a name built per call would allocate a string per call).
+  const byName = exports as unknown as Record<string, unknown>;
+  const pick = <F>(prefix: string, suffixes: Partial<Record<string, string>>) =>
+    Object.fromEntries(
+      Object.entries(suffixes).map(([name, suffix]) => [name, byName[`${prefix}${suffix}`] as F]),
+    );
+  type Forward = KernelsExports[`forward${string}`];
+  type Backward = KernelsExports[`backward${string}`];
+  type Unary = KernelsExports[`unary${string}`];
+  const forwardOf: Partial<Record<ActivationName, Forward>> = pick<Forward>('forward', ACTIVATION_EXPORT);
+  const backwardOf: Partial<Record<ActivationName, Backward>> = pick<Backward>('backward', ACTIVATION_EXPORT);
+  const unaryOf = pick<Unary>('unary', UNARY_EXPORT) as Record<UnaryName, Unary>;
+  /** Copies the first n sums a reduction wrote into `into` (no view allocated per call). */
+  const readSums = (into: Float64Array, n: number) => {
+    for (let i = 0; i < n; i++) into[i] = sums[i];
+  };
   let next = start;
 
   const f64 = (n: number): Float64Array => {
@@ -118,7 +239,7 @@ export function createWasmKernels(
   };
 
   /** The byte offset of X, after cheap checks that it lives in this arena and holds `needed` values. */
-  const offsetOf = (kernel: string, name: 'A' | 'B' | 'C', X: Float64Array, needed: number): number => {
+  const offsetOf = (kernel: string, name: string, X: Float64Array, needed: number): number => {
     if (X.buffer !== buffer) throw new Error(`${kernel}: ${name} is not allocated from this wasm arena`);
     if (X.length < needed) throw new RangeError(`${kernel}: ${name} has ${X.length} values, needs ${needed}`);
     return X.byteOffset;
@@ -139,6 +260,43 @@ export function createWasmKernels(
       const a = offsetOf('gemmAtB', 'A', A, k * m);
       const b = offsetOf('gemmAtB', 'B', B, k * n);
       exports.gemmAtB(a, b, offsetOf('gemmAtB', 'C', C, m * n), m, n, k);
+    },
+    activationForward(name, Z, A, len, p) {
+      const kernel = kernelOf('activationForward', forwardOf, name);
+      const z = offsetOf('activationForward', 'Z', Z, len);
+      kernel(z, offsetOf('activationForward', 'A', A, len), len, p.leakySlope, p.eluAlpha);
+    },
+    activationBackward(name, Z, A, dA, dZ, len, p) {
+      const kernel = kernelOf('activationBackward', backwardOf, name);
+      const z = offsetOf('activationBackward', 'Z', Z, len);
+      const a = offsetOf('activationBackward', 'A', A, len);
+      const da = offsetOf('activationBackward', 'dA', dA, len);
+      kernel(z, a, da, offsetOf('activationBackward', 'dZ', dZ, len), len, p.leakySlope, p.eluAlpha);
+    },
+    broadcastRows(b, Z, rows, cols) {
+      const bias = offsetOf('broadcastRows', 'b', b, cols);
+      exports.broadcastRows(bias, offsetOf('broadcastRows', 'Z', Z, rows * cols), rows, cols);
+    },
+    addColumnSums(dZ, db, rows, cols) {
+      const dz = offsetOf('addColumnSums', 'dZ', dZ, rows * cols);
+      exports.addColumnSums(dz, offsetOf('addColumnSums', 'db', db, cols), rows, cols);
+    },
+    bceLossSum(Z, Y, len) {
+      const z = offsetOf('bceLossSum', 'Z', Z, len);
+      return exports.bceLossSum(z, offsetOf('bceLossSum', 'Y', Y, len), len);
+    },
+    moments(x, into) {
+      exports.moments(offsetOf('moments', 'x', x, x.length), x.length, scratch);
+      readSums(into, 4);
+    },
+    layerSums(Z, A, dZ, len, lo, hi, into) {
+      const z = offsetOf('layerSums', 'Z', Z, len);
+      const a = offsetOf('layerSums', 'A', A, len);
+      exports.layerSums(z, a, offsetOf('layerSums', 'dZ', dZ, len), len, lo, hi, scratch);
+      readSums(into, 6);
+    },
+    unary(op, x, y, len) {
+      unaryOf[op](offsetOf('unary', 'x', x, len), offsetOf('unary', 'y', y, len), len);
     },
     f64,
   };
