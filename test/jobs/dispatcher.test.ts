@@ -3,23 +3,23 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { OutageTooLongError } from '../../src/db/retry.ts';
 import { Dispatcher } from '../../src/jobs/dispatcher.ts';
-import type { JobResult, TrainResult } from '../../src/jobs/messages.ts';
+import type { JobResult } from '../../src/jobs/messages.ts';
 import type { JobPool, RunningJob } from '../../src/jobs/pool.ts';
 import type { ClaimedRun, RunOutcome } from '../../src/model/run.ts';
 import type { QueueStore } from '../../src/model/store.ts';
 import type { TelemetrySink } from '../../src/stream/telemetry-sink.ts';
 
-const trainResult = (status: TrainResult['status']): TrainResult => ({
-  kind: 'train',
+const trainResult = (status: 'succeeded' | 'cancelled'): JobResult => ({
   status,
-  totalSteps: 10,
-  stepsCompleted: status === 'succeeded' ? 10 : 3,
-  final: { loss: 0.5, trainAccuracy: 0.9, testAccuracy: null, testLoss: null },
-  divergence: null,
+  summary: {
+    stepsCompleted: status === 'succeeded' ? 10 : 3,
+    totalSteps: 10,
+    final: { loss: 0.5, trainAccuracy: 0.9, testAccuracy: null, testLoss: null },
+    divergence: null,
+    lsuv: null,
+  },
   diagnosis: null,
-  lsuv: null,
-  initialTheta: new Float64Array(2),
-  finalTheta: new Float64Array(2),
+  weights: { initial: new Float64Array(2), final: new Float64Array(2) },
 });
 
 /** One queued run, a pool whose job ends when the test (or a cancel) says, and stores that record every call. */
