@@ -36,7 +36,7 @@ describeServiceOnEachDatabase('runs stored in older shapes', (service) => {
     }
   });
 
-  it('reads a train summary of the first release (flat, no `final`) as null, and today\'s as stored', async () => {
+  it("reads a train summary of the first release (flat, no `final`) as null, and today's as stored", async () => {
     const svc = service();
     const id = (await http(`${svc.url}/v1/runs`, { body: quickTrain(20) })).body.id;
     await runFinished(svc, id);
