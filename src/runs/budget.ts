@@ -2,6 +2,7 @@
 // probes and gradient checks (which do not train) by their memory and time; every run by its data.
 import {
   type DataSpec,
+  DEFAULTS,
   FIELD_COUNT,
   gradcheckBatchOf,
   gradcheckEvaluations,
@@ -160,8 +161,8 @@ export function checkBudget(
     );
   }
   const fast = spec.mode === 'fast';
-  const sample = Math.min(spec.sampleSize ?? 200, parameters);
-  const directions = fast ? (spec.directions ?? 10) : 0;
+  const sample = Math.min(spec.sampleSize ?? DEFAULTS.gradcheckSampleSize, parameters);
+  const directions = fast ? (spec.directions ?? DEFAULTS.gradcheckDirections) : 0;
   const checked = fast ? sample : parameters;
   const evaluations = gradcheckEvaluations(checked, directions);
   const path = !fast ? ['mode'] : directions > sample ? ['directions'] : ['sampleSize'];
