@@ -180,6 +180,13 @@ describe('part schemas', () => {
     expect(paths(InitSchemeSchema, { scheme: 'normal', std: -1 })).toEqual([['std']]);
     expect(paths(InitSchemeSchema, { scheme: 'uniform', low: 1, high: 0 })).toEqual([['high']]);
     expect(paths(InitSchemeSchema, { scheme: 'he_normal', mode: 'fan_avg' })).toEqual([['mode']]);
+    // What the core no longer re-checks: unknown schemes, non-finite gains and entries, bias vector entries.
+    expect(paths(InitSchemeSchema, { scheme: 'kaiming' })).toEqual([['scheme']]);
+    expect(paths(InitSchemeSchema, { scheme: 'xavier_normal', gain: Number.NaN })).toEqual([['gain']]);
+    const values = [[1, Number.POSITIVE_INFINITY]];
+    expect(paths(InitSchemeSchema, { scheme: 'matrix', values })).toEqual([['values', 0, 1]]);
+    const bias = { scheme: 'vector', values: [0, '1'] };
+    expect(paths(RunSpecSchema, edit(['init', 'bias'], bias))).toEqual([['init', 'bias', 'values', 1]]);
     expect(
       InitSchemeSchema.parse({ scheme: 'lsuv', tolerance: 0.05, maxIterations: 20, gain: 2 }),
     ).toBeTruthy();
