@@ -200,6 +200,13 @@ describe('part schemas', () => {
     expect(paths(DataSpecSchema, { source: 'circles', n: 10, factor: 1 })).toEqual([['factor']]);
     const inline = { source: 'inline', features: [[1, 'x']], labels: [0] };
     expect(paths(DataSpecSchema, inline)).toEqual([['features', 0, 1]]);
+    // What the core no longer re-checks: non-finite values, empty features or rows.
+    const x = (features: unknown, labels: unknown = [0]) => ({ ...inline, features, labels });
+    expect(paths(DataSpecSchema, x([[0, Number.NaN]]))).toEqual([['features', 0, 1]]);
+    expect(paths(DataSpecSchema, x([[Number.POSITIVE_INFINITY, 2]]))).toEqual([['features', 0, 0]]);
+    expect(paths(DataSpecSchema, x([[1]], [Number.NaN]))).toEqual([['labels']]);
+    expect(paths(DataSpecSchema, x([]))).toEqual([['features']]);
+    expect(paths(DataSpecSchema, x([[]]))).toEqual([['features', 0]]);
   });
 
   it('TrainSpec takes steps or epochs, not both', () => {
