@@ -26,6 +26,7 @@ export {
 export { type ProbeOutcome, probeBatchOf, probeFootprint, runProbe } from './probe.ts';
 export {
   hasHistograms,
+  histogramPlan,
   isRecordedStep,
   type RecordingPlan,
   recordedStepCounts,

@@ -12,17 +12,21 @@ export interface RecordingPlan {
 }
 
 export function recordingPlan(spec: TrainRunSpec, totalSteps: number): RecordingPlan {
-  const telemetry = spec.telemetry ?? {};
-  const every = telemetry.every ?? DEFAULTS.telemetryEvery;
-  const h = telemetry.histograms;
+  const every = spec.telemetry?.every ?? DEFAULTS.telemetryEvery;
   return {
     every,
     // Accuracy over the whole sets costs a forward pass of each: by default about 200 evaluations per run.
-    evalEvery: telemetry.evalEvery ?? every * Math.max(1, Math.ceil(totalSteps / 200 / every)),
-    histograms: h
-      ? { bins: h.bins ?? DEFAULTS.histogramBins, logScale: h.logScale ?? false, every: h.every ?? every }
-      : null,
+    evalEvery: spec.telemetry?.evalEvery ?? every * Math.max(1, Math.ceil(totalSteps / 200 / every)),
+    histograms: histogramPlan(spec),
   };
+}
+
+/** A train spec's weight-gradient histograms with their defaults filled in, or null when it records none. */
+export function histogramPlan(spec: TrainRunSpec): RecordingPlan['histograms'] {
+  const h = spec.telemetry?.histograms;
+  if (!h) return null;
+  const every = h.every ?? spec.telemetry?.every ?? DEFAULTS.telemetryEvery;
+  return { bins: h.bins ?? DEFAULTS.histogramBins, logScale: h.logScale ?? false, every };
 }
 
 /** The loop records steps 0, every, 2·every, … and the last step (and a step that diverged). */

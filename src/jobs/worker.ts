@@ -10,6 +10,7 @@ import {
   runTraining,
   SpecError,
 } from '../core/index.ts';
+import { histogramSettings } from '../model/run.ts';
 import {
   gradcheckResultJson,
   probeResultJson,
@@ -61,12 +62,8 @@ function execute(spec: RunSpec, task: JobTask): JobResult {
       weights: { initial: outcome.initialTheta },
     };
   }
-  const layerCount = spec.network.layers.length;
-  const buffer = new RecordBuffer(
-    task.runId,
-    layerCount,
-    spec.telemetry?.histograms?.bins ?? DEFAULTS.histogramBins,
-  );
+  const bins = histogramSettings(spec)?.bins ?? DEFAULTS.histogramBins;
+  const buffer = new RecordBuffer(task.runId, spec.network.layers.length, bins);
   let lastFlush = Date.now();
   const flush = () => {
     const drained = buffer.drain();

@@ -210,6 +210,10 @@ describe('runTraining', () => {
     const plan = recordingPlan({ ...small, telemetry: { histograms: {} } }, 10_000);
     expect(plan).toEqual({ every: 1, evalEvery: 50, histograms: { bins: 32, logScale: false, every: 1 } });
     expect(recordingPlan({ ...small, telemetry: undefined }, 10).histograms).toBeNull();
+    // Histograms follow the recording interval unless they have their own.
+    expect(recordingPlan({ ...small, telemetry: { every: 5, histograms: {} } }, 10).histograms?.every).toBe(
+      5,
+    );
   });
 
   it.each(['sgd', 'momentum', 'rmsprop', 'adam'] as const)('%s lowers the loss', (kind) => {
