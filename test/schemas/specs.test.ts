@@ -198,6 +198,7 @@ describe('part schemas', () => {
     expect(paths(DataSpecSchema, { source: 'moons', n: 10, testFraction: 1 })).toEqual([['testFraction']]);
     expect(paths(DataSpecSchema, { source: 'xor', n: 10, noise: -0.1 })).toEqual([['noise']]);
     expect(paths(DataSpecSchema, { source: 'circles', n: 10, factor: 1 })).toEqual([['factor']]);
+    expect(paths(DataSpecSchema, { source: 'blobs', n: 10, classes: 1.5 })).toEqual([['classes']]);
     const inline = { source: 'inline', features: [[1, 'x']], labels: [0] };
     expect(paths(DataSpecSchema, inline)).toEqual([['features', 0, 1]]);
     // What the core no longer re-checks: non-finite values, empty features or rows.
