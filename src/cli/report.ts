@@ -21,14 +21,14 @@ export function printRun(o: Output, run: Run | RunListItem): void {
   const p = run.progress;
   o.out(`  progress: step ${p.step === null ? '–' : p.step + 1}/${p.totalSteps}  attempts ${run.attempts}`);
   o.out(`  created ${run.createdAt}  started ${run.startedAt ?? '–'}  finished ${run.finishedAt ?? '–'}`);
-  const final = (run.summary as { final?: Record<string, number | null> } | null)?.final;
+  const final = run.summary?.final;
   if (final) {
     o.out(
       `  final: loss ${num(final.loss)}  train accuracy ${num(final.trainAccuracy)}  test accuracy ${num(final.testAccuracy)}`,
     );
   }
-  const divergence = (run.summary as { divergence?: { message?: string } | null } | null)?.divergence;
-  if (divergence?.message) o.out(`  ${o.style('red', 'diverged')}: ${divergence.message}`);
+  const divergence = run.summary?.divergence;
+  if (divergence) o.out(`  ${o.style('red', 'diverged')}: ${divergence.message}`);
   if (run.error) o.out(`  ${o.style('red', 'error')} ${run.error.code}: ${run.error.message}`);
   if (run.diagnosis)
     o.out(`  diagnosis: ${o.style('bold', run.diagnosis.verdict)} — ${run.diagnosis.message}`);

@@ -38,36 +38,29 @@ function shuffled(data: Dataset, rng: Rng): Dataset {
   return subset(data, order);
 }
 
-/** Checks the generator's parameters (paths name the spec key) and runs it. */
+/** Runs the generator (types and ranges of its parameters are checked at the edge, DataSpecSchema). */
 function generate(spec: Exclude<DataSpec, { source: 'inline' }>, rng: Rng): Dataset {
   switch (spec.source) {
     case 'circles': {
-      const factor = spec.factor ?? 0.8;
-      if (!(factor >= 0 && factor < 1))
-        throw new DataError(['factor'], `factor must be in [0, 1), got ${factor}`);
-      return circles(rng, count(spec.n, 2), amount(spec.noise ?? 0.05, 'noise'), factor);
+      return circles(rng, count(spec.n, 2), spec.noise ?? 0.05, spec.factor ?? 0.8);
     }
     case 'moons':
-      return moons(rng, count(spec.n, 2), amount(spec.noise ?? 0.1, 'noise'));
+      return moons(rng, count(spec.n, 2), spec.noise ?? 0.1);
     case 'spirals': {
-      const classes = integer(spec.classes ?? 3, 2, 'classes');
-      return spirals(rng, count(spec.n, classes), classes, amount(spec.noise ?? 0.2, 'noise'));
+      const classes = spec.classes ?? 3;
+      return spirals(rng, count(spec.n, classes), classes, spec.noise ?? 0.2);
     }
     case 'xor':
-      return xor(rng, count(spec.n, 1), amount(spec.noise ?? 0, 'noise'));
+      return xor(rng, count(spec.n, 1), spec.noise ?? 0);
     case 'blobs': {
-      const classes = integer(spec.classes ?? 3, 2, 'classes');
-      const features = integer(spec.features ?? 2, 1, 'features');
-      return blobs(rng, count(spec.n, classes), classes, features, amount(spec.std ?? 1, 'std'));
+      const classes = spec.classes ?? 3;
+      return blobs(rng, count(spec.n, classes), classes, spec.features ?? 2, spec.std ?? 1);
     }
     case 'linear': {
-      const features = integer(spec.features ?? 1, 1, 'features');
-      const outputs = integer(spec.outputs ?? 1, 1, 'outputs');
-      return linear(rng, count(spec.n, 1), features, outputs, amount(spec.noise ?? 0.1, 'noise'));
+      return linear(rng, count(spec.n, 1), spec.features ?? 1, spec.outputs ?? 1, spec.noise ?? 0.1);
     }
     case 'normal': {
       const targets = spec.targets ?? 'zeros';
-      const classes = integer(spec.classes ?? 2, 2, 'classes');
       if (targets !== 'labels' && spec.classes !== undefined)
         throw new DataError(['classes'], `classes goes with targets "labels", not "${targets}"`);
       if (targets === 'labels' && spec.outputs !== undefined)
@@ -78,31 +71,20 @@ function generate(spec: Exclude<DataSpec, { source: 'inline' }>, rng: Rng): Data
       return normal(
         rng,
         count(spec.n, 1),
-        integer(spec.features ?? 1, 1, 'features'),
-        amount(spec.std ?? 1, 'std'),
+        spec.features ?? 1,
+        spec.std ?? 1,
         targets,
-        integer(spec.outputs ?? 1, 1, 'outputs'),
-        classes,
+        spec.outputs ?? 1,
+        spec.classes ?? 2,
       );
     }
   }
 }
 
-function integer(value: number, min: number, key: string): number {
-  if (!Number.isInteger(value) || value < min) {
-    throw new DataError([key], `${key} must be an integer ≥ ${min}, got ${value}`);
-  }
-  return value;
-}
-
 /** n, which must give every class at least one sample. */
 function count(n: number, classes: number): number {
-  return integer(n, classes, 'n');
-}
-
-function amount(value: number, key: string): number {
-  if (!(Number.isFinite(value) && value >= 0)) throw new DataError([key], `${key} must be ≥ 0, got ${value}`);
-  return value;
+  if (n < classes) throw new DataError(['n'], `n must be an integer ≥ ${classes}, got ${n}`);
+  return n;
 }
 
 function blank(n: number, inputSize: number, targetSize: number, classes: number): Dataset {
@@ -234,9 +216,6 @@ export function linear(rng: Rng, n: number, features = 1, outputs = 1, noise = 0
 
 /** Holds out round(n·fraction) samples, chosen by a seeded permutation; fraction 0 ⇒ no test set. */
 function split(data: Dataset, fraction: number, seed: number): DataSplit {
-  if (!(fraction >= 0 && fraction < 1)) {
-    throw new DataError(['testFraction'], `testFraction must be in [0, 1), got ${fraction}`);
-  }
   if (fraction === 0) return { train: data, test: null };
   const nTest = Math.round(data.n * fraction);
   if (nTest === 0 || nTest === data.n) {

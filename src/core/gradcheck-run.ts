@@ -3,6 +3,7 @@ import { type GradCheckResult, gradientCheck } from './gradcheck.ts';
 import type { Layout } from './model.ts';
 import type { GradcheckRunSpec } from './run-spec.ts';
 import { prepare } from './setup.ts';
+import { DEFAULTS } from './spec.ts';
 
 export interface GradcheckOutcome {
   batch: number;
@@ -11,11 +12,9 @@ export interface GradcheckOutcome {
   initialTheta: Float64Array;
 }
 
-const GRADCHECK_BATCH = 32;
-
 /** Samples in the checked batch out of `trainRows` training samples. */
 export function gradcheckBatchOf(spec: GradcheckRunSpec, trainRows: number): number {
-  return Math.min(spec.batchSize ?? GRADCHECK_BATCH, trainRows);
+  return Math.min(spec.batchSize ?? DEFAULTS.gradcheckBatch, trainRows);
 }
 
 export function runGradcheck(spec: GradcheckRunSpec): GradcheckOutcome {

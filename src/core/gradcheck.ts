@@ -162,7 +162,7 @@ export function gradientCheck(
   else
     indices = sampleIndices(
       layout.size,
-      options.sampleSize ?? 200,
+      options.sampleSize ?? DEFAULTS.gradcheckSampleSize,
       new Rng(options.seed ?? 0, RNG_STREAM.gradcheck),
     );
 
@@ -230,7 +230,7 @@ export function gradientCheck(
   all.sort((a, b) => Math.abs(b.analytic - b.numeric) - Math.abs(a.analytic - a.numeric));
 
   let directionalDifference: number | null = null;
-  const directions = mode === 'fast' ? (options.directions ?? 10) : 0;
+  const directions = mode === 'fast' ? (options.directions ?? DEFAULTS.gradcheckDirections) : 0;
   if (directions > 0) {
     const rng = new Rng(options.seed ?? 0, RNG_STREAM.gradcheck + 100);
     const u = new Float64Array(layout.size);

@@ -24,6 +24,14 @@ export {
   type Network,
 } from './network.ts';
 export { type ProbeOutcome, probeBatchOf, probeFootprint, runProbe } from './probe.ts';
+export {
+  hasHistograms,
+  histogramPlan,
+  isRecordedStep,
+  type RecordingPlan,
+  recordedStepCounts,
+  recordingPlan,
+} from './recording.ts';
 export type { GradcheckRunSpec, ProbeRunSpec, RunKind, RunSpec, TrainRunSpec } from './run-spec.ts';
 export * from './spec.ts';
 export type { Spectrum } from './spectrum.ts';

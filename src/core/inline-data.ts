@@ -1,4 +1,5 @@
-// Validation of inline (user-supplied) data into the core's Dataset form, with errors that name the element.
+// Inline (user-supplied) data into the core's Dataset form. Types and ranges are checked at the edge (DataSpecSchema);
+// here, the shapes: rows of one width, a label per row, labels of one form, a test set like the training set.
 import type { Dataset } from './dataset.ts';
 import { type FieldPath, SpecError } from './errors.ts';
 import type { DataSpec } from './spec.ts';
@@ -33,9 +34,6 @@ interface Form {
 export function inlineDatasets(spec: InlineSpec): { train: Dataset; test: Dataset | null } {
   const train = readSet(spec.features, spec.labels, [], null);
   if (spec.test === undefined) return { train: train.data, test: null };
-  if (spec.test === null || typeof spec.test !== 'object') {
-    throw new DataError(['test'], 'test must be an object with features and labels');
-  }
   const test = readSet(spec.test.features, spec.test.labels, ['test'], train.form);
   if (train.form.classification) {
     const classes = Math.max(train.data.classes, test.data.classes);
@@ -46,26 +44,21 @@ export function inlineDatasets(spec: InlineSpec): { train: Dataset; test: Datase
 }
 
 function readSet(
-  features: unknown,
-  labels: unknown,
+  features: number[][],
+  labels: number[] | number[][],
   at: DataPath,
   like: Form | null,
 ): { data: Dataset; form: Form } {
   const { x, n, inputSize } = readFeatures(features, at, like);
-  if (!Array.isArray(labels)) throw new DataError([...at, 'labels'], 'labels must be an array');
   if (labels.length !== n) {
     throw new DataError([...at, 'labels'], `got ${labels.length} labels for ${n} feature rows`);
   }
   const vectorWidth = labelWidth(labels, at, like);
   const targetSize = Math.max(vectorWidth, 1);
   const y = new Float64Array(n * targetSize);
-  labels.forEach((label: unknown, i) => {
-    if (vectorWidth === 0) y[i] = finite(label, at, 'labels', i);
-    else {
-      (label as unknown[]).forEach((v, j) => {
-        y[i * targetSize + j] = finite(v, at, 'labels', i, j);
-      });
-    }
+  labels.forEach((label: number | number[], i) => {
+    if (typeof label === 'number') y[i] = label;
+    else y.set(label, i * targetSize);
   });
   const classification = like
     ? like.classification
@@ -83,41 +76,32 @@ function readSet(
 }
 
 function readFeatures(
-  features: unknown,
+  features: number[][],
   at: DataPath,
   like: Form | null,
 ): { x: Float64Array; n: number; inputSize: number } {
-  const path = [...at, 'features'];
-  if (!Array.isArray(features) || features.length === 0) {
-    throw new DataError(path, 'features must be a non-empty array of rows');
-  }
-  const first: unknown = features[0];
-  const inputSize = like ? like.inputSize : Array.isArray(first) ? first.length : 0;
+  const inputSize = like ? like.inputSize : features[0].length;
   const n = features.length;
   const x = new Float64Array(n * inputSize);
-  features.forEach((row: unknown, i) => {
-    if (!Array.isArray(row)) throw new DataError([...path, i], 'a feature row must be an array of numbers');
-    if (row.length === 0) throw new DataError([...path, i], `row ${i} is empty`);
+  features.forEach((row, i) => {
     if (row.length !== inputSize) {
       const expected = like ? `the training rows have length ${inputSize}` : `row 0 has length ${inputSize}`;
-      throw new DataError([...path, i], `row ${i} has length ${row.length}, but ${expected}`);
+      throw new DataError([...at, 'features', i], `row ${i} has length ${row.length}, but ${expected}`);
     }
-    row.forEach((v: unknown, j) => {
-      x[i * inputSize + j] = finite(v, at, 'features', i, j);
-    });
+    x.set(row, i * inputSize);
   });
   return { x, n, inputSize };
 }
 
-/** Checks that labels are all numbers or all vectors of one length; returns 0 for numbers, else that length. */
-function labelWidth(labels: unknown[], at: DataPath, like: Form | null): number {
+/** Checks that labels are all numbers or all vectors of one length (like the training labels); 0 for numbers. */
+function labelWidth(labels: number[] | number[][], at: DataPath, like: Form | null): number {
   const first = labels[0];
   const width = like ? like.vectorWidth : Array.isArray(first) ? first.length : 0;
   if (!like && Array.isArray(first) && width === 0) {
     throw new DataError([...at, 'labels', 0], 'a label vector must not be empty');
   }
   const source = like ? 'the training labels' : 'labels[0]';
-  labels.forEach((label, i) => {
+  labels.forEach((label: number | number[], i) => {
     const isVector = Array.isArray(label);
     if (width === 0 && isVector) {
       throw new DataError([...at, 'labels', i], `expected a number like ${source}, got an array`);
@@ -140,14 +124,4 @@ export function classIndexProblem(v: number): string | null {
   if (!Number.isInteger(v)) return `label ${v} is not an integer class index`;
   if (v < 0) return `label ${v} is negative; class indices start at 0`;
   return null;
-}
-
-/** `v` as a number, else a DataError at [...at, key, i, j?] (the path is built only then: this runs per value). */
-function finite(v: unknown, at: DataPath, key: string, i: number, j?: number): number {
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
-  const shown = typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v));
-  throw new DataError(
-    j === undefined ? [...at, key, i] : [...at, key, i, j],
-    `${shown} is not a finite number`,
-  );
 }

@@ -184,4 +184,8 @@ export const DEFAULTS = {
   lsuvTolerance: 0.1,
   lsuvMaxIterations: 10,
   gradcheckEpsilon: 1e-7,
+  /** Gradient checks: samples in the checked batch (at most n), and fast mode's parameters and directions. */
+  gradcheckBatch: 32,
+  gradcheckSampleSize: 200,
+  gradcheckDirections: 10,
 } as const;

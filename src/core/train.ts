@@ -1,25 +1,19 @@
 // The training loop: mini-batches, optimizer steps, clipping, per-step statistics, divergence and cancellation.
 // Pure and synchronous: the caller receives records through hooks and decides how to move them.
+import type { Dataset } from './dataset.ts';
 import { diagnose, type RunDiagnosis, runDiagnosis } from './diagnosis.ts';
 import { evaluateDataset } from './evaluate.ts';
 import type { LsuvLayerReport } from './lsuv.ts';
 import { type Layout, viewsOf } from './model.ts';
-import {
-  backward,
-  batchLoss,
-  createWorkspace,
-  forward,
-  type Network,
-  type Workspace,
-  workspaceSize,
-} from './network.ts';
+import { backward, batchLoss, createWorkspace, forward, type Network, type Workspace } from './network.ts';
 import { clipGradient, createOptimizer, globalNorm } from './optimizers.ts';
+import { hasHistograms, isRecordedStep, recordingPlan } from './recording.ts';
 import { RNG_STREAM, Rng } from './rng.ts';
 import type { TrainRunSpec } from './run-spec.ts';
-import { prepare } from './setup.ts';
+import { type Prepared, prepare } from './setup.ts';
 import { DEFAULTS } from './spec.ts';
 import { applyUpdateWithStats, FIELD_COUNT, histogram, histogramStride, layerStatistics } from './stats.ts';
-import { createWasmKernels, jsKernels, wasmSimdAvailable } from './wasm/kernels.ts';
+import { arenaSize, createWasmKernels, jsKernels, wasmSimdAvailable } from './wasm/kernels.ts';
 
 export interface StepRecord {
   step: number;
@@ -65,14 +59,6 @@ export interface TrainOutcome {
   lsuv: LsuvLayerReport[] | null;
 }
 
-/**
- * Accuracy over the whole sets costs a forward pass of each: by default about 200 evaluations per run,
- * on recorded steps (a multiple of `every`).
- */
-export function defaultEvalEvery(every: number, totalSteps: number): number {
-  return every * Math.max(1, Math.ceil(totalSteps / 200 / every));
-}
-
 /** Steps a spec asks for (steps, or epochs × batches per epoch). */
 export function plannedSteps(spec: TrainRunSpec, n: number): number {
   const batchSize = Math.min(spec.training.batchSize ?? n, n);
@@ -80,185 +66,236 @@ export function plannedSteps(spec: TrainRunSpec, n: number): number {
   return spec.training.steps ?? DEFAULTS.steps;
 }
 
-export function runTraining(spec: TrainRunSpec, hooks: TrainHooks = {}): TrainOutcome {
+/** The buffers the matrix kernels touch, from one arena sized by this same list (see arenaSize). */
+function allocateBuffers(p: Prepared, batchSize: number, f64: (n: number) => Float64Array) {
+  const { layout } = p.net;
+  const fullBatch = batchSize === p.train.n;
+  const trainX = f64(p.train.x.length);
+  const trainY = f64(p.trainY.length);
+  return {
+    theta: f64(layout.size),
+    grad: f64(layout.size),
+    ws: createWorkspace(layout, batchSize, f64),
+    trainX,
+    trainY,
+    testX: p.test && f64(p.test.x.length),
+    testY: p.testY && f64(p.testY.length),
+    // The mini-batch's rows (batch, in) and targets (batch, out); the whole training set when full-batch.
+    batchX: fullBatch ? trainX : f64(batchSize * layout.inputSize),
+    batchY: fullBatch ? trainY : f64(batchSize * layout.outputSize),
+  };
+}
+
+type TrainingRun = ReturnType<typeof allocateRun>;
+
+/** A data set in the arena, its encoded targets, and room for its predictions (for evaluateDataset). */
+interface EvaluationSet {
+  data: Dataset;
+  targets: Float64Array;
+  predictions: Float64Array;
+}
+
+function evaluationSet(data: Dataset, targets: Float64Array): EvaluationSet {
+  return { data, targets, predictions: new Float64Array(targets.length) };
+}
+
+/** Loss and accuracy over a whole set (reusing the workspace). */
+function evaluateSet(run: TrainingRun, set: EvaluationSet) {
+  return evaluateDataset(run.net, run.params, set.data, set.targets, run.buffers.ws, set.predictions);
+}
+
+/** Allocate: the network and data prepared, every kernel buffer placed in one arena (WASM SIMD when available). */
+function allocateRun(spec: TrainRunSpec) {
   const p = prepare(spec);
   const { layout } = p.net;
-  const L = layout.layers.length;
-  const initialTheta = p.theta.slice();
   const n = p.train.n;
   const batchSize = Math.min(spec.training.batchSize ?? n, n);
   const totalSteps = plannedSteps(spec, n);
-  const telemetry = spec.telemetry ?? {};
-  const every = telemetry.every ?? DEFAULTS.telemetryEvery;
-  const evalEvery = telemetry.evalEvery ?? defaultEvalEvery(every, totalSteps);
-  const hist = telemetry.histograms;
-  const bins = hist?.bins ?? DEFAULTS.histogramBins;
-  const histEvery = hist?.every ?? every;
-
-  // Every buffer the matrix products touch lives in one arena sized up front (WASM SIMD when available).
-  const { inputSize: nIn, outputSize: nOut } = layout;
-  const testN = p.test?.n ?? 0;
-  const doubles =
-    2 * layout.size +
-    workspaceSize(layout, batchSize) +
-    (n + testN + batchSize) * (nIn + nOut) +
-    4 * (3 * L + 10);
-  const kernels = wasmSimdAvailable() ? createWasmKernels(doubles) : jsKernels;
-  const place = (src: Float64Array) => {
-    const dst = kernels.f64(src.length);
-    dst.set(src);
-    return dst;
-  };
-  const net = { ...p.net, kernels };
-  const theta = place(p.theta);
-  const params = viewsOf(layout, theta);
-  const train = { ...p.train, x: place(p.train.x) };
-  const trainY = place(p.trainY);
-  const test = p.test && { ...p.test, x: place(p.test.x) };
-  const testY = p.testY && place(p.testY);
-
-  const ws = createWorkspace(layout, batchSize, kernels.f64);
-  const grad = kernels.f64(layout.size);
+  const allocate = (f64: (n: number) => Float64Array) => allocateBuffers(p, batchSize, f64);
+  const kernels = wasmSimdAvailable() ? createWasmKernels(arenaSize(allocate)) : jsKernels;
+  const buffers = allocate(kernels.f64);
+  buffers.theta.set(p.theta);
+  buffers.trainX.set(p.train.x);
+  buffers.trainY.set(p.trainY);
+  if (p.test) buffers.testX?.set(p.test.x);
+  if (p.testY) buffers.testY?.set(p.testY);
   const update = new Float64Array(layout.size);
-  const grads = viewsOf(layout, grad);
-  const updates = viewsOf(layout, update);
-  const optimizer = createOptimizer(spec.training.optimizer, layout.size);
-  const clip = spec.training.clip;
-  const trainPredictions = new Float64Array(n * layout.outputSize);
-  const testPredictions = test ? new Float64Array(test.n * layout.outputSize) : null;
+  return {
+    spec,
+    plan: recordingPlan(spec, totalSteps),
+    totalSteps,
+    batchSize,
+    net: { ...p.net, kernels },
+    layout,
+    initialTheta: p.theta.slice(),
+    lsuv: p.lsuv,
+    buffers,
+    params: viewsOf(layout, buffers.theta),
+    grads: viewsOf(layout, buffers.grad),
+    updates: viewsOf(layout, update),
+    /** The optimizer's update, applied to theta after the statistics of a recorded step. */
+    update,
+    optimizer: createOptimizer(spec.training.optimizer, layout.size),
+    train: evaluationSet({ ...p.train, x: buffers.trainX }, buffers.trainY),
+    test:
+      p.test &&
+      buffers.testX &&
+      buffers.testY &&
+      evaluationSet({ ...p.test, x: buffers.testX }, buffers.testY),
+    /** A seeded permutation of the training rows per epoch; cursor = rows of it used. */
+    order: Int32Array.from({ length: n }, (_, i) => i),
+    shuffler: new Rng(spec.training.seed ?? 0, RNG_STREAM.shuffle),
+    cursor: n,
+  };
+}
 
-  // Mini-batches: a seeded permutation per epoch, rows gathered into buffers allocated once.
-  const fullBatch = batchSize === n;
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  const shuffler = new Rng(spec.training.seed ?? 0, RNG_STREAM.shuffle);
-  const Xb = fullBatch ? train.x : kernels.f64(batchSize * nIn);
-  const Yb = fullBatch ? trainY : kernels.f64(batchSize * nOut);
-  let cursor = n;
-
-  let first: StepRecord | null = null;
-  let last: StepRecord | null = null;
+export function runTraining(spec: TrainRunSpec, hooks: TrainHooks = {}): TrainOutcome {
+  const run = allocateRun(spec);
+  // The first and the latest recorded step, diagnosed at the finish.
+  const ends: { first: StepRecord | null; last: StepRecord | null } = { first: null, last: null };
+  const emit = (record: StepRecord) => {
+    ends.first ??= record;
+    ends.last = record;
+    hooks.onRecord?.(record);
+  };
   let divergence: Divergence | null = null;
   let status: TrainOutcome['status'] = 'succeeded';
   let step = 0;
-  for (; step < totalSteps; step++) {
+  for (; step < run.totalSteps; step++) {
     if (hooks.shouldStop?.()) {
       status = 'cancelled';
       break;
     }
-    let batch = batchSize;
-    if (!fullBatch) {
-      if (cursor >= n) {
-        shuffler.shuffle(order);
-        cursor = 0;
-      }
-      batch = Math.min(batchSize, n - cursor);
-      gatherRows(train.x, order, cursor, batch, layout.inputSize, Xb);
-      gatherRows(trainY, order, cursor, batch, layout.outputSize, Yb);
-      cursor += batch;
-    }
-    forward(net, params, Xb, batch, ws);
-    const loss = batchLoss(net, params, Yb, batch, ws);
-    grad.fill(0);
-    backward(net, params, grads, Xb, Yb, batch, ws);
-    const gradNorm = globalNorm(grad);
+    const { batch, loss, gradNorm } = computeGradient(run);
     const diverged = !Number.isFinite(loss) || !Number.isFinite(gradNorm);
-    const isLast = step === totalSteps - 1;
-    const recording = diverged || isLast || step % every === 0;
-    let record: StepRecord | null = null;
-    if (recording) {
-      const layers = new Float64Array(L * FIELD_COUNT);
-      layerStatistics(net, grads, ws, batch, layers);
-      let histograms: Float64Array | null = null;
-      if (hist && step % histEvery === 0) {
-        const stride = histogramStride(bins);
-        histograms = new Float64Array(L * stride);
-        const into = histograms;
-        grads.forEach((g, l) => {
-          histogram(g.W, { bins, logScale: hist.logScale ?? false }, into, l * stride);
-        });
-      }
-      // Evaluation reuses the workspace after the statistics are taken; the update below only needs `grad`.
-      const evaluating = !diverged && (isLast || step % evalEvery === 0);
-      record = {
-        step,
-        loss,
-        gradNorm,
-        trainAccuracy: evaluating
-          ? evaluateDataset(net, params, train, trainY, ws, trainPredictions).accuracy
-          : null,
-        testAccuracy:
-          evaluating && test && testY && testPredictions
-            ? evaluateDataset(net, params, test, testY, ws, testPredictions).accuracy
-            : null,
-        layers,
-        histograms,
-      };
-    }
+    const recording = diverged || isRecordedStep(step, run.totalSteps, run.plan.every);
+    const record = recording ? recordStep(run, step, batch, loss, gradNorm, diverged) : null;
     if (diverged) {
-      divergence = locateDivergence(net, ws, grad, batch, step, loss);
+      divergence = locateDivergence(run.net, run.buffers.ws, run.buffers.grad, batch, step, loss);
       status = 'diverged';
       if (record) emit(record);
       break;
     }
-    if (clip) clipGradient(grad, clip);
-    optimizer.computeUpdate(grad, update);
-    if (record) {
-      applyUpdateWithStats(params, updates, record.layers);
-      emit(record);
-    } else {
-      for (let i = 0; i < theta.length; i++) theta[i] += update[i];
+    applyUpdate(run, record);
+    if (record) emit(record);
+  }
+  return finish(run, status, step, divergence, ends.first, ends.last === ends.first ? null : ends.last);
+}
+
+/** Step: the next mini-batch, forward, loss, and the gradient (zeroed, then accumulated by backward). */
+function computeGradient(run: TrainingRun): { batch: number; loss: number; gradNorm: number } {
+  const { net, params, grads, layout, buffers } = run;
+  const { batchX, batchY, ws, grad } = buffers;
+  const n = run.train.data.n;
+  let batch = run.batchSize;
+  if (batch < n) {
+    if (run.cursor >= n) {
+      run.shuffler.shuffle(run.order);
+      run.cursor = 0;
     }
+    batch = Math.min(run.batchSize, n - run.cursor);
+    gatherRows(buffers.trainX, run.order, run.cursor, batch, layout.inputSize, batchX);
+    gatherRows(buffers.trainY, run.order, run.cursor, batch, layout.outputSize, batchY);
+    run.cursor += batch;
   }
+  forward(net, params, batchX, batch, ws);
+  const loss = batchLoss(net, params, batchY, batch, ws);
+  grad.fill(0);
+  backward(net, params, grads, batchX, batchY, batch, ws);
+  return { batch, loss, gradNorm: globalNorm(grad) };
+}
 
-  function emit(record: StepRecord) {
-    if (!first) first = record;
-    last = record;
-    hooks.onRecord?.(record);
+/** Record: per-layer statistics, histograms when due, accuracy on evaluation steps (unless diverged). */
+function recordStep(
+  run: TrainingRun,
+  step: number,
+  batch: number,
+  loss: number,
+  gradNorm: number,
+  diverged: boolean,
+): StepRecord {
+  const { net, grads, plan, buffers } = run;
+  const L = run.layout.layers.length;
+  const layers = new Float64Array(L * FIELD_COUNT);
+  layerStatistics(net, grads, buffers.ws, batch, layers);
+  let histograms: Float64Array | null = null;
+  if (plan.histograms && hasHistograms(step, plan)) {
+    const { bins, logScale } = plan.histograms;
+    const stride = histogramStride(bins);
+    const into = new Float64Array(L * stride);
+    grads.forEach((g, l) => {
+      histogram(g.W, { bins, logScale }, into, l * stride);
+    });
+    histograms = into;
   }
+  // Evaluation reuses the workspace after the statistics are taken; the update only needs `grad`.
+  const evaluating = !diverged && (step === run.totalSteps - 1 || step % plan.evalEvery === 0);
+  const accuracy = (set: EvaluationSet | null) => (evaluating && set ? evaluateSet(run, set).accuracy : null);
+  return {
+    step,
+    loss,
+    gradNorm,
+    trainAccuracy: accuracy(run.train),
+    testAccuracy: accuracy(run.test),
+    layers,
+    histograms,
+  };
+}
 
-  const final = finalEvaluation();
+/** Step: clip, the optimizer's update, applied (with the update statistics when the step is recorded). */
+function applyUpdate(run: TrainingRun, record: StepRecord | null): void {
+  const { grad, theta } = run.buffers;
+  const clip = run.spec.training.clip;
+  if (clip) clipGradient(grad, clip);
+  run.optimizer.computeUpdate(grad, run.update);
+  if (record) applyUpdateWithStats(run.params, run.updates, record.layers);
+  else for (let i = 0; i < theta.length; i++) theta[i] += run.update[i];
+}
+
+/** Finish: evaluation over the whole sets, divergence in the last update, the diagnosis, the outcome. */
+function finish(
+  run: TrainingRun,
+  stopped: TrainOutcome['status'],
+  step: number,
+  diverged: Divergence | null,
+  first: StepRecord | null,
+  last: StepRecord | null,
+): TrainOutcome {
+  const { buffers, layout } = run;
+  const tr = evaluateSet(run, run.train);
+  const te = run.test && evaluateSet(run, run.test);
+  const final = {
+    loss: tr.loss,
+    trainAccuracy: tr.accuracy,
+    testAccuracy: te?.accuracy ?? null,
+    testLoss: te?.loss ?? null,
+  };
+  let status = stopped;
+  let divergence = diverged;
   if (status === 'succeeded' && !Number.isFinite(final.loss)) {
     status = 'diverged';
     divergence = {
       step,
-      layer: firstNonFiniteLayer(layout, theta),
+      layer: firstNonFiniteLayer(layout, buffers.theta),
       where: 'weights',
       message: `the weights became non-finite after the last update (step ${step - 1})`,
     };
   }
-  const atInit = first ? diagnose((first as StepRecord).layers, L, (first as StepRecord).step) : null;
-  const atEnd =
-    last && last !== first
-      ? diagnose((last as StepRecord).layers, L, (last as StepRecord).step, 'end')
-      : null;
-  const diagnosis = runDiagnosis(atInit, atEnd, divergence?.message ?? null);
-
+  const L = layout.layers.length;
+  const atInit = first ? diagnose(first.layers, L, first.step) : null;
+  const atEnd = last ? diagnose(last.layers, L, last.step, 'end') : null;
   return {
     status,
-    totalSteps,
+    totalSteps: run.totalSteps,
     stepsCompleted: step,
     final,
     divergence,
-    diagnosis,
+    diagnosis: runDiagnosis(atInit, atEnd, divergence?.message ?? null),
     layout,
-    initialTheta,
-    finalTheta: theta.slice(),
-    lsuv: p.lsuv,
+    initialTheta: run.initialTheta,
+    finalTheta: buffers.theta.slice(),
+    lsuv: run.lsuv,
   };
-
-  function finalEvaluation(): TrainOutcome['final'] {
-    const tr = evaluateDataset(net, params, train, trainY, ws, trainPredictions);
-    const te =
-      test && testY && testPredictions
-        ? evaluateDataset(net, params, test, testY, ws, testPredictions)
-        : null;
-    return {
-      loss: tr.loss,
-      trainAccuracy: tr.accuracy,
-      testAccuracy: te?.accuracy ?? null,
-      testLoss: te?.loss ?? null,
-    };
-  }
 }
 
 function gatherRows(

@@ -4,9 +4,8 @@ import { OutageTooLongError, retrying } from '../db/retry.ts';
 import { type ClaimedRun, histogramSettings, type RunOutcome } from '../model/run.ts';
 import type { FinalStatus } from '../model/status.ts';
 import type { QueueStore } from '../model/store.ts';
-import { nullIfNotFinite } from '../schemas/common.ts';
 import type { TelemetrySink } from '../stream/telemetry-sink.ts';
-import { type JobResult, rowsFromBatch } from './messages.ts';
+import { rowsFromBatch } from './messages.ts';
 import type { JobPool, RunningJob } from './pool.ts';
 
 export interface DispatcherEvents {
@@ -153,7 +152,7 @@ export class Dispatcher {
     const ex: Execution = { job, reason: 'none', done: Promise.resolve() };
     ex.done = job.done
       .then(
-        (result) => this.complete(run.id, ex, result),
+        (outcome) => this.complete(run.id, ex, outcome),
         (err: unknown) => this.crashed(run.id, err),
       )
       .then((status) => {
@@ -170,7 +169,7 @@ export class Dispatcher {
   }
 
   /** Stores the job's outcome; returns its status, or null when the run went back to the queue. */
-  private async complete(id: string, ex: Execution, result: JobResult): Promise<FinalStatus | null> {
+  private async complete(id: string, ex: Execution, outcome: RunOutcome): Promise<FinalStatus | null> {
     if (ex.reason === 'lost') {
       // Another instance owns the run now: store nothing (every write would be fenced off anyway).
       this.sink.discard(id);
@@ -186,58 +185,20 @@ export class Dispatcher {
       ).catch((e) => this.events.error(e, `re-queueing run ${id}`));
       return null;
     }
-    if (result.kind === 'train' && result.status === 'cancelled' && ex.reason === 'shutdown') {
+    if (outcome.status === 'cancelled' && ex.reason === 'shutdown') {
       // Keep what was recorded (the run restarts from step 0 elsewhere; duplicates are ignored), then re-queue.
       await this.sink.close(id).catch((e) => this.events.error(e, `flushing statistics of run ${id}`));
       await this.retryingWrite(`re-queueing run ${id}`, () => this.store.releaseRun(id, this.options.owner));
       return null;
     }
-    let outcome: RunOutcome;
-    if (result.kind === 'failed') {
-      this.sink.discard(id);
-      const where = result.path.length ? `${result.path.join('.')}: ` : '';
-      await this.finish(id, {
-        status: 'failed',
-        error: { code: result.code, message: where + result.message },
-      });
-      return 'failed';
-    }
-    try {
-      await this.sink.close(id);
-    } catch (e) {
-      outcome = {
-        status: 'failed',
-        error: { code: 'telemetry_write_failed', message: `storing statistics failed: ${String(e)}` },
-      };
-      await this.finish(id, outcome);
-      return outcome.status;
-    }
-    if (result.kind === 'train') {
-      outcome = {
-        status: result.status,
-        summary: {
-          stepsCompleted: result.stepsCompleted,
-          totalSteps: result.totalSteps,
-          final: {
-            loss: nullIfNotFinite(result.final.loss),
-            trainAccuracy: result.final.trainAccuracy,
-            testAccuracy: result.final.testAccuracy,
-            testLoss: result.final.testLoss === null ? null : nullIfNotFinite(result.final.testLoss),
-          },
-          divergence: result.divergence,
-          lsuv: result.lsuv?.map((l) => ({ ...l, variance: nullIfNotFinite(l.variance) })) ?? null,
-        },
-        diagnosis: result.diagnosis,
-        error: result.divergence ? { code: 'diverged', message: result.divergence.message } : undefined,
-        weights: { initial: result.initialTheta, final: result.finalTheta },
-      };
-    } else {
-      outcome = {
-        status: 'succeeded',
-        result: result.result,
-        diagnosis: result.kind === 'probe' ? result.diagnosis : undefined,
-        weights: { initial: result.initialTheta },
-      };
+    if (outcome.status === 'failed') this.sink.discard(id);
+    else {
+      try {
+        await this.sink.close(id);
+      } catch (e) {
+        const message = `storing statistics failed: ${String(e)}`;
+        outcome = { status: 'failed', error: { code: 'telemetry_write_failed', message } };
+      }
     }
     await this.finish(id, outcome);
     return outcome.status;

@@ -1,17 +1,14 @@
 // The typed messages that cross the worker-thread boundary: tasks in, record batches (and their rows) and results out.
 import type { MessagePort } from 'node:worker_threads';
 import type { z } from 'zod';
+import type { BatchEvaluation, LayerWeights, NetworkSpec, RunSpec, TheoryRequest } from '../core/index.ts';
+import type { RunOutcome, StepRow } from '../model/run.ts';
 import type {
-  BatchEvaluation,
-  LayerWeights,
-  LsuvLayerReport,
-  NetworkSpec,
-  RunSpec,
-  TheoryRequest,
-  TrainOutcome,
-} from '../core/index.ts';
-import type { StepRow } from '../model/run.ts';
-import type { GradcheckResultSchema, ProbeResultSchema, RunDiagnosisSchema } from '../schemas/results.ts';
+  GradcheckResultSchema,
+  ProbeResultSchema,
+  RunDiagnosisSchema,
+  TrainSummarySchema,
+} from '../schemas/results.ts';
 import type { TheoryResponse } from '../schemas/theory.ts';
 
 /** Slots of a job's shared control array (Int32Array(CONTROL_SLOTS) over a SharedArrayBuffer). */
@@ -58,41 +55,15 @@ export interface PortDone {
 
 export type PortMessage = RecordBatch | PortDone;
 
-export interface TrainResult {
-  kind: 'train';
-  status: TrainOutcome['status'];
-  totalSteps: number;
-  stepsCompleted: number;
-  final: TrainOutcome['final'];
-  divergence: TrainOutcome['divergence'];
-  diagnosis: z.output<typeof RunDiagnosisSchema> | null;
-  lsuv: LsuvLayerReport[] | null;
-  initialTheta: Float64Array;
-  finalTheta: Float64Array;
+/**
+ * What a job returns: its outcome, shaped once in the worker, which the dispatcher only stores. A spec the core
+ * rejected is a failed outcome with code invalid_spec (errors lose their class crossing threads).
+ */
+export interface JobResult extends RunOutcome {
+  summary?: z.output<typeof TrainSummarySchema>;
+  diagnosis?: z.output<typeof RunDiagnosisSchema> | null;
+  result?: z.output<typeof ProbeResultSchema> | z.output<typeof GradcheckResultSchema>;
 }
-
-export interface ProbeJobResult {
-  kind: 'probe';
-  result: z.output<typeof ProbeResultSchema>;
-  diagnosis: z.output<typeof RunDiagnosisSchema> | null;
-  initialTheta: Float64Array;
-}
-
-export interface GradcheckJobResult {
-  kind: 'gradcheck';
-  result: z.output<typeof GradcheckResultSchema>;
-  initialTheta: Float64Array;
-}
-
-/** The core rejected the spec inside the worker (errors lose their class crossing threads, so it is data). */
-export interface FailedJobResult {
-  kind: 'failed';
-  code: 'invalid_spec';
-  path: (string | number)[];
-  message: string;
-}
-
-export type JobResult = TrainResult | ProbeJobResult | GradcheckJobResult | FailedJobResult;
 
 /** The synchronous /v1/evaluate computation, also run on the pool. */
 export interface EvaluateTask {

@@ -1,4 +1,4 @@
-// The piscina worker: runs one job on the numeric core and posts its records; nothing else lives here.
+// The piscina worker: runs one job on the numeric core, posts its records and returns its finished outcome.
 import {
   computeTheory,
   DEFAULTS,
@@ -10,7 +10,13 @@ import {
   runTraining,
   SpecError,
 } from '../core/index.ts';
-import { gradcheckResultJson, probeResultJson, runDiagnosisJson } from '../schemas/results.ts';
+import { histogramSettings } from '../model/run.ts';
+import {
+  gradcheckResultJson,
+  probeResultJson,
+  runDiagnosisJson,
+  trainSummaryJson,
+} from '../schemas/results.ts';
 import { theoryResponseJson } from '../schemas/theory.ts';
 import {
   CONTROL_CANCEL,
@@ -28,9 +34,9 @@ export default function runJob(task: JobTask): JobResult {
   try {
     return execute(task.spec, task);
   } catch (e) {
-    if (e instanceof SpecError)
-      return { kind: 'failed', code: 'invalid_spec', path: e.path, message: e.message };
-    throw e;
+    if (!(e instanceof SpecError)) throw e;
+    const where = e.path.length ? `${e.path.join('.')}: ` : '';
+    return { status: 'failed', error: { code: 'invalid_spec', message: where + e.message } };
   } finally {
     task.port.postMessage({ type: 'done' });
     task.port.close();
@@ -42,22 +48,22 @@ function execute(spec: RunSpec, task: JobTask): JobResult {
     const outcome = runProbe(spec);
     const diagnosis = runDiagnosis(outcome.diagnosis, null);
     return {
-      kind: 'probe',
+      status: 'succeeded',
       result: probeResultJson(outcome),
       diagnosis: diagnosis && runDiagnosisJson(diagnosis),
-      initialTheta: outcome.initialTheta,
+      weights: { initial: outcome.initialTheta },
     };
   }
   if (spec.kind === 'gradcheck') {
     const outcome = runGradcheck(spec);
-    return { kind: 'gradcheck', result: gradcheckResultJson(outcome), initialTheta: outcome.initialTheta };
+    return {
+      status: 'succeeded',
+      result: gradcheckResultJson(outcome),
+      weights: { initial: outcome.initialTheta },
+    };
   }
-  const layerCount = spec.network.layers.length;
-  const buffer = new RecordBuffer(
-    task.runId,
-    layerCount,
-    spec.telemetry?.histograms?.bins ?? DEFAULTS.histogramBins,
-  );
+  const bins = histogramSettings(spec)?.bins ?? DEFAULTS.histogramBins;
+  const buffer = new RecordBuffer(task.runId, spec.network.layers.length, bins);
   let lastFlush = Date.now();
   const flush = () => {
     const drained = buffer.drain();
@@ -84,16 +90,11 @@ function execute(spec: RunSpec, task: JobTask): JobResult {
   });
   flush();
   return {
-    kind: 'train',
     status: outcome.status,
-    totalSteps: outcome.totalSteps,
-    stepsCompleted: outcome.stepsCompleted,
-    final: outcome.final,
-    divergence: outcome.divergence,
+    summary: trainSummaryJson(outcome),
     diagnosis: outcome.diagnosis && runDiagnosisJson(outcome.diagnosis),
-    lsuv: outcome.lsuv,
-    initialTheta: outcome.initialTheta,
-    finalTheta: outcome.finalTheta,
+    error: outcome.divergence ? { code: 'diverged', message: outcome.divergence.message } : undefined,
+    weights: { initial: outcome.initialTheta, final: outcome.finalTheta },
   };
 }
 

@@ -1,5 +1,5 @@
 // The run model every layer shares (statuses in status.ts): the records, a claimed run and its outcome, a stored step, histogram settings.
-import { DEFAULTS, type RunKind, type RunSpec } from '../core/index.ts';
+import { histogramPlan, type RunKind, type RunSpec } from '../core/index.ts';
 import type { FinalStatus, RunStatus } from './status.ts';
 
 /** A run row as the service reads it. */
@@ -81,6 +81,6 @@ export interface HistogramSettings {
 
 /** A train run's histogram settings with their defaults filled in, or null when it records none. */
 export function histogramSettings(spec: RunSpec): HistogramSettings | null {
-  const h = spec.kind === 'train' ? spec.telemetry?.histograms : undefined;
-  return h ? { bins: h.bins ?? DEFAULTS.histogramBins, logScale: h.logScale ?? false } : null;
+  const h = spec.kind === 'train' ? histogramPlan(spec) : null;
+  return h && { bins: h.bins, logScale: h.logScale };
 }

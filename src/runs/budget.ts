@@ -2,6 +2,7 @@
 // probes and gradient checks (which do not train) by their memory and time; every run by its data.
 import {
   type DataSpec,
+  DEFAULTS,
   FIELD_COUNT,
   gradcheckBatchOf,
   gradcheckEvaluations,
@@ -12,6 +13,8 @@ import {
   probeBatchOf,
   probeFootprint,
   type RunSpec,
+  recordedStepCounts,
+  recordingPlan,
 } from '../core/index.ts';
 
 export interface BudgetLimits {
@@ -158,8 +161,8 @@ export function checkBudget(
     );
   }
   const fast = spec.mode === 'fast';
-  const sample = Math.min(spec.sampleSize ?? 200, parameters);
-  const directions = fast ? (spec.directions ?? 10) : 0;
+  const sample = Math.min(spec.sampleSize ?? DEFAULTS.gradcheckSampleSize, parameters);
+  const directions = fast ? (spec.directions ?? DEFAULTS.gradcheckDirections) : 0;
   const checked = fast ? sample : parameters;
   const evaluations = gradcheckEvaluations(checked, directions);
   const path = !fast ? ['mode'] : directions > sample ? ['directions'] : ['sampleSize'];
@@ -188,31 +191,11 @@ export function checkBudget(
   );
 }
 
-/** Values the telemetry of `steps` steps stores, following the training loop's recording rule. */
+/** Values the telemetry of `steps` steps stores, counted by the training loop's own recording rule. */
 function telemetryValues(spec: Extract<RunSpec, { kind: 'train' }>, steps: number, layers: number): number {
-  const every = spec.telemetry?.every ?? 1;
-  const last = steps - 1;
-  // Steps 0, every, 2·every, … below `steps`, plus the last step.
-  const recorded = Math.ceil(steps / every) + (last % every !== 0 ? 1 : 0);
-  let values = recorded * layers * FIELD_COUNT;
-  const hist = spec.telemetry?.histograms;
-  if (hist) {
-    const histEvery = hist.every ?? every;
-    const both = lcm(every, histEvery);
-    // Recorded steps that are multiples of histEvery: multiples of lcm(every, histEvery), plus possibly the last.
-    const histSteps = Math.ceil(steps / both) + (last % histEvery === 0 && last % every !== 0 ? 1 : 0);
-    values += histSteps * layers * ((hist.bins ?? 32) + 2);
-  }
-  return values;
-}
-
-function gcd(a: number, b: number): number {
-  while (b) [a, b] = [b, a % b];
-  return a;
-}
-
-function lcm(a: number, b: number): number {
-  return (a / gcd(a, b)) * b;
+  const plan = recordingPlan(spec, steps);
+  const counts = recordedStepCounts(steps, plan);
+  return layers * (counts.steps * FIELD_COUNT + counts.histograms * ((plan.histograms?.bins ?? 0) + 2));
 }
 
 /** 7.3e12, 5e12, 200000 → '2e5'; small integers as they are. */

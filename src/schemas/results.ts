@@ -1,4 +1,5 @@
-// Schemas of what a finished run reports (diagnosis, gradient check, probe), and their JSON form from the core's.
+// Schemas of what a finished run reports (train summary, diagnosis, gradient check, probe), and the one function
+// that shapes each from the core's outcome.
 import { z } from 'zod';
 import {
   type Diagnosis,
@@ -11,6 +12,7 @@ import {
   type RunDiagnosis,
   type SignalTrend,
   type Spectrum,
+  type TrainOutcome,
 } from '../core/index.ts';
 import { type Check, type Full, JsonNumber, type JsonOf, nullIfNotFinite } from './common.ts';
 import { AdviceSchema, adviceJson } from './theory.ts';
@@ -186,6 +188,36 @@ export const LsuvReportsSchema = z
   .nullable()
   .describe('One entry per LSUV-initialized layer; null without LSUV.');
 
+export const TrainSummarySchema = z
+  .object({
+    stepsCompleted: z
+      .int()
+      .describe('Optimizer steps taken (fewer than totalSteps when cancelled or diverged).'),
+    totalSteps: z.int().describe('Steps the spec planned.'),
+    final: z
+      .object({
+        loss: JsonNumber.describe('Loss over the whole training set.'),
+        trainAccuracy: JsonNumber.describe('Accuracy over the training set; null for mse.'),
+        testAccuracy: JsonNumber.describe('Accuracy over the test set; null for mse or without a test set.'),
+        testLoss: JsonNumber.describe('Loss over the test set; null without one.'),
+      })
+      .describe('Over the whole sets, after the last update.'),
+    divergence: z
+      .object({
+        step: z.int().describe('Step where NaN/Infinity appeared.'),
+        layer: z.int().describe('0-based layer where it first appeared, in the order values are computed.'),
+        where: z.enum(['forward', 'loss', 'backward', 'weights']).describe('Which computation produced it.'),
+        message: z.string().describe('Where training diverged, in words.'),
+      })
+      .nullable()
+      .describe('Where training diverged, or null.'),
+    lsuv: LsuvReportsSchema,
+  })
+  .meta({
+    id: 'TrainSummary',
+    description: 'What a finished training run reports. Non-finite numbers are null.',
+  });
+
 /** Histograms of one kind, one row per layer: [lo, hi, count_0 … count_{bins−1}]; lo/hi null when empty. */
 const HistogramRows = z.array(z.array(JsonNumber));
 
@@ -246,6 +278,26 @@ export function toRows(flat: Float64Array, width: number): (number | null)[][] {
   );
 }
 
+/** The JSON form of a training outcome's summary. */
+export function trainSummaryJson(outcome: TrainOutcome): z.output<typeof TrainSummarySchema> {
+  const { final } = outcome;
+  return {
+    stepsCompleted: outcome.stepsCompleted,
+    totalSteps: outcome.totalSteps,
+    final: {
+      loss: nullIfNotFinite(final.loss),
+      trainAccuracy: final.trainAccuracy,
+      testAccuracy: final.testAccuracy,
+      testLoss: final.testLoss === null ? null : nullIfNotFinite(final.testLoss),
+    },
+    divergence: outcome.divergence,
+    lsuv: lsuvJson(outcome.lsuv),
+  };
+}
+
+const lsuvJson = (lsuv: LsuvLayerReport[] | null) =>
+  lsuv?.map((l) => ({ ...l, variance: nullIfNotFinite(l.variance) })) ?? null;
+
 /** The JSON form of a gradcheck outcome (ProbeResult's sibling). */
 export function gradcheckResultJson(outcome: GradcheckOutcome): z.output<typeof GradcheckResultSchema> {
   const r = outcome.result;
@@ -278,7 +330,7 @@ export function probeResultJson(outcome: ProbeOutcome): z.output<typeof ProbeRes
     activationHistograms: toRows(outcome.activationHistograms, outcome.bins + 2),
     gradientHistograms: toRows(outcome.gradientHistograms, outcome.bins + 2),
     diagnosis: diagnosisJson(outcome.diagnosis),
-    lsuv: outcome.lsuv?.map((l) => ({ ...l, variance: nullIfNotFinite(l.variance) })) ?? null,
+    lsuv: lsuvJson(outcome.lsuv),
     spectrum: outcome.spectrum && spectrumJson(outcome.spectrum),
     theory: adviceJson(outcome.theory),
   };
@@ -339,4 +391,10 @@ export type _ResultChecks = [
   Check<JsonMirrors<z.infer<typeof RunDiagnosisSchema>, RunDiagnosis>>,
   Check<JsonMirrors<z.infer<typeof GradcheckResultSchema>, GradCheckResult & { batch: number }>>,
   Check<JsonMirrors<z.infer<typeof LsuvReportSchema>, LsuvLayerReport>>,
+  Check<
+    JsonMirrors<
+      z.infer<typeof TrainSummarySchema>,
+      Pick<TrainOutcome, 'stepsCompleted' | 'totalSteps' | 'final' | 'divergence' | 'lsuv'>
+    >
+  >,
 ];

@@ -1,6 +1,7 @@
 // A run record as the API shows it: its links, its list item and its full resource.
+import type { z } from 'zod';
 import type { RunRecord } from '../model/run.ts';
-import { RunDiagnosisSchema, RunResultSchema } from './results.ts';
+import { RunDiagnosisSchema, RunResultSchema, TrainSummarySchema } from './results.ts';
 import type { Run, RunListItem } from './runs.ts';
 
 export function linksOf(id: string) {
@@ -36,10 +37,10 @@ function storedDiagnosis(json: unknown): RunListItem['diagnosis'] {
   };
 }
 
-/** A stored probe or gradient-check result, or null when an earlier release stored another shape. */
-function storedResult(json: unknown): RunListItem['result'] {
+/** A stored result or train summary as its schema shapes it today, or null when an earlier release stored another. */
+function storedAs<T>(schema: z.ZodType<T>, json: unknown): T | null {
   if (json === null || json === undefined) return null;
-  return RunResultSchema.safeParse(json).success ? (json as RunListItem['result']) : null;
+  return schema.safeParse(json).success ? (json as T) : null;
 }
 
 export function toListItem(r: RunRecord): RunListItem {
@@ -53,9 +54,9 @@ export function toListItem(r: RunRecord): RunListItem {
     finishedAt: iso(r.finishedAt),
     attempts: r.attempts,
     progress: { step: r.lastStep, totalSteps: r.totalSteps },
-    summary: (r.summary as RunListItem['summary']) ?? null,
+    summary: storedAs(TrainSummarySchema, r.summary),
     diagnosis: storedDiagnosis(r.diagnosis),
-    result: storedResult(r.result),
+    result: storedAs(RunResultSchema, r.result),
     error: (r.error as RunListItem['error']) ?? null,
     links: linksOf(r.id),
   };

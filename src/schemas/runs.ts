@@ -4,7 +4,7 @@ import { LAYER_FIELDS } from '../core/index.ts';
 import { RUN_STATUSES } from '../model/status.ts';
 import { JsonNumber, storableText } from './common.ts';
 import { queryInt } from './query.ts';
-import { RunDiagnosisSchema, RunResultSchema } from './results.ts';
+import { RunDiagnosisSchema, RunResultSchema, TrainSummarySchema } from './results.ts';
 import { ActivationSchema, MAX_LAYERS, RunSpecSchema } from './specs.ts';
 
 /** The statuses, for the API's clients (spelled once, in src/model/status.ts). */
@@ -53,15 +53,9 @@ export const RunListItemSchema = z
         totalSteps: z.int().min(0).describe('Steps the run plans (1 for probes and gradient checks).'),
       })
       .describe('How far the run got.'),
-    summary: z
-      .record(z.string(), z.unknown())
-      .nullable()
-      .describe(
-        'Training outcome, once finished: {stepsCompleted, totalSteps, final: {loss, trainAccuracy, testAccuracy, ' +
-          'testLoss} (over the whole sets, after the last update; accuracy null for mse), divergence: {step, layer, ' +
-          'where: forward|loss|backward|weights, message} | null, lsuv: [{layer, iterations, variance, converged}] ' +
-          '| null}. Non-finite numbers are null. null until the run finishes, and for other kinds.',
-      ),
+    summary: TrainSummarySchema.nullable().describe(
+      'Training runs, once finished: their outcome; else null.',
+    ),
     diagnosis: RunDiagnosisSchema.nullable().describe('Vanishing/exploding verdict, once known.'),
     result: RunResultSchema.nullable().describe('gradcheck and probe runs: their result, once finished.'),
     error: z

@@ -89,7 +89,7 @@ export const GradcheckRunSpecSchema = z
     ...model,
     batchSize: integer(1, MAX_SAMPLES)
       .optional()
-      .describe('Training samples in the checked batch (default min(n, 32)).'),
+      .describe(`Training samples in the checked batch (default min(n, ${DEFAULTS.gradcheckBatch})).`),
     epsilon: z
       .number()
       .gt(0)
@@ -107,12 +107,12 @@ export const GradcheckRunSpecSchema = z
     sampleSize: integer(1, 1_000_000)
       .optional()
       .describe(
-        'Fast mode: parameters checked one by one, a seeded sample spread over every W and b (default 200).',
+        `Fast mode: parameters checked one by one, a seeded sample spread over every W and b (default ${DEFAULTS.gradcheckSampleSize}).`,
       ),
     directions: integer(0, 10_000)
       .optional()
       .describe(
-        'Fast mode: random unit directions u, comparing ∇f·u with (f(θ+εu) − f(θ−εu))/2ε (default 10).',
+        `Fast mode: random unit directions u, comparing ∇f·u with (f(θ+εu) − f(θ−εu))/2ε (default ${DEFAULTS.gradcheckDirections}).`,
       ),
   })
   .meta({

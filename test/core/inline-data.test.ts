@@ -68,46 +68,7 @@ describe('inline data', () => {
       ['features', 1],
       'row 1 has length 1, but row 0 has length 2',
     ],
-    [
-      'NaN',
-      {
-        features: [
-          [0, 1],
-          [1, Number.NaN],
-          [2, 2],
-        ],
-      },
-      ['features', 1, 1],
-      'NaN is not a finite number',
-    ],
-    [
-      'Infinity',
-      {
-        features: [
-          [0, 1],
-          [1, 0],
-          [Number.POSITIVE_INFINITY, 2],
-        ],
-      },
-      ['features', 2, 0],
-      'Infinity is not a finite number',
-    ],
-    [
-      'a string',
-      {
-        features: [
-          [0, 1],
-          [1, '1' as unknown as number],
-          [2, 2],
-        ],
-      },
-      ['features', 1, 1],
-      '"1" is not a finite number',
-    ],
-    ['no rows', { features: [] }, ['features'], 'features must be a non-empty array of rows'],
-    ['an empty row', { features: [[], [], []] }, ['features', 0], 'row 0 is empty'],
     ['label count', { labels: [0, 1] }, ['labels'], 'got 2 labels for 3 feature rows'],
-    ['NaN label', { labels: [0, Number.NaN, 1] }, ['labels', 1], 'NaN is not a finite number'],
     [
       'mixed label forms',
       { labels: [0, [1], 0] as number[] },

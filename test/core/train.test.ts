@@ -3,6 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { weightsFromJson, weightsToJson } from '../../src/core/export.ts';
 import { runGradcheck } from '../../src/core/gradcheck-run.ts';
 import { runProbe } from '../../src/core/probe.ts';
+import {
+  hasHistograms,
+  isRecordedStep,
+  recordedStepCounts,
+  recordingPlan,
+} from '../../src/core/recording.ts';
 import type { TrainRunSpec } from '../../src/core/run-spec.ts';
 import type { InitScheme, NetworkSpec } from '../../src/core/spec.ts';
 import { FIELD, FIELD_COUNT } from '../../src/core/stats.ts';
@@ -160,6 +166,54 @@ describe('runTraining', () => {
     expect(out.final.testAccuracy).not.toBeNull();
     expect(records.at(-1)!.loss).toBeLessThan(records[0].loss);
     expect(records[1].layers[FIELD.updateRatio]).toBeGreaterThan(0);
+  });
+
+  it('records exactly the steps isRecordedStep selects, with histograms where hasHistograms says', () => {
+    const spec = { ...small, telemetry: { every: 3, histograms: { bins: 8, every: 4 } } };
+    const records: StepRecord[] = [];
+    const out = runTraining(spec, { onRecord: (r) => records.push(r) });
+    const plan = recordingPlan(spec, out.totalSteps);
+    const steps = Array.from({ length: out.totalSteps }, (_, i) => i);
+    const recorded = steps.filter((i) => isRecordedStep(i, out.totalSteps, plan.every));
+    expect(records.map((r) => r.step)).toEqual(recorded);
+    expect(records.filter((r) => r.histograms).map((r) => r.step)).toEqual(
+      recorded.filter((i) => hasHistograms(i, plan)),
+    );
+    expect(recordedStepCounts(out.totalSteps, plan)).toEqual({
+      steps: records.length,
+      histograms: records.filter((r) => r.histograms).length,
+    });
+  });
+
+  it('recordedStepCounts counts what the rules select, for every combination of every, histogram every and steps', () => {
+    for (const totalSteps of [1, 2, 7, 12, 60]) {
+      for (const every of [1, 2, 5, 7]) {
+        for (const hEvery of [1, 3, 4, 10]) {
+          const plan = recordingPlan(
+            { ...small, telemetry: { every, histograms: { every: hEvery } } },
+            totalSteps,
+          );
+          const recorded = Array.from({ length: totalSteps }, (_, i) => i).filter((i) =>
+            isRecordedStep(i, totalSteps, every),
+          );
+          const histograms = recorded.filter((i) => hasHistograms(i, plan)).length;
+          expect(recordedStepCounts(totalSteps, plan), `${totalSteps} ${every} ${hEvery}`).toEqual({
+            steps: recorded.length,
+            histograms,
+          });
+        }
+      }
+    }
+  });
+
+  it('fills the defaults: every 1, 32 bins on a linear scale every recorded step, about 200 evaluations', () => {
+    const plan = recordingPlan({ ...small, telemetry: { histograms: {} } }, 10_000);
+    expect(plan).toEqual({ every: 1, evalEvery: 50, histograms: { bins: 32, logScale: false, every: 1 } });
+    expect(recordingPlan({ ...small, telemetry: undefined }, 10).histograms).toBeNull();
+    // Histograms follow the recording interval unless they have their own.
+    expect(recordingPlan({ ...small, telemetry: { every: 5, histograms: {} } }, 10).histograms?.every).toBe(
+      5,
+    );
   });
 
   it.each(['sgd', 'momentum', 'rmsprop', 'adam'] as const)('%s lowers the loss', (kind) => {

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { compileKernelsWasm, renderKernelsModule } from '../../scripts/build-wasm.ts';
 import { Rng } from '../../src/core/rng.ts';
 import {
+  arenaSize,
   createWasmKernels,
   jsKernels,
   type Kernels,
@@ -276,6 +277,14 @@ describe('wasm arena', () => {
     expect(() => createWasmKernels(11).f64(13)).toThrow(
       'f64(13): wasm arena exhausted, 12 of 12 values left',
     );
+  });
+
+  it('arenaSize sizes an arena from the allocations it then holds, to the last value', () => {
+    const allocateAll = (f64: (n: number) => Float64Array) => [f64(3), f64(6), f64(1), f64(0)];
+    expect(arenaSize(allocateAll)).toBe(4 + 6 + 2);
+    const wasm = createWasmKernels(arenaSize(allocateAll));
+    expect(allocateAll(wasm.f64).map((a) => a.length)).toEqual([3, 6, 1, 0]);
+    expect(() => wasm.f64(1)).toThrow('f64(1): wasm arena exhausted, 0 of 12 values left');
   });
 
   it('validates its sizes', () => {

@@ -1,25 +1,26 @@
 // The dispatcher's stop reasons with fakes: a job that ends by itself is stored; a user's cancel is stored as
-// cancelled; a shutdown keeps the statistics and re-queues; a lost lease stores nothing; an outage re-queues.
+// cancelled; a shutdown keeps the statistics and re-queues; a lost lease stores nothing; an outage re-queues;
+// a failed outcome drops its statistics; a failed flush fails the run.
 import { afterEach, describe, expect, it } from 'vitest';
 import { OutageTooLongError } from '../../src/db/retry.ts';
 import { Dispatcher } from '../../src/jobs/dispatcher.ts';
-import type { JobResult, TrainResult } from '../../src/jobs/messages.ts';
+import type { JobResult } from '../../src/jobs/messages.ts';
 import type { JobPool, RunningJob } from '../../src/jobs/pool.ts';
 import type { ClaimedRun, RunOutcome } from '../../src/model/run.ts';
 import type { QueueStore } from '../../src/model/store.ts';
 import type { TelemetrySink } from '../../src/stream/telemetry-sink.ts';
 
-const trainResult = (status: TrainResult['status']): TrainResult => ({
-  kind: 'train',
+const trainResult = (status: 'succeeded' | 'cancelled'): JobResult => ({
   status,
-  totalSteps: 10,
-  stepsCompleted: status === 'succeeded' ? 10 : 3,
-  final: { loss: 0.5, trainAccuracy: 0.9, testAccuracy: null, testLoss: null },
-  divergence: null,
+  summary: {
+    stepsCompleted: status === 'succeeded' ? 10 : 3,
+    totalSteps: 10,
+    final: { loss: 0.5, trainAccuracy: 0.9, testAccuracy: null, testLoss: null },
+    divergence: null,
+    lsuv: null,
+  },
   diagnosis: null,
-  lsuv: null,
-  initialTheta: new Float64Array(2),
-  finalTheta: new Float64Array(2),
+  weights: { initial: new Float64Array(2), final: new Float64Array(2) },
 });
 
 /** One queued run, a pool whose job ends when the test (or a cancel) says, and stores that record every call. */
@@ -30,7 +31,7 @@ function rig() {
     discarded: [] as string[],
     closed: [] as string[],
   };
-  const held = { lease: true, cancelRequested: false };
+  const held = { lease: true, cancelRequested: false, closeFails: false };
   const queued: ClaimedRun[] = [
     { id: 'r1', spec: { kind: 'train', network: { layers: [{}] } } as never, attempts: 0 },
   ];
@@ -52,7 +53,10 @@ function rig() {
   const sink = {
     open() {},
     enqueue() {},
-    close: async (id: string) => void calls.closed.push(id),
+    close: async (id: string) => {
+      calls.closed.push(id);
+      if (held.closeFails) throw new Error('disk full');
+    },
     discard: (id: string) => void calls.discarded.push(id),
   } as unknown as TelemetrySink;
   const ended: string[] = [];
@@ -156,5 +160,37 @@ describe('dispatcher stop reasons', () => {
     expect(t.calls.released).toEqual(['r1']);
     expect(t.calls.finished).toEqual([]);
     expect(t.ended).toEqual([]);
+  });
+
+  it('a failed outcome (a spec the core rejected) drops its statistics and is stored as the worker shaped it', async () => {
+    const t = (current = rig());
+    t.d.start();
+    await t.until(() => t.started.length === 1);
+    const failed: JobResult = {
+      status: 'failed',
+      error: { code: 'invalid_spec', message: 'init.weights: no' },
+    };
+    t.end(failed);
+    await t.idle();
+    expect(t.calls.discarded).toEqual(['r1']);
+    expect(t.calls.closed).toEqual([]);
+    expect(t.calls.finished).toEqual([failed]);
+    expect(t.ended).toEqual(['failed']);
+  });
+
+  it('statistics that cannot be flushed fail the run with telemetry_write_failed instead of its outcome', async () => {
+    const t = (current = rig());
+    t.held.closeFails = true;
+    t.d.start();
+    await t.until(() => t.started.length === 1);
+    t.end(trainResult('succeeded'));
+    await t.idle();
+    expect(t.calls.finished).toEqual([
+      {
+        status: 'failed',
+        error: { code: 'telemetry_write_failed', message: 'storing statistics failed: Error: disk full' },
+      },
+    ]);
+    expect(t.ended).toEqual(['failed']);
   });
 });

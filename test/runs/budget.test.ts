@@ -1,5 +1,6 @@
 // The run budget: each limit trips on the spec that exceeds it, with the number, the message and the field to change.
 import { describe, expect, it } from 'vitest';
+import { runGradcheck } from '../../src/core/gradcheck-run.ts';
 import type { GradcheckRunSpec, ProbeRunSpec, TrainRunSpec } from '../../src/core/run-spec.ts';
 import type { LayerSpec } from '../../src/core/spec.ts';
 import {
@@ -177,6 +178,19 @@ describe('checkBudget', () => {
       network: { inputSize: 2, layers: [{ units: 1, activation: 'sigmoid' }], loss: 'binary_cross_entropy' },
     };
     expect(checkBudget(tiny, limits({ maxGradcheckEvaluations: 0 }))?.actual).toBe(6 + 1 + 2 * 3 * 9);
+  });
+
+  it('counts a default fast gradient check as the core runs it (the same defaults: 200 parameters, 10 directions)', () => {
+    const { training: _t, ...model } = train({
+      network: { inputSize: 2, layers: layers(30, 10, 1), loss: 'binary_cross_entropy' },
+    });
+    const fast: GradcheckRunSpec = { ...model, kind: 'gradcheck', mode: 'fast' };
+    const { cost } = runGradcheck(fast).result;
+    expect(cost).toMatchObject({ parameters: 411, checkedParameters: 200, directions: 10 });
+    const scan = 1 + 2 * 20 * 9;
+    expect(checkBudget(fast, limits({ maxGradcheckEvaluations: 0 }))?.actual).toBe(
+      2 * (cost.checkedParameters + cost.directions) + scan,
+    );
   });
 
   it('probes and gradient checks skip the training limits', () => {

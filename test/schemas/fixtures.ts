@@ -17,7 +17,10 @@ export function sampleRun() {
     progress: { step: 14999, totalSteps: 15000 },
     summary: {
       stepsCompleted: 15000,
+      totalSteps: 15000,
       final: { loss: 0.07, trainAccuracy: 0.99, testAccuracy: 0.96, testLoss: null },
+      divergence: null,
+      lsuv: null,
     },
     diagnosis: { verdict: 'healthy' as const, message: 'ok', atInit: null, atEnd: null },
     result: null,

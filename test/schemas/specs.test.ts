@@ -180,6 +180,13 @@ describe('part schemas', () => {
     expect(paths(InitSchemeSchema, { scheme: 'normal', std: -1 })).toEqual([['std']]);
     expect(paths(InitSchemeSchema, { scheme: 'uniform', low: 1, high: 0 })).toEqual([['high']]);
     expect(paths(InitSchemeSchema, { scheme: 'he_normal', mode: 'fan_avg' })).toEqual([['mode']]);
+    // What the core no longer re-checks: unknown schemes, non-finite gains and entries, bias vector entries.
+    expect(paths(InitSchemeSchema, { scheme: 'kaiming' })).toEqual([['scheme']]);
+    expect(paths(InitSchemeSchema, { scheme: 'xavier_normal', gain: Number.NaN })).toEqual([['gain']]);
+    const values = [[1, Number.POSITIVE_INFINITY]];
+    expect(paths(InitSchemeSchema, { scheme: 'matrix', values })).toEqual([['values', 0, 1]]);
+    const bias = { scheme: 'vector', values: [0, '1'] };
+    expect(paths(RunSpecSchema, edit(['init', 'bias'], bias))).toEqual([['init', 'bias', 'values', 1]]);
     expect(
       InitSchemeSchema.parse({ scheme: 'lsuv', tolerance: 0.05, maxIterations: 20, gain: 2 }),
     ).toBeTruthy();
@@ -191,8 +198,16 @@ describe('part schemas', () => {
     expect(paths(DataSpecSchema, { source: 'moons', n: 10, testFraction: 1 })).toEqual([['testFraction']]);
     expect(paths(DataSpecSchema, { source: 'xor', n: 10, noise: -0.1 })).toEqual([['noise']]);
     expect(paths(DataSpecSchema, { source: 'circles', n: 10, factor: 1 })).toEqual([['factor']]);
+    expect(paths(DataSpecSchema, { source: 'blobs', n: 10, classes: 1.5 })).toEqual([['classes']]);
     const inline = { source: 'inline', features: [[1, 'x']], labels: [0] };
     expect(paths(DataSpecSchema, inline)).toEqual([['features', 0, 1]]);
+    // What the core no longer re-checks: non-finite values, empty features or rows.
+    const x = (features: unknown, labels: unknown = [0]) => ({ ...inline, features, labels });
+    expect(paths(DataSpecSchema, x([[0, Number.NaN]]))).toEqual([['features', 0, 1]]);
+    expect(paths(DataSpecSchema, x([[Number.POSITIVE_INFINITY, 2]]))).toEqual([['features', 0, 0]]);
+    expect(paths(DataSpecSchema, x([[1]], [Number.NaN]))).toEqual([['labels']]);
+    expect(paths(DataSpecSchema, x([]))).toEqual([['features']]);
+    expect(paths(DataSpecSchema, x([[]]))).toEqual([['features', 0]]);
   });
 
   it('TrainSpec takes steps or epochs, not both', () => {

@@ -2,7 +2,7 @@
 // Postgres: the verdict and message kept where they mean the same, never a 500.
 import { expect, it } from 'vitest';
 import { describeServiceOnEachDatabase, http, runFinished } from '../helpers/service.ts';
-import { probe } from '../helpers/specs.ts';
+import { probe, quickTrain } from '../helpers/specs.ts';
 
 describeServiceOnEachDatabase('runs stored in older shapes', (service) => {
   it('reads an old-shaped diagnosis (verdict and message kept) and an unknown result shape (null)', async () => {
@@ -33,6 +33,28 @@ describeServiceOnEachDatabase('runs stored in older shapes', (service) => {
         atEnd: null,
       });
       expect(run.result).toBeNull();
+    }
+  });
+
+  it("reads a train summary of the first release (flat, no `final`) as null, and today's as stored", async () => {
+    const svc = service();
+    const id = (await http(`${svc.url}/v1/runs`, { body: quickTrain(20) })).body.id;
+    await runFinished(svc, id);
+    const today = (await http(`${svc.url}/v1/runs/${id}`)).body.summary;
+    expect(today).toMatchObject({ stepsCompleted: 20, totalSteps: 20, divergence: null, lsuv: null });
+    expect(Object.keys(today.final).sort()).toEqual(['loss', 'testAccuracy', 'testLoss', 'trainAccuracy']);
+    const flat = { stepsCompleted: 20, totalSteps: 20, finalLoss: 0.3, trainAccuracy: 0.9, divergence: null };
+    await svc.app.database.prisma.$executeRawUnsafe(
+      'UPDATE runs SET summary = $1::jsonb WHERE id = $2::uuid',
+      JSON.stringify(flat),
+      id,
+    );
+    for (const url of [`${svc.url}/v1/runs/${id}`, `${svc.url}/v1/runs?limit=5`]) {
+      const r = await http(url);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      const run = 'items' in r.body ? r.body.items.find((x: { id: string }) => x.id === id) : r.body;
+      expect(run.summary).toBeNull();
+      expect(run.status).toBe('succeeded');
     }
   });
 });

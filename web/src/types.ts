@@ -1,7 +1,11 @@
 // The API's types as the dashboard reads them (type-only imports: nothing of the server is bundled).
 
 import type { z } from 'zod';
-import type { GradcheckResultSchema, ProbeResultSchema } from '../../src/schemas/results.ts';
+import type {
+  GradcheckResultSchema,
+  ProbeResultSchema,
+  TrainSummarySchema,
+} from '../../src/schemas/results.ts';
 
 export type { LayerField } from '../../src/core/index.ts';
 export type { History } from '../../src/schemas/history.ts';
@@ -18,21 +22,10 @@ export type Metrics = z.infer<typeof MetricsSchema>;
 export type RunList = z.infer<typeof RunListSchema>;
 export type ProbeResult = z.infer<typeof ProbeResultSchema>;
 export type GradcheckResult = z.infer<typeof GradcheckResultSchema>;
+/** What a finished training run reports in `summary`. */
+export type TrainSummary = z.infer<typeof TrainSummarySchema>;
 export type HelloMessage = Extract<RunStreamMessage, { type: 'hello' }>;
 export type StepMessage = Extract<RunStreamMessage, { type: 'step' }>;
-
-/** What a finished training run reports in `summary` (see RunListItem.summary). */
-export interface TrainSummary {
-  stepsCompleted?: number;
-  totalSteps?: number;
-  final?: {
-    loss: number | null;
-    trainAccuracy: number | null;
-    testAccuracy: number | null;
-    testLoss: number | null;
-  };
-  divergence?: { step: number; layer: number; where: string; message: string } | null;
-}
 
 export { FINAL_STATUSES, isFinal, RUN_STATUSES } from '../../src/model/status.ts';
 

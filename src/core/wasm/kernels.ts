@@ -176,6 +176,21 @@ export function wasmSimdAvailable(): boolean {
 }
 
 /**
+ * The `doubles` to give createWasmKernels so that its f64 can hand out every allocation `allocateAll` makes: one
+ * dry run of it with an allocator that only counts (each count padded as f64 pads it), so the arena is sized from
+ * the same list of buffers that is then allocated.
+ */
+export function arenaSize(allocateAll: (f64: (n: number) => Float64Array) => unknown): number {
+  let doubles = 0;
+  const none = new Float64Array(0);
+  allocateAll((n) => {
+    doubles += 2 * Math.ceil(n / 2);
+    return none;
+  });
+  return doubles;
+}
+
+/**
  * WebAssembly SIMD kernels on a fresh instance whose memory holds an arena of `doubles` values, above the
  * kernels' 385 KB of packing scratch. `f64` hands out zeroed, 16-byte aligned views of the arena; each
  * allocation is padded to an even number of values, and one that does not fit throws. The kernels accept
