@@ -7,7 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { isFinal } from '../../src/model/status.ts';
 import type { TestDatabase } from '../../test/helpers/databases.ts';
 import type { DbKind } from './args.ts';
-import type { Published, ServerMemory, ServerReply, ServerRequest } from './server-protocol.ts';
+import type {
+  ControlCalls,
+  Published,
+  ServerMemory,
+  ServerReply,
+  ServerRequest,
+} from './server-protocol.ts';
 import { note, sleep } from './stats.ts';
 
 type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -138,6 +144,20 @@ export class Bench {
     const m = await this.ask({ op: 'published', since }, 120_000);
     if (m.op !== 'published') throw new Error('Bench.published: unexpected reply');
     return m.published;
+  }
+
+  /** The dispatcher's lease renewals and claims since the service started (counts and times). */
+  async controlCalls(): Promise<ControlCalls> {
+    const m = await this.ask({ op: 'leases' });
+    if (m.op !== 'leases') throw new Error('Bench.controlCalls: unexpected reply');
+    return m.calls;
+  }
+
+  /** Every step the run has recorded in the database, ascending. */
+  async recordedSteps(runId: string): Promise<number[]> {
+    const m = await this.ask({ op: 'recordedSteps', runId }, 120_000);
+    if (m.op !== 'recordedSteps') throw new Error('Bench.recordedSteps: unexpected reply');
+    return m.steps;
   }
 
   async tableSize(): Promise<{ rows: number; bytes: number }> {
