@@ -7,13 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { isFinal } from '../../src/model/status.ts';
 import type { TestDatabase } from '../../test/helpers/databases.ts';
 import type { DbKind } from './args.ts';
-import type {
-  ControlCalls,
-  Published,
-  ServerMemory,
-  ServerReply,
-  ServerRequest,
-} from './server-protocol.ts';
+import type { ControlCalls, Published, ServerMemory, ServerReply, ServerRequest } from './server-protocol.ts';
 import { note, sleep } from './stats.ts';
 
 type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

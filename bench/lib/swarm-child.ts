@@ -4,13 +4,7 @@
 import WebSocket from 'ws';
 import { now } from './clock.ts';
 import { quantile } from './stats.ts';
-import type {
-  Completeness,
-  GroupStats,
-  LatencySummary,
-  SwarmReply,
-  SwarmRequest,
-} from './swarm-protocol.ts';
+import type { Completeness, GroupStats, LatencySummary, SwarmReply, SwarmRequest } from './swarm-protocol.ts';
 
 interface Client {
   ws: WebSocket;
@@ -243,7 +237,9 @@ function latency(published: Record<string, { steps: Float64Array; times: Float64
 
 function completeness(recorded: Record<string, number[]>): Record<string, Completeness> {
   const received = clients.map(() => [] as number[]);
-  log.forEach((_t, step, client) => received[client].push(step));
+  log.forEach((_t, step, client) => {
+    received[client].push(step);
+  });
   const groups: Record<string, Completeness> = {};
   clients.forEach((c, i) => {
     const g = (groups[c.group] ??= {

@@ -1,13 +1,7 @@
 // The bench side of the WebSocket client process: fork it, ask it to open/pause/count/close subscribers.
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type {
-  Completeness,
-  GroupStats,
-  LatencySummary,
-  SwarmReply,
-  SwarmRequest,
-} from './swarm-protocol.ts';
+import type { Completeness, GroupStats, LatencySummary, SwarmReply, SwarmRequest } from './swarm-protocol.ts';
 
 type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
