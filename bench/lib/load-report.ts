@@ -314,7 +314,7 @@ const HEALTH_P99_MS = 100;
 function floodReport(floods: { kind: DbKind; f: FloodResult }[], o: Opts, lines: [boolean, string][]): void {
   console.log(
     `\n## Subscriber flood: ${o.floodSubscribers} subscribers join two training runs at once (course network on ` +
-      '3,000 points, statistics every 10 steps), each from step 0: half every step, half ?every=100; live for ' +
+      '3,000 points, statistics every 10 steps), each from step 0: half ?every=50, half ?every=200; live for ' +
       `${o.floodLiveSeconds} s, then the runs are cancelled\n`,
   );
   console.log(

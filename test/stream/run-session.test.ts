@@ -6,6 +6,7 @@ import type { WebSocket } from 'ws';
 import type { StepRow } from '../../src/model/run.ts';
 import type { RunListItem } from '../../src/schemas/runs.ts';
 import { StreamHub } from '../../src/stream/hub.ts';
+import type { HelloBody } from '../../src/stream/messages.ts';
 import { RunSession } from '../../src/stream/run-session.ts';
 import type { StepPayload } from '../../src/stream/step-encoding.ts';
 import { stepRow } from '../helpers/step-rows.ts';
@@ -31,7 +32,7 @@ function fakeSocket() {
 }
 
 const row = (step: number) => stepRow(step);
-const payload = (step: number): StepPayload => ({ step, body: `"step":${step}}` });
+const payload = (step: number): StepPayload => ({ step, body: `{"step":${step}}` });
 const run = (status: RunListItem['status']) => ({ id: 'r1', status }) as RunListItem;
 
 /** A store of persisted rows; `onRead` runs during each read (before it answers), as a concurrent writer would. */
@@ -47,15 +48,18 @@ function session(
     runId: 'r1',
     from: 0,
     every: opts.every ?? 1,
-    hello: { run: 'r1' },
+    // Only what the assertions look at (a real hello also has the run item, fields and layers).
+    hello: { run: 'r1' } as unknown as HelloBody,
     run: run(opts.status ?? 'running'),
     isFinal: (r) => r.status === 'succeeded',
-    readSteps: async (from, limit) => {
+    readPage: async (from, limit) => {
       reads.push(from);
       store.onRead(from);
-      return store.rows.filter((r) => r.step >= from).slice(0, limit);
+      return store.rows
+        .filter((r) => r.step >= from)
+        .slice(0, limit)
+        .map((r) => payload(r.step));
     },
-    encode: (r) => payload(r.step),
     pageSize: opts.pageSize ?? 500,
     softBufferBytes: 100,
   });
