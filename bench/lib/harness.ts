@@ -3,6 +3,7 @@
 // memory (from /proc, which answers even when its event loop is stalled) and its IPC answers.
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { isFinal } from '../../src/model/status.ts';
 import type { TestDatabase } from '../../test/helpers/databases.ts';
@@ -269,15 +270,29 @@ export function sampleRss(b: Bench, everyMs = 250): { stop(): number[] } {
 export function probeHealth(
   b: Bench,
   everyMs = 100,
+  opts: { persistent?: boolean } = {},
 ): { stop(): { max: number; p99: number; failed: number } } {
   const times: number[] = [];
   let failed = 0;
   const inflight = new Set<number>();
+  // persistent: every probe on one kept-alive connection, queued behind the previous one (what the event
+  // loop answers, without connection set-up); otherwise fetch's pool, which opens connections as needed.
+  const agent = opts.persistent ? new http.Agent({ keepAlive: true, maxSockets: 1 }) : null;
+  const get = (): Promise<unknown> =>
+    agent
+      ? new Promise((resolve, reject) => {
+          http
+            .get(`${b.url}/healthz`, { agent, timeout: 60_000 }, (res) => {
+              res.resume();
+              res.on('end', resolve);
+            })
+            .on('error', reject);
+        })
+      : fetch(`${b.url}/healthz`, { signal: AbortSignal.timeout(60_000) }).then((r) => r.text());
   const timer = setInterval(() => {
     const t0 = performance.now();
     inflight.add(t0);
-    fetch(`${b.url}/healthz`, { signal: AbortSignal.timeout(60_000) })
-      .then((r) => r.text())
+    get()
       .then(
         () => times.push(performance.now() - t0),
         () => failed++,
@@ -287,6 +302,7 @@ export function probeHealth(
   return {
     stop() {
       clearInterval(timer);
+      agent?.destroy();
       const t = performance.now();
       for (const t0 of inflight) times.push(t - t0);
       const s = Float64Array.from(times).sort();

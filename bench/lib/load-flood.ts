@@ -28,7 +28,9 @@ export interface FloodResult {
   /** Steps recorded per run when the flood began, and at the end. */
   historyAtJoin: [number, number];
   recordedAtEnd: [number, number];
+  /** /healthz every 50 ms: on new connections as needed (fetch's pool), and queued on one kept-alive connection. */
   health: { p99: number; max: number; failed: number };
+  healthPersistent: { p99: number; max: number; failed: number };
   maxStallMs: number;
   /** Renewals and claims from the flood's start to the runs' end (counts); longest times since the start. */
   control: ControlCalls;
@@ -67,6 +69,7 @@ export async function floodLoad(b: Bench, swarm: Swarm, o: FloodOptions): Promis
   const controlBefore = await b.controlCalls();
   await b.takeMaxStallMs();
   const health = probeHealth(b, 50);
+  const healthPersistent = probeHealth(b, 50, { persistent: true });
   note(`${o.subscribers} subscribers joining at once (history ${historyAtJoin.join(', ')} steps)`);
   const t0 = now();
   const opened = await swarm.open(
@@ -84,6 +87,7 @@ export async function floodLoad(b: Bench, swarm: Swarm, o: FloodOptions): Promis
   // The end message and the close follow the run's end: give the subscribers time to get them.
   await sleep(3000);
   const healthStats = health.stop();
+  const healthPersistentStats = healthPersistent.stop();
   const maxStallMs = await b.takeMaxStallMs();
   const controlAfter = await b.controlCalls();
   const recorded = await Promise.all(runs.map((id) => b.recordedSteps(id)));
@@ -98,6 +102,7 @@ export async function floodLoad(b: Bench, swarm: Swarm, o: FloodOptions): Promis
     historyAtJoin,
     recordedAtEnd: recorded.map((s) => s.length) as [number, number],
     health: healthStats,
+    healthPersistent: healthPersistentStats,
     maxStallMs,
     control: {
       renewals: controlAfter.renewals - controlBefore.renewals,

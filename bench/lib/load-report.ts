@@ -324,7 +324,7 @@ function floodReport(floods: { kind: DbKind; f: FloodResult }[], o: Opts, lines:
         'history at join (steps)',
         'subscribed / failed',
         'join time s',
-        '/healthz p99 / max ms',
+        '/healthz p99 / max ms (new connections; one kept-alive connection)',
         'longest stall ms',
         'renewals (failed), longest ms, longest gap ms',
         'claims (failed), longest ms',
@@ -340,7 +340,8 @@ function floodReport(floods: { kind: DbKind; f: FloodResult }[], o: Opts, lines:
           f.historyAtJoin.join(', '),
           `${f.opened} / ${f.failedToOpen}`,
           fmt(f.openSeconds, 2),
-          `${ms(f.health.p99)} / ${ms(f.health.max)}${f.health.failed ? ` (${f.health.failed} failed)` : ''}`,
+          `${ms(f.health.p99)} / ${ms(f.health.max)}${f.health.failed ? ` (${f.health.failed} failed)` : ''}; ` +
+            `${ms(f.healthPersistent.p99)} / ${ms(f.healthPersistent.max)}`,
           ms(f.maxStallMs),
           `${c.renewals} (${c.failedRenewals}), ${ms(c.maxRenewalMs)}, ${ms(c.maxRenewalGapMs)}`,
           `${c.claims} (${c.failedClaims}), ${ms(c.maxClaimMs)}`,

@@ -64,8 +64,8 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number; maxSubscriber
   { pingMs, maxSubscribers },
 ) => {
   const history = app.stepHistory;
-  // History messages of all joiners together: at most 1,000 per turn of the event loop.
-  const pacer = new Pacer(1000);
+  // History messages of all joiners together: at most 64 chunks of 32 (2,048) per turn of the event loop.
+  const pacer = new Pacer(64);
   const readRun = singleFlight((id) => app.runs.get(id));
   // A handshake the ws library refuses (bad key, version, protocol list) is answered as a problem.
   app.websocketServer.on('wsClientError', rawHandshakeError);
@@ -137,6 +137,7 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number; maxSubscriber
           return history.page(run.id, fromStep, limit, encode, { since, final });
         },
         pace: () => pacer.take(),
+        connection: req.socket,
       });
       session.start().catch((err) => {
         req.log.error({ err, runId: run.id }, 'run stream failed');

@@ -1,6 +1,7 @@
-// Shares the event loop between history replays: at most `perTurn` history messages are sent per turn of the
-// event loop, over all subscribers together, first come first served; the rest wait for the next turn. Between
-// turns the loop runs I/O (lease renewals, health checks, new connections), however many subscribers replay.
+// Shares the event loop between history replays: at most `perTurn` takes (each a chunk of history messages)
+// per turn of the event loop, over all subscribers together, first come first served; the rest wait for the
+// next turn. Between turns the loop runs I/O (lease renewals, health checks, new connections), however many
+// subscribers replay.
 
 export class Pacer {
   private left: number;
@@ -13,7 +14,7 @@ export class Pacer {
     this.left = perTurn;
   }
 
-  /** Room for one more message in this turn: undefined (go on now), or a promise of the next turn's room. */
+  /** Room for one more take in this turn: undefined (go on now), or a promise of the next turn's room. */
   take(): Promise<void> | undefined {
     this.schedule();
     if (this.left > 0 && this.waiting.length === 0) {

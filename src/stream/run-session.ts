@@ -31,14 +31,22 @@ export interface RunSessionOptions {
   isFinal(run: RunListItem): boolean;
   /** Up to `limit` recorded steps from `fromStep` on, ascending, encoded (e.g. through a StepHistory). */
   readPage(fromStep: number, limit: number): Promise<StepPayload[]>;
-  /** Before each history message: undefined to go on, or a promise to wait for (a Pacer's take). */
+  /** Before each chunk of history messages: undefined to go on, or a promise to wait for (a Pacer's take). */
   pace?(): Promise<void> | undefined;
+  /**
+   * The connection under the WebSocket (a net.Socket): what is sent in one tick is corked into one write, not
+   * one system call per message.
+   */
+  connection?: { cork(): void; uncork(): void };
   /** Bytes queued in the socket beyond which steps are coalesced (skipped, with a notice). */
   softBufferBytes?: number;
   /** A reader stuck over the soft limit this long is disconnected (1008). */
   slowConsumerMs?: number;
   pageSize?: number;
 }
+
+/** History messages sent between two paces. */
+const HISTORY_CHUNK = 32;
 
 export class RunSession {
   private seq = 0;
@@ -52,6 +60,9 @@ export class RunSession {
   private skipped = 0;
   private overSince = 0;
   private closed = false;
+  private corked = false;
+  /** History messages sent since the last pace. */
+  private paced = 0;
   private unsubscribe: () => void = () => {};
   private readonly soft: number;
   private readonly slowMs: number;
@@ -87,11 +98,16 @@ export class RunSession {
       if (this.closed) return;
       if (steps.length > 0) this.nextToRead = steps[steps.length - 1].step + 1;
       for (const step of steps) {
-        const turn = this.options.pace?.();
-        if (turn) await turn;
+        if (this.paced >= HISTORY_CHUNK) {
+          this.paced = 0;
+          const turn = this.options.pace?.();
+          if (turn) await turn;
+        }
         if (this.socket.bufferedAmount > this.soft) await this.drained();
         if (this.closed) return;
+        const seq = this.seq;
         this.offer(step, false);
+        this.paced += this.seq - seq;
       }
       if (steps.length === page || this.dirty) continue;
       break;
@@ -172,6 +188,15 @@ export class RunSession {
 
   private send(type: MessageType, body: string): void {
     if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
+    const connection = this.options.connection;
+    if (connection && !this.corked) {
+      this.corked = true;
+      connection.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        connection.uncork();
+      });
+    }
     this.socket.send(frame(type, this.seq++, body));
   }
 }

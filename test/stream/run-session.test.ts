@@ -38,7 +38,13 @@ const run = (status: RunListItem['status']) => ({ id: 'r1', status }) as RunList
 /** A store of persisted rows; `onRead` runs during each read (before it answers), as a concurrent writer would. */
 function session(
   rows: StepRow[],
-  opts: { every?: number; pageSize?: number; status?: RunListItem['status'] } = {},
+  opts: {
+    every?: number;
+    pageSize?: number;
+    status?: RunListItem['status'];
+    pace?: () => Promise<void> | undefined;
+    connection?: { cork(): void; uncork(): void };
+  } = {},
 ) {
   const hub = new StreamHub();
   const { socket, sent, ws } = fakeSocket();
@@ -62,6 +68,8 @@ function session(
     },
     pageSize: opts.pageSize ?? 500,
     softBufferBytes: 100,
+    pace: opts.pace,
+    connection: opts.connection,
   });
   const steps = () => sent.filter((m) => m.type === 'step').map((m) => m.step);
   return { hub, socket, sent, s, store, reads, steps };
@@ -131,5 +139,43 @@ describe('run session: the history/live seam', () => {
     t.hub.publishSteps('r1', [payload(1)]);
     t.hub.publishRunEvent('finished', run('succeeded'));
     expect(t.sent.map((m) => m.type)).toEqual(['hello', 'step']);
+  });
+
+  it('paces its history every 32 messages, and corks what one tick sends into one write', async () => {
+    let corked = 0;
+    const writes: number[] = [];
+    const connection = {
+      cork: () => {
+        corked++;
+        writes.push(0);
+      },
+      uncork: () => {
+        corked--;
+      },
+    };
+    let paces = 0;
+    const t = session(
+      Array.from({ length: 100 }, (_, i) => row(i)),
+      {
+        pace: () => {
+          paces++;
+          return new Promise((r) => setImmediate(r));
+        },
+        connection,
+      },
+    );
+    const originalSend = t.socket.send;
+    t.socket.send = (text: string) => {
+      expect(corked).toBe(1);
+      writes[writes.length - 1]++;
+      originalSend(text);
+    };
+    await t.s.start();
+    await new Promise((r) => process.nextTick(r));
+    expect(t.steps()).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    // A pace after each 32 history steps, and one write per chunk between paces (hello rides with the first).
+    expect(paces).toBe(3);
+    expect(writes).toEqual([33, 32, 32, 4]);
+    expect(corked).toBe(0);
   });
 });
