@@ -1,7 +1,7 @@
 // WebSocket streams: /v1/runs/:id/stream (history then live steps of one run) and /v1/stream (lifecycle firehose).
 // A flood of subscribers is bounded: at most maxSubscribers at once (beyond, closed 1013), the run record read
 // once for the joiners arriving together, the history read through one StepHistory (one read per page), and
-// its replay paced (a Pacer: so many messages per turn of the event loop, over all joiners).
+// both the upgrades and the history replay paced (Pacers: so many per turn of the event loop, over all joiners).
 
 import type {} from '@fastify/websocket';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -66,6 +66,10 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number; maxSubscriber
   const history = app.stepHistory;
   // History messages of all joiners together: at most 64 chunks of 32 (2,048) per turn of the event loop.
   const pacer = new Pacer(64);
+  // Upgrades go on at most 50 per turn: a burst of thousands would otherwise run its handshakes, hellos and
+  // first reads in one stretch of the loop (seconds, with every lease renewal and health check behind it).
+  const admission = new Pacer(50);
+  const admitted = () => admission.take();
   const readRun = singleFlight((id) => app.runs.get(id));
   // A handshake the ws library refuses (bad key, version, protocol list) is answered as a problem.
   app.websocketServer.on('wsClientError', rawHandshakeError);
@@ -98,6 +102,7 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number; maxSubscriber
       querystring: RunStreamQuerySchema,
     },
     preHandler: async (req) => {
+      await admitted();
       // At the limit the upgrade is closed 1013 anyway: spare the database the read.
       if (subscribers >= maxSubscribers) return;
       req.streamRun = await readRun((req.params as { id: string }).id);
@@ -155,6 +160,9 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number; maxSubscriber
       description:
         'Messages (see FirehoseMessage): run events created, started, progress, finished, deleted. At its subscriber ' +
         'limit (MAX_STREAM_SUBSCRIBERS) the server closes a new stream at once with 1013 (try again later).',
+    },
+    preHandler: async () => {
+      await admitted();
     },
     handler: upgradeRequired,
     wsHandler: (socket) => {
