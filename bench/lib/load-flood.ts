@@ -31,6 +31,12 @@ export interface FloodResult {
   /** /healthz every 50 ms: on new connections as needed (fetch's pool), and queued on one kept-alive connection. */
   health: { p99: number; max: number; failed: number };
   healthPersistent: { p99: number; max: number; failed: number };
+  /** The same probes and stall for 5 s just before the flood (the runs training, no subscriber): the baseline. */
+  baseline: {
+    health: { p99: number; max: number; failed: number };
+    healthPersistent: { p99: number; max: number; failed: number };
+    maxStallMs: number;
+  };
   maxStallMs: number;
   /** Renewals and claims from the flood's start to the runs' end (counts); longest times since the start. */
   control: ControlCalls;
@@ -66,8 +72,16 @@ export async function floodLoad(b: Bench, swarm: Swarm, o: FloodOptions): Promis
     number,
     number,
   ];
-  const controlBefore = await b.controlCalls();
+  // Baseline: the machine and the service as they are without subscribers (the runs training).
   await b.takeMaxStallMs();
+  const baseProbe = [probeHealth(b, 50), probeHealth(b, 50, { persistent: true })];
+  await sleep(5000);
+  const baseline = {
+    health: baseProbe[0].stop(),
+    healthPersistent: baseProbe[1].stop(),
+    maxStallMs: await b.takeMaxStallMs(),
+  };
+  const controlBefore = await b.controlCalls();
   const health = probeHealth(b, 50);
   const healthPersistent = probeHealth(b, 50, { persistent: true });
   note(`${o.subscribers} subscribers joining at once (history ${historyAtJoin.join(', ')} steps)`);
@@ -103,6 +117,7 @@ export async function floodLoad(b: Bench, swarm: Swarm, o: FloodOptions): Promis
     recordedAtEnd: recorded.map((s) => s.length) as [number, number],
     health: healthStats,
     healthPersistent: healthPersistentStats,
+    baseline,
     maxStallMs,
     control: {
       renewals: controlAfter.renewals - controlBefore.renewals,

@@ -351,6 +351,26 @@ function floodReport(floods: { kind: DbKind; f: FloodResult }[], o: Opts, lines:
       }),
     ),
   );
+  console.log(
+    '\nThe same probes for 5 s just before the flood (both runs training, no subscriber), and the ratio:\n',
+  );
+  console.log(
+    table(
+      [
+        'database',
+        '/healthz p99 / max ms, new; kept-alive',
+        'longest stall ms',
+        'flood ÷ baseline (p99 new, stall)',
+      ],
+      floods.map(({ kind, f }) => [
+        kind,
+        `${ms(f.baseline.health.p99)} / ${ms(f.baseline.health.max)}; ${ms(f.baseline.healthPersistent.p99)} / ` +
+          ms(f.baseline.healthPersistent.max),
+        ms(f.baseline.maxStallMs),
+        `${fmt(f.health.p99 / f.baseline.health.p99, 2)}×, ${fmt(f.maxStallMs / f.baseline.maxStallMs, 2)}×`,
+      ]),
+    ),
+  );
   for (const { kind, f } of floods) {
     if (f.openErrors.length) console.log(`\n${kind}: first errors opening: ${f.openErrors.join('; ')}`);
     for (const [g, x] of Object.entries(f.completeness))
