@@ -81,5 +81,6 @@ describe('control client [pglite]', () => {
     } finally {
       await fresh.drop();
     }
-  });
+    // Migrating a fresh PGlite takes a while on a loaded machine.
+  }, 180_000);
 });
