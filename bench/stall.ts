@@ -1,9 +1,11 @@
 // npm run bench:stall — the worst event-loop stall one request causes, per endpoint, each at the largest
 // body or answer it takes: evaluate at its limit (and a 16 MiB body, refused now, accepted before), a run
-// with inline data at BODY_LIMIT_BYTES, a metrics read of 10,000 points, a page of 100 runs. Prints markdown.
+// with inline data at BODY_LIMIT_BYTES, a metrics read of 10,000 points, a page of 100 runs, and a WebSocket
+// subscriber replaying a 10,000-step history (step messages from the compiled serializer). Prints markdown.
 //
 // Options: --db=pglite|postgres (default pglite), --reps=5. The service runs in a child process
 // (bench/lib/server-child.ts) whose event-loop delay monitor reports the longest stall after each request.
+import WebSocket from 'ws';
 import { chooseDatabases, parseArgs } from './lib/args.ts';
 import { Bench } from './lib/harness.ts';
 import { courseRun } from './lib/specs.ts';
@@ -89,7 +91,14 @@ try {
       body: JSON.stringify(courseRun('stall-metrics', 10_000, 1)),
     })
   ).json();
-  const cases: { what: string; on: Bench; url: string; init: RequestInit; bytes: number }[] = [
+  const cases: {
+    what: string;
+    on: Bench;
+    url: string;
+    init: RequestInit;
+    bytes: number;
+    ws?: boolean;
+  }[] = [
     {
       what: `POST /v1/evaluate, ${mib(atLimit)} (at the 4 MiB limit)`,
       on: b,
@@ -126,6 +135,14 @@ try {
       bytes: 0,
     },
     { what: 'GET /v1/runs?limit=100', on: b, url: '/v1/runs?limit=100', init: {}, bytes: 0 },
+    {
+      what: 'WS /v1/runs/:id/stream, 10,000 steps of history',
+      on: b,
+      url: `/v1/runs/${seed.id}/stream`,
+      init: {},
+      bytes: 0,
+      ws: true,
+    },
   ];
   const rows: string[] = [];
   for (const c of cases) {
@@ -134,9 +151,12 @@ try {
     for (let i = 0; i < reps; i++) {
       await new Promise((res) => setTimeout(res, 300));
       await c.on.takeMaxStallMs();
-      const res = await fetch(`${c.on.url}${c.url}`, c.init).catch(() => null);
-      await res?.arrayBuffer();
-      statuses.add(res?.status ?? 0);
+      if (c.ws) statuses.add(await streamToEnd(`${c.on.wsUrl}${c.url}`));
+      else {
+        const res = await fetch(`${c.on.url}${c.url}`, c.init).catch(() => null);
+        await res?.arrayBuffer();
+        statuses.add(res?.status ?? 0);
+      }
       stalls.push(await c.on.takeMaxStallMs());
     }
     stalls.sort((x, y) => x - y);
@@ -151,6 +171,15 @@ try {
 } finally {
   await b.close();
   await before.close();
+}
+
+/** Reads a stream until the server closes it; returns the close code. */
+function streamToEnd(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url);
+    ws.on('close', (code) => resolve(code));
+    ws.on('error', () => resolve(0));
+  });
 }
 
 function mib(s: string): string {

@@ -15,7 +15,8 @@ import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import { limitConnectionsPerClient } from './http/connection-limit.ts';
 import { completeOpenApi } from './http/openapi.ts';
-import { problemOf, rawClientError, registerProblemHandling, sendProblem } from './http/problems.ts';
+import { problemOf, registerProblemHandling, sendProblem } from './http/problems.ts';
+import { answerUnroutable, rawClientError } from './http/raw-problems.ts';
 import { registerStrictRequests } from './http/strict-requests.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { databasePlugin } from './plugins/database.ts';
@@ -71,30 +72,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
     clientErrorHandler: rawClientError,
   }).withTypeProvider<ZodTypeProvider>();
-  // Expect: anything but 100-continue is refused with a problem, not an empty 417.
-  // CONNECT never reaches fastify's router: answer it instead of dropping the connection.
-  app.server.on('connect', (_req, socket) => {
-    const body = JSON.stringify({
-      ...problemOf('route_not_found', 'CONNECT is not supported', '/'),
-      status: 405,
-      title: 'Method not allowed',
-    });
-    socket.end(
-      `HTTP/1.1 405 Method Not Allowed\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-    );
-  });
-  app.server.on('checkExpectation', (_req, res) => {
-    const body = JSON.stringify({
-      ...problemOf('validation_failed', 'only "Expect: 100-continue" is supported', '/'),
-      status: 417,
-      title: 'Expectation failed',
-    });
-    res.writeHead(417, {
-      'content-type': 'application/problem+json',
-      'content-length': Buffer.byteLength(body),
-    });
-    res.end(body);
-  });
+  // CONNECT and an unmet Expect never reach fastify's router: answered with a problem all the same.
+  answerUnroutable(app.server);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandling(app);
@@ -144,7 +123,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(historyRoutes);
   await app.register(evaluateRoutes, { bodyLimit: config.EVALUATE_BODY_LIMIT_BYTES });
   await app.register(theoryRoutes);
-  await app.register(streamRoutes, { pingMs: opts.pingMs ?? 30_000 });
+  await app.register(streamRoutes, {
+    pingMs: opts.pingMs ?? 30_000,
+    maxSubscribers: config.MAX_STREAM_SUBSCRIBERS,
+  });
   await app.register(dashboardRoutes);
   return app;
 }

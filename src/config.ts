@@ -77,6 +77,16 @@ export const ConfigSchema = z.object({
   MAX_CONNECTIONS_PER_CLIENT: int(0, 1_000_000)
     .default(256)
     .describe('Open connections (WebSockets included) per client address; 0 ⇒ no cap'),
+  LISTEN_BACKLOG: int(1, 65_535)
+    .default(4096)
+    .describe(
+      'Connections the kernel queues before they are accepted (capped by net.core.somaxconn); Node defaults to 511',
+    ),
+  MAX_STREAM_SUBSCRIBERS: int(1, 1_000_000)
+    .default(5000)
+    .describe(
+      'WebSocket subscribers (run streams and firehose) one instance serves; beyond, a new one is closed 1013 (try again later)',
+    ),
   RATE_LIMIT_PER_MINUTE: int(0, 1_000_000)
     .default(1200)
     .describe('Requests per client IP per minute; 0 ⇒ off'),

@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
-  await app.listen({ port: config.PORT, host: config.HOST });
+  await app.listen({ port: config.PORT, host: config.HOST, backlog: config.LISTEN_BACKLOG });
   app.log.info(
     { database: config.DATABASE_URL ? 'postgres' : `pglite at ${config.DATA_DIR}`, workers: config.WORKERS },
     `Gradscope ready: dashboard http://localhost:${config.PORT}/ — API docs http://localhost:${config.PORT}/docs`,

@@ -3,11 +3,12 @@
 // memory (from /proc, which answers even when its event loop is stalled) and its IPC answers.
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { isFinal } from '../../src/model/status.ts';
 import type { TestDatabase } from '../../test/helpers/databases.ts';
 import type { DbKind } from './args.ts';
-import type { Published, ServerMemory, ServerReply, ServerRequest } from './server-protocol.ts';
+import type { ControlCalls, Published, ServerMemory, ServerReply, ServerRequest } from './server-protocol.ts';
 import { note, sleep } from './stats.ts';
 
 type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -140,6 +141,20 @@ export class Bench {
     return m.published;
   }
 
+  /** The dispatcher's lease renewals and claims since the service started (counts and times). */
+  async controlCalls(): Promise<ControlCalls> {
+    const m = await this.ask({ op: 'leases' });
+    if (m.op !== 'leases') throw new Error('Bench.controlCalls: unexpected reply');
+    return m.calls;
+  }
+
+  /** Every step the run has recorded in the database, ascending. */
+  async recordedSteps(runId: string): Promise<number[]> {
+    const m = await this.ask({ op: 'recordedSteps', runId }, 120_000);
+    if (m.op !== 'recordedSteps') throw new Error('Bench.recordedSteps: unexpected reply');
+    return m.steps;
+  }
+
   async tableSize(): Promise<{ rows: number; bytes: number }> {
     const m = await this.ask({ op: 'tableSize' }, 120_000);
     if (m.op !== 'tableSize') throw new Error('Bench.tableSize: unexpected reply');
@@ -255,15 +270,29 @@ export function sampleRss(b: Bench, everyMs = 250): { stop(): number[] } {
 export function probeHealth(
   b: Bench,
   everyMs = 100,
+  opts: { persistent?: boolean } = {},
 ): { stop(): { max: number; p99: number; failed: number } } {
   const times: number[] = [];
   let failed = 0;
   const inflight = new Set<number>();
+  // persistent: every probe on one kept-alive connection, queued behind the previous one (what the event
+  // loop answers, without connection set-up); otherwise fetch's pool, which opens connections as needed.
+  const agent = opts.persistent ? new http.Agent({ keepAlive: true, maxSockets: 1 }) : null;
+  const get = (): Promise<unknown> =>
+    agent
+      ? new Promise((resolve, reject) => {
+          http
+            .get(`${b.url}/healthz`, { agent, timeout: 60_000 }, (res) => {
+              res.resume();
+              res.on('end', resolve);
+            })
+            .on('error', reject);
+        })
+      : fetch(`${b.url}/healthz`, { signal: AbortSignal.timeout(60_000) }).then((r) => r.text());
   const timer = setInterval(() => {
     const t0 = performance.now();
     inflight.add(t0);
-    fetch(`${b.url}/healthz`, { signal: AbortSignal.timeout(60_000) })
-      .then((r) => r.text())
+    get()
       .then(
         () => times.push(performance.now() - t0),
         () => failed++,
@@ -273,6 +302,7 @@ export function probeHealth(
   return {
     stop() {
       clearInterval(timer);
+      agent?.destroy();
       const t = performance.now();
       for (const t0 of inflight) times.push(t - t0);
       const s = Float64Array.from(times).sort();

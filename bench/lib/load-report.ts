@@ -2,6 +2,7 @@
 import type { DbKind } from './args.ts';
 import type { CannonResult } from './cannon.ts';
 import type { FastLoadResult } from './load-fast.ts';
+import { droppedOf, type FloodResult } from './load-flood.ts';
 import type { QueueLoadResult } from './load-queue.ts';
 import { memoryVerdict, type StreamLoadResult } from './load-streams.ts';
 import { fmt, mb, table } from './stats.ts';
@@ -11,6 +12,7 @@ interface Row {
   queue: QueueLoadResult | null;
   streams: StreamLoadResult | null;
   fast: FastLoadResult | null;
+  flood: FloodResult | null;
   crashes: string[];
 }
 
@@ -24,6 +26,8 @@ interface Opts {
   resumeAfterMs: number;
   stuckMs: number;
   seconds: number;
+  floodSubscribers: number;
+  floodLiveSeconds: number;
 }
 
 /** The lease is renewed every LEASE_MS / 3 = 5 s: a longer stall puts the running runs' leases at risk. */
@@ -281,12 +285,15 @@ export function loadReport(results: Row[], o: Opts): boolean {
     }
   }
 
+  const floods = results.flatMap((r) => (r.flood ? [{ kind: r.kind, f: r.flood }] : []));
+  if (floods.length) floodReport(floods, o, lines);
+
   for (const r of results) {
     lines.push([
       r.crashes.length === 0,
       `${r.kind}: the service never crashed${r.crashes.length ? `: ${r.crashes.join('; ')}` : ''}`,
     ]);
-    if (!r.queue && !r.streams && !r.fast)
+    if (!r.queue && !r.streams && !r.fast && !r.flood)
       lines.push([false, `${r.kind}: no part completed (see the log above)`]);
   }
   console.log('\n## Summary\n');
@@ -299,4 +306,101 @@ export function loadReport(results: Row[], o: Opts): boolean {
   } of sorted)
     console.log(`${ok ? 'PASS' : 'FAIL'} ${text}`);
   return lines.some(([ok]) => !ok);
+}
+
+/** /healthz p99 under the flood must stay below this. */
+const HEALTH_P99_MS = 100;
+
+function floodReport(floods: { kind: DbKind; f: FloodResult }[], o: Opts, lines: [boolean, string][]): void {
+  console.log(
+    `\n## Subscriber flood: ${o.floodSubscribers} subscribers join two training runs at once (course network on ` +
+      '3,000 points, statistics every 10 steps), each from step 0: half ?every=50, half ?every=200; live for ' +
+      `${o.floodLiveSeconds} s, then the runs are cancelled\n`,
+  );
+  console.log(
+    table(
+      [
+        'database',
+        'history at join (steps)',
+        'subscribed / failed',
+        'join time s',
+        '/healthz p99 / max ms (new connections; one kept-alive connection)',
+        'longest stall ms',
+        'renewals (failed), longest ms, longest gap ms',
+        'claims (failed), longest ms',
+        'complete subscribers',
+        'dropped',
+      ],
+      floods.map(({ kind, f }) => {
+        const complete = Object.values(f.completeness).reduce((n, g) => n + g.complete, 0);
+        const clients = Object.values(f.completeness).reduce((n, g) => n + g.clients, 0);
+        const c = f.control;
+        return [
+          kind,
+          f.historyAtJoin.join(', '),
+          `${f.opened} / ${f.failedToOpen}`,
+          fmt(f.openSeconds, 2),
+          `${ms(f.health.p99)} / ${ms(f.health.max)}${f.health.failed ? ` (${f.health.failed} failed)` : ''}; ` +
+            `${ms(f.healthPersistent.p99)} / ${ms(f.healthPersistent.max)}`,
+          ms(f.maxStallMs),
+          `${c.renewals} (${c.failedRenewals}), ${ms(c.maxRenewalMs)}, ${ms(c.maxRenewalGapMs)}`,
+          `${c.claims} (${c.failedClaims}), ${ms(c.maxClaimMs)}`,
+          `${complete}/${clients}`,
+          droppedOf(f),
+        ];
+      }),
+    ),
+  );
+  console.log(
+    '\nThe same probes for 5 s just before the flood (both runs training, no subscriber), and the ratio:\n',
+  );
+  console.log(
+    table(
+      [
+        'database',
+        '/healthz p99 / max ms, new; kept-alive',
+        'longest stall ms',
+        'flood ÷ baseline (p99 new, stall)',
+      ],
+      floods.map(({ kind, f }) => [
+        kind,
+        `${ms(f.baseline.health.p99)} / ${ms(f.baseline.health.max)}; ${ms(f.baseline.healthPersistent.p99)} / ` +
+          ms(f.baseline.healthPersistent.max),
+        ms(f.baseline.maxStallMs),
+        `${fmt(f.health.p99 / f.baseline.health.p99, 2)}×, ${fmt(f.maxStallMs / f.baseline.maxStallMs, 2)}×`,
+      ]),
+    ),
+  );
+  for (const { kind, f } of floods) {
+    if (f.openErrors.length) console.log(`\n${kind}: first errors opening: ${f.openErrors.join('; ')}`);
+    for (const [g, x] of Object.entries(f.completeness))
+      console.log(
+        `${kind} ${g}: ${x.complete}/${x.clients} complete; ${x.missingSteps} steps missing over ${x.clientsMissing} ` +
+          `clients; ${x.disorder} out of order or twice; ${x.unknown} never recorded; closes ` +
+          Object.entries(f.groups[g]?.closes ?? {})
+            .map(([code, n]) => `${code}: ${n}`)
+            .join(', '),
+      );
+  }
+  for (const { kind, f } of floods) {
+    const c = f.control;
+    // A lease is renewed every LEASE_MS / 3 (5 s): a gap past two periods means one renewal was missed.
+    const missed = c.failedRenewals + (c.maxRenewalGapMs > 2 * HEARTBEAT_MS ? 1 : 0);
+    lines.push([
+      missed === 0 && c.failedClaims === 0 && c.renewals > 0,
+      `${kind}: flood: 0 missed lease renewals (${c.failedRenewals} failed of ${c.renewals}, longest gap ` +
+        `${ms(c.maxRenewalGapMs)} ms ≤ ${2 * HEARTBEAT_MS} ms), ${c.failedClaims} failed claims`,
+    ]);
+    lines.push([
+      f.health.p99 < HEALTH_P99_MS && f.health.failed === 0,
+      `${kind}: flood: /healthz p99 ${ms(f.health.p99)} ms < ${HEALTH_P99_MS} ms (${f.health.failed} failed)`,
+    ]);
+    const dropped = droppedOf(f);
+    lines.push([dropped === 0, `${kind}: flood: 0 healthy subscribers dropped (${dropped})`]);
+    const complete = Object.values(f.completeness).reduce((n, g) => n + g.complete, 0);
+    lines.push([
+      complete === o.floodSubscribers,
+      `${kind}: flood: every subscriber got every step it asked for (${complete}/${o.floodSubscribers})`,
+    ]);
+  }
 }

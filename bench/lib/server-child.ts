@@ -6,13 +6,61 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { RunningService } from '../../test/helpers/service.ts';
 import { startService } from '../../test/helpers/service.ts';
 import { now } from './clock.ts';
-import type { Published, ServerReply, ServerRequest } from './server-protocol.ts';
+import type { ControlCalls, Published, ServerReply, ServerRequest } from './server-protocol.ts';
 
 let svc: RunningService | null = null;
 const delay = monitorEventLoopDelay({ resolution: 10 });
 const watched = new Map<string, { steps: number[]; times: number[] }>();
 
 const reply = (m: ServerReply) => process.send?.(m);
+
+const control: ControlCalls = {
+  renewals: 0,
+  failedRenewals: 0,
+  maxRenewalMs: 0,
+  maxRenewalGapMs: 0,
+  claims: 0,
+  failedClaims: 0,
+  maxClaimMs: 0,
+};
+
+/**
+ * Times the dispatcher's lease renewals and claims: it calls them on the store object the app holds, so
+ * wrapping that object's methods sees every call (the service's own code is unchanged).
+ */
+function instrumentControl(app: RunningService['app']): void {
+  const store = app.store;
+  const renew = store.renewLeases.bind(store);
+  const claim = store.claimRuns.bind(store);
+  let lastRenewed = 0;
+  store.renewLeases = async (...args) => {
+    const t0 = now();
+    control.renewals++;
+    try {
+      const held = await renew(...args);
+      const t = now();
+      control.maxRenewalMs = Math.max(control.maxRenewalMs, t - t0);
+      if (lastRenewed > 0) control.maxRenewalGapMs = Math.max(control.maxRenewalGapMs, t - lastRenewed);
+      lastRenewed = t;
+      return held;
+    } catch (e) {
+      control.failedRenewals++;
+      throw e;
+    }
+  };
+  store.claimRuns = async (...args) => {
+    const t0 = now();
+    control.claims++;
+    try {
+      return await claim(...args);
+    } catch (e) {
+      control.failedClaims++;
+      throw e;
+    } finally {
+      control.maxClaimMs = Math.max(control.maxClaimMs, now() - t0);
+    }
+  };
+}
 
 /** Listeners run in subscription order: watching before any client subscribes stamps the start of fan-out. */
 function watch(app: RunningService['app'], runId: string): void {
@@ -54,6 +102,7 @@ async function handle(req: ServerRequest): Promise<ServerReply> {
       { kind: req.kind, databaseUrl: req.databaseUrl, dataDir: req.dataDir, drop: async () => {} },
       req.env,
     );
+    instrumentControl(svc.app);
     return { id: req.id, op: 'started', url: svc.url, wsUrl: svc.wsUrl };
   }
   if (!svc) throw new Error(`server-child: ${req.op} before start`);
@@ -79,6 +128,13 @@ async function handle(req: ServerRequest): Promise<ServerReply> {
       const [r] = await prisma.$queryRaw<{ rows: bigint; bytes: bigint }[]>`
         SELECT count(*) AS rows, pg_total_relation_size('run_steps') AS bytes FROM run_steps`;
       return { id: req.id, op: 'tableSize', rows: Number(r.rows), bytes: Number(r.bytes) };
+    }
+    case 'leases':
+      return { id: req.id, op: 'leases', calls: { ...control } };
+    case 'recordedSteps': {
+      const rows = await svc.app.database.prisma.$queryRaw<{ step: number }[]>`
+        SELECT step FROM run_steps WHERE run_id = ${req.runId}::uuid ORDER BY step`;
+      return { id: req.id, op: 'recordedSteps', steps: rows.map((r) => Number(r.step)) };
     }
     case 'close':
       await svc.close();

@@ -15,6 +15,8 @@ export type ServerRequest =
   | { id: number; op: 'stall' }
   | { id: number; op: 'memory'; gc: boolean }
   | { id: number; op: 'tableSize' }
+  | { id: number; op: 'leases' }
+  | { id: number; op: 'recordedSteps'; runId: string }
   | { id: number; op: 'close' };
 
 export interface ServerMemory {
@@ -26,6 +28,18 @@ export interface ServerMemory {
 
 export type Published = Record<string, { steps: Float64Array; times: Float64Array }>;
 
+/** The dispatcher's control calls (lease renewals, claims, outcomes) since the service started. */
+export interface ControlCalls {
+  renewals: number;
+  failedRenewals: number;
+  /** Longest renewal (ms, start to answer), and the longest time between two successful renewals' answers. */
+  maxRenewalMs: number;
+  maxRenewalGapMs: number;
+  claims: number;
+  failedClaims: number;
+  maxClaimMs: number;
+}
+
 export type ServerReply =
   | { id: number; op: 'started'; url: string; wsUrl: string }
   | { id: number; op: 'ok' }
@@ -33,4 +47,6 @@ export type ServerReply =
   | { id: number; op: 'stall'; maxMs: number }
   | { id: number; op: 'memory'; memory: ServerMemory }
   | { id: number; op: 'tableSize'; rows: number; bytes: number }
+  | { id: number; op: 'leases'; calls: ControlCalls }
+  | { id: number; op: 'recordedSteps'; steps: number[] }
   | { id: number; op: 'error'; message: string };

@@ -4,11 +4,14 @@
 import WebSocket from 'ws';
 import { now } from './clock.ts';
 import { quantile } from './stats.ts';
-import type { GroupStats, LatencySummary, SwarmReply, SwarmRequest } from './swarm-protocol.ts';
+import type { Completeness, GroupStats, LatencySummary, SwarmReply, SwarmRequest } from './swarm-protocol.ts';
 
 interface Client {
   ws: WebSocket;
   run: number;
+  /** What it asked for: ?from= and ?every= of its URL. */
+  from: number;
+  every: number;
   group: string;
   paused: boolean;
   gotNotice: boolean;
@@ -88,7 +91,16 @@ function open(url: string, run: string, group: string): Promise<string | null> {
   stats.set(group, s);
   s.clients++;
   const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
-  const client: Client = { ws, run: r, group, paused: false, gotNotice: false };
+  const query = new URL(url).searchParams;
+  const client: Client = {
+    ws,
+    run: r,
+    from: Number(query.get('from') ?? 0),
+    every: Number(query.get('every') ?? 1),
+    group,
+    paused: false,
+    gotNotice: false,
+  };
   const index = clients.push(client) - 1;
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve('no hello within 30 s'), 30_000);
@@ -223,6 +235,41 @@ function latency(published: Record<string, { steps: Float64Array; times: Float64
   return groups;
 }
 
+function completeness(recorded: Record<string, number[]>): Record<string, Completeness> {
+  const received = clients.map(() => [] as number[]);
+  log.forEach((_t, step, client) => {
+    received[client].push(step);
+  });
+  const groups: Record<string, Completeness> = {};
+  clients.forEach((c, i) => {
+    const g = (groups[c.group] ??= {
+      clients: 0,
+      complete: 0,
+      missingSteps: 0,
+      clientsMissing: 0,
+      disorder: 0,
+      unknown: 0,
+    });
+    g.clients++;
+    const all = recorded[runIds[c.run]] ?? [];
+    const known = new Set(all);
+    const last = all.at(-1);
+    const asked = all.filter((s) => s >= c.from && (s % c.every === 0 || s === last));
+    const got = received[i];
+    let disorder = 0;
+    for (let k = 1; k < got.length; k++) if (got[k] <= got[k - 1]) disorder++;
+    const gotSet = new Set(got);
+    const missing = asked.filter((s) => !gotSet.has(s)).length;
+    const unknown = got.filter((s) => !known.has(s)).length;
+    g.missingSteps += missing;
+    if (missing > 0) g.clientsMissing++;
+    g.disorder += disorder;
+    g.unknown += unknown;
+    if (missing === 0 && disorder === 0 && unknown === 0 && got.length === asked.length) g.complete++;
+  });
+  return groups;
+}
+
 async function closeAll(): Promise<void> {
   await Promise.all(
     clients.map(
@@ -259,6 +306,8 @@ process.on('message', async (req: SwarmRequest) => {
       return reply({ id: req.id, op: 'stats', t: now(), groups: Object.fromEntries(stats) });
     case 'latency':
       return reply({ id: req.id, op: 'latency', groups: latency(req.published) });
+    case 'completeness':
+      return reply({ id: req.id, op: 'completeness', groups: completeness(req.recorded) });
     case 'reset':
       log.clear();
       return reply({ id: req.id, op: 'ok' });

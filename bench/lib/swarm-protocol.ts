@@ -10,6 +10,12 @@ export type SwarmRequest =
       /** Per run id: steps and the time (clock.ts) the server published each. */
       published: Record<string, { steps: Float64Array; times: Float64Array }>;
     }
+  | {
+      op: 'completeness';
+      id: number;
+      /** Per run id: every step it recorded, ascending. */
+      recorded: Record<string, number[]>;
+    }
   | { op: 'reset'; id: number }
   | { op: 'close'; id: number };
 
@@ -42,8 +48,22 @@ export interface LatencySummary {
   last: { p50: number; p99: number };
 }
 
+/** Whether each subscriber got every step it asked for (`from` on, multiples of `every`, and the last). */
+export interface Completeness {
+  clients: number;
+  /** Clients that got exactly the steps they asked for, in ascending order. */
+  complete: number;
+  /** Steps asked for and never received, over all clients; clients missing any. */
+  missingSteps: number;
+  clientsMissing: number;
+  /** Steps received out of order or twice; steps received that were never recorded. */
+  disorder: number;
+  unknown: number;
+}
+
 export type SwarmReply =
   | { id: number; op: 'opened'; ok: number; failed: number; ms: number; errors: string[] }
   | { id: number; op: 'ok' }
   | { id: number; op: 'stats'; t: number; groups: Record<string, GroupStats> }
-  | { id: number; op: 'latency'; groups: Record<string, LatencySummary> };
+  | { id: number; op: 'latency'; groups: Record<string, LatencySummary> }
+  | { id: number; op: 'completeness'; groups: Record<string, Completeness> };

@@ -1,7 +1,7 @@
 // The bench side of the WebSocket client process: fork it, ask it to open/pause/count/close subscribers.
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { GroupStats, LatencySummary, SwarmReply, SwarmRequest } from './swarm-protocol.ts';
+import type { Completeness, GroupStats, LatencySummary, SwarmReply, SwarmRequest } from './swarm-protocol.ts';
 
 type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -55,6 +55,13 @@ export class Swarm {
   ): Promise<Record<string, LatencySummary>> {
     const m = await this.ask({ op: 'latency', published });
     if (m.op !== 'latency') throw new Error('swarm: unexpected reply');
+    return m.groups;
+  }
+
+  /** Per group: did each subscriber get every recorded step it asked for, once and in order. */
+  async completeness(recorded: Record<string, number[]>): Promise<Record<string, Completeness>> {
+    const m = await this.ask({ op: 'completeness', recorded });
+    if (m.op !== 'completeness') throw new Error('swarm: unexpected reply');
     return m.groups;
   }
 

@@ -15,6 +15,12 @@ export type DatabaseKind = 'pglite' | 'postgres';
 
 export interface Database {
   prisma: PrismaClient;
+  /**
+   * The client of control traffic (claims, lease renewals, outcomes): on Postgres its own small pool, so that
+   * it never waits for a connection behind reads; on PGlite the same client as `prisma` (one connection; the
+   * reads ahead of it are bounded instead, see src/stream/step-history.ts).
+   */
+  control: PrismaClient;
   kind: DatabaseKind;
   /** Disconnects Prisma and closes the pool or the PGlite instance; safe to call twice. */
   close(): Promise<void>;
@@ -25,6 +31,8 @@ export interface Database {
 export interface OpenOptions {
   /** Postgres pool size (default: pg's 10). */
   poolSize?: number;
+  /** Connections of the Postgres control pool (default 2: a renewal or claim beside a large outcome). */
+  controlPoolSize?: number;
   /** Called with errors of idle pooled connections (e.g. the server restarted). */
   onPoolError?(err: Error): void;
 }
@@ -35,16 +43,23 @@ export async function openDatabase(config: DatabaseConfig, opts: OpenOptions = {
     // adapter-pg 7.10 beside the 6.19 client, deliberately: the Prisma CLI (prisma.config.ts) needs
     // 7.10, since 6.19's adapter cannot deserialize Postgres' `name` type that `migrate status` and
     // `deploy` read; and one adapter for both keeps one pg stack. test/db runs every query here on it.
-    const adapter = new PrismaPg(
-      {
-        connectionString: config.databaseUrl,
-        // A database that stops answering (not just refusing) must not hang requests: fail over to 503.
-        connectionTimeoutMillis: 5000,
-        ...(opts.poolSize ? { max: opts.poolSize } : {}),
-      },
-      { onPoolError: opts.onPoolError },
+    const pool = (max: number | undefined) =>
+      new PrismaPg(
+        {
+          connectionString: config.databaseUrl,
+          // A database that stops answering (not just refusing) must not hang requests: fail over to 503.
+          connectionTimeoutMillis: 5000,
+          ...(max ? { max } : {}),
+        },
+        { onPoolError: opts.onPoolError },
+      );
+    const control = new PrismaClient({ adapter: pool(opts.controlPoolSize ?? 2) });
+    return wrap(
+      new PrismaClient({ adapter: pool(opts.poolSize) }),
+      'postgres',
+      () => control.$disconnect(),
+      control,
     );
-    return wrap(new PrismaClient({ adapter }), 'postgres', async () => {});
   }
   const pglite = await openPglite(config.dataDir);
   // The cast: pglite-prisma-adapter 0.6 is typed against @prisma/driver-adapter-utils 6.10, whose
@@ -53,10 +68,16 @@ export async function openDatabase(config: DatabaseConfig, opts: OpenOptions = {
   return wrap(new PrismaClient({ adapter }), 'pglite', () => pglite.close());
 }
 
-function wrap(prisma: PrismaClient, kind: DatabaseKind, closeDriver: () => Promise<void>): Database {
+function wrap(
+  prisma: PrismaClient,
+  kind: DatabaseKind,
+  closeDriver: () => Promise<void>,
+  control: PrismaClient = prisma,
+): Database {
   let closing: Promise<void> | null = null;
   return {
     prisma,
+    control,
     kind,
     close() {
       closing ??= prisma.$disconnect().finally(closeDriver);

@@ -26,6 +26,8 @@ import {
 
 export function createRunStore(db: Database): RunStore {
   const prisma = db.prisma;
+  // Claims, lease renewals and outcomes on their own connections: they never wait behind reads (issue 12 §2).
+  const control = db.control;
   // Submissions of this instance enter the enqueue transaction one at a time: each waiting for the
   // advisory lock would otherwise hold a pooled connection (200 at once starved a pool of 10).
   let enqueueTail: Promise<unknown> = Promise.resolve();
@@ -43,13 +45,13 @@ export function createRunStore(db: Database): RunStore {
     requestCancel: (id) => requestCancel(prisma, id),
     deleteRun: (id) => deleteRun(prisma, id),
     claimRuns: (owner, limit, leaseMs, maxAttempts, exclude) =>
-      claimRuns(prisma, owner, limit, leaseMs, { maxAttempts, exclude }),
-    renewLeases: (owner, ids, leaseMs) => renewLeases(prisma, owner, ids, leaseMs),
-    cancelRequestedAmong: (ids) => cancelRequestedAmong(prisma, ids),
-    releaseRun: async (id, owner) => void (await releaseRun(prisma, id, owner)),
-    finishRun: (id, owner, outcome) => finishRun(prisma, id, owner, outcome),
-    failExhausted: (maxAttempts) => failExhausted(prisma, maxAttempts),
-    expireAllLeases: () => expireAllLeases(prisma),
+      claimRuns(control, owner, limit, leaseMs, { maxAttempts, exclude }),
+    renewLeases: (owner, ids, leaseMs) => renewLeases(control, owner, ids, leaseMs),
+    cancelRequestedAmong: (ids) => cancelRequestedAmong(control, ids),
+    releaseRun: async (id, owner) => void (await releaseRun(control, id, owner)),
+    finishRun: (id, owner, outcome) => finishRun(control, id, owner, outcome),
+    failExhausted: (maxAttempts) => failExhausted(control, maxAttempts),
+    expireAllLeases: () => expireAllLeases(control),
     insertSteps: async (runId, rows) => void (await insertSteps(prisma, runId, rows)),
     readSteps: (runId, q) => readSteps(prisma, runId, q),
     stepSpan: (runId, from, to) => stepSpan(prisma, runId, from, to),

@@ -62,31 +62,6 @@ export function specProblem(e: SpecError, prefix: (string | number)[] = []): App
   return new AppError('invalid_spec', `${error.pointer}: ${e.message}`, { errors: [error] });
 }
 
-/**
- * Node's HTTP parser rejected the request (bad method, header, content-length…): answer a problem on
- * the raw socket when it can still be written, then close it.
- */
-export function rawClientError(err: Error & { code?: string }, socket: import('node:net').Socket): void {
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
-  // Node's requestTimeout / headersTimeout expired: the client was too slow to send its request.
-  const timedOut = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : timedOut ? 408 : 400;
-  const detail = timedOut
-    ? 'the request was not received in time (REQUEST_TIMEOUT_MS / HEADERS_TIMEOUT_MS)'
-    : `the request could not be parsed (${err.code ?? 'bad request'})`;
-  const body = JSON.stringify({ ...problemOf('validation_failed', detail, '/'), status });
-  const reason = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' }[
-    status
-  ];
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\n` +
-      `content-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-  );
-}
-
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
   if (problem.retryAfter !== undefined) reply.header('retry-after', String(problem.retryAfter));
   return reply.status(problem.status).type('application/problem+json').send(problem);

@@ -10,6 +10,7 @@ import { RunsService } from '../runs/service.ts';
 import { toListItem } from '../schemas/run-view.ts';
 import { StreamHub } from '../stream/hub.ts';
 import { KeyedSerial } from '../stream/keyed-serial.ts';
+import { StepHistory } from '../stream/step-history.ts';
 import { TelemetrySink } from '../stream/telemetry-sink.ts';
 
 declare module 'fastify' {
@@ -19,6 +20,8 @@ declare module 'fastify' {
     dispatcher: Dispatcher;
     sink: TelemetrySink;
     runs: RunsService;
+    /** The recorded steps joining stream subscribers replay: one read per page however many join at once. */
+    stepHistory: StepHistory;
   }
 }
 
@@ -100,6 +103,10 @@ export const runtimePlugin = fp<RuntimeOptions>(
     app.decorate('pool', pool);
     app.decorate('dispatcher', dispatcher);
     app.decorate('runs', runs);
+    app.decorate(
+      'stepHistory',
+      new StepHistory((runId, fromStep, limit) => store.readSteps(runId, { fromStep, limit })),
+    );
     app.notifier.attach(hub, store);
 
     app.addHook('onReady', async () => {

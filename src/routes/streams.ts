@@ -1,17 +1,22 @@
 // WebSocket streams: /v1/runs/:id/stream (history then live steps of one run) and /v1/stream (lifecycle firehose).
+// A flood of subscribers is bounded: at most maxSubscribers at once (beyond, closed 1013), the run record read
+// once for the joiners arriving together, the history read through one StepHistory (one read per page), and
+// both the upgrades and the history replay paced (Pacers: so many per turn of the event loop, over all joiners).
 
 import type {} from '@fastify/websocket';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { WebSocket } from 'ws';
 import { LAYER_FIELDS, layoutOf } from '../core/index.ts';
-import { AppError, problemOf, sendProblem } from '../http/problems.ts';
+import { problemOf, sendProblem } from '../http/problems.ts';
+import { rawHandshakeError } from '../http/raw-problems.ts';
 import { histogramSettings, type RunRecord } from '../model/run.ts';
 import { isFinal } from '../model/status.ts';
 import { toListItem } from '../schemas/run-view.ts';
 import { RunIdParamsSchema } from '../schemas/runs.ts';
 import { RunStreamQuerySchema } from '../schemas/stream.ts';
 import { FirehoseSession } from '../stream/firehose-session.ts';
+import { Pacer } from '../stream/pacer.ts';
 import { RunSession } from '../stream/run-session.ts';
 import { encodeStep } from '../stream/step-encoding.ts';
 
@@ -20,6 +25,9 @@ declare module 'fastify' {
     streamRun?: RunRecord;
   }
 }
+
+/** RFC 6455 close code 1013, "Try Again Later": the server is at its subscriber limit. */
+export const CLOSE_TRY_AGAIN_LATER = 1013;
 
 /** Pings every `pingMs`; a peer that has not answered the previous ping is cut off. */
 function keepAlive(socket: WebSocket, pingMs: number): void {
@@ -38,7 +46,48 @@ function keepAlive(socket: WebSocket, pingMs: number): void {
   socket.on('close', () => clearInterval(timer));
 }
 
-export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number }> = async (app, { pingMs }) => {
+/** Concurrent calls for one key share one call (nothing is kept once it settles). */
+function singleFlight<T>(fn: (key: string) => Promise<T>): (key: string) => Promise<T> {
+  const inFlight = new Map<string, Promise<T>>();
+  return (key) => {
+    let p = inFlight.get(key);
+    if (!p) {
+      p = fn(key).finally(() => inFlight.delete(key));
+      inFlight.set(key, p);
+    }
+    return p;
+  };
+}
+
+export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number; maxSubscribers: number }> = async (
+  app,
+  { pingMs, maxSubscribers },
+) => {
+  const history = app.stepHistory;
+  // History messages of all joiners together: at most 64 chunks of 32 (2,048) per turn of the event loop.
+  const pacer = new Pacer(64);
+  // Upgrades go on at most 50 per turn: a burst of thousands would otherwise run its handshakes, hellos and
+  // first reads in one stretch of the loop (seconds, with every lease renewal and health check behind it).
+  const admission = new Pacer(50);
+  const admitted = () => admission.take();
+  const readRun = singleFlight((id) => app.runs.get(id));
+  // A handshake the ws library refuses (bad key, version, protocol list) is answered as a problem.
+  app.websocketServer.on('wsClientError', rawHandshakeError);
+
+  let subscribers = 0;
+  const refuse = (socket: WebSocket) =>
+    socket.close(CLOSE_TRY_AGAIN_LATER, `at the subscriber limit (${maxSubscribers}): retry later`);
+  /** Admits a subscriber under the limit (counted until its socket closes), or closes it 1013. */
+  const admit = (socket: WebSocket): boolean => {
+    if (subscribers >= maxSubscribers) {
+      refuse(socket);
+      return false;
+    }
+    subscribers++;
+    socket.on('close', () => subscribers--);
+    return true;
+  };
+
   app.route({
     method: 'GET',
     url: '/v1/runs/:id/stream',
@@ -47,21 +96,31 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number }> = async (ap
       summary: 'WebSocket: a run’s history, then its live steps, then its end',
       description:
         'Messages (see RunStreamMessage): hello, then every recorded step from `from` on (history, then live, with no ' +
-        'gap or duplicate), status changes, coalescing notices for slow readers, and end; then the server closes (1000).',
+        'gap or duplicate), status changes, coalescing notices for slow readers, and end; then the server closes (1000). ' +
+        'At its subscriber limit (MAX_STREAM_SUBSCRIBERS) the server closes a new stream at once with 1013 (try again later).',
       params: RunIdParamsSchema,
       querystring: RunStreamQuerySchema,
     },
     preHandler: async (req) => {
-      checkHandshake(req);
-      req.streamRun = await app.runs.get((req.params as { id: string }).id);
+      await admitted();
+      // At the limit the upgrade is closed 1013 anyway: spare the database the read.
+      if (subscribers >= maxSubscribers) return;
+      req.streamRun = await readRun((req.params as { id: string }).id);
     },
     handler: upgradeRequired,
     wsHandler: (socket, req) => {
-      const run = req.streamRun!;
+      const run = req.streamRun;
+      // No run read: the limit was reached when the request arrived.
+      if (!run) return void refuse(socket);
+      if (!admit(socket)) return;
       const { from = 0, every = 1 } = req.query;
       keepAlive(socket, pingMs);
       const layout = layoutOf(run.spec.network);
       const meta = histogramSettings(run.spec);
+      const encode = (row: Parameters<typeof encodeStep>[0]) => encodeStep(row, layout.layers.length, meta);
+      const final = isFinal(run.status);
+      // The session subscribes to live steps before its first read, so a mark taken at that read follows it.
+      let since: number | undefined;
       const session = new RunSession(socket, app.hub, {
         runId: run.id,
         from,
@@ -69,7 +128,7 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number }> = async (ap
         run: toListItem(run),
         hello: {
           run: toListItem(run),
-          fields: LAYER_FIELDS,
+          fields: [...LAYER_FIELDS],
           layers: layout.layers.map((l) => ({
             index: l.index,
             fanIn: l.fanIn,
@@ -78,8 +137,12 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number }> = async (ap
           })),
         },
         isFinal: (r) => isFinal(r.status),
-        readSteps: (fromStep, limit) => app.store.readSteps(run.id, { fromStep, limit }),
-        encode: (row) => encodeStep(row, layout.layers.length, meta),
+        readPage: (fromStep, limit) => {
+          since ??= history.mark();
+          return history.page(run.id, fromStep, limit, encode, { since, final });
+        },
+        pace: () => pacer.take(),
+        connection: req.socket,
       });
       session.start().catch((err) => {
         req.log.error({ err, runId: run.id }, 'run stream failed');
@@ -95,41 +158,20 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number }> = async (ap
       tags: ['streams'],
       summary: 'WebSocket: lifecycle events of every run (for dashboards)',
       description:
-        'Messages (see FirehoseMessage): run events created, started, progress, finished, deleted.',
+        'Messages (see FirehoseMessage): run events created, started, progress, finished, deleted. At its subscriber ' +
+        'limit (MAX_STREAM_SUBSCRIBERS) the server closes a new stream at once with 1013 (try again later).',
     },
-    preHandler: async (req) => checkHandshake(req),
+    preHandler: async () => {
+      await admitted();
+    },
     handler: upgradeRequired,
     wsHandler: (socket) => {
+      if (!admit(socket)) return;
       keepAlive(socket, pingMs);
       new FirehoseSession(socket, app.hub).start();
     },
   });
 };
-
-/**
- * An upgrade request with a malformed handshake gets a problem here; left to the ws library it would get an
- * HTML page. (RFC 6455: Sec-WebSocket-Key is 16 base64-encoded bytes, Sec-WebSocket-Version is 13.)
- */
-function checkHandshake(req: FastifyRequest): void {
-  if (String(req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return;
-  const key = req.headers['sec-websocket-key'];
-  const version = req.headers['sec-websocket-version'];
-  if (typeof key !== 'string' || !/^[+/0-9A-Za-z]{21}[AQgw]==$/.test(key)) {
-    throw new AppError('validation_failed', 'Sec-WebSocket-Key must be 16 base64-encoded bytes');
-  }
-  if (version !== '13' && version !== '8')
-    throw new AppError('validation_failed', 'Sec-WebSocket-Version must be 13');
-  const protocol = req.headers['sec-websocket-protocol'];
-  if (
-    protocol !== undefined &&
-    !/^\s*[\w!#$%&'*+.^`|~-]+(\s*,\s*[\w!#$%&'*+.^`|~-]+)*\s*$/.test(String(protocol))
-  ) {
-    throw new AppError(
-      'validation_failed',
-      'Sec-WebSocket-Protocol must be a comma-separated list of tokens',
-    );
-  }
-}
 
 /** A plain HTTP request to a stream: say how to use it instead of an empty 404. */
 async function upgradeRequired(req: FastifyRequest, reply: FastifyReply) {

@@ -3,6 +3,7 @@
 import type { WebSocket } from 'ws';
 import type { RunListItem } from '../schemas/runs.ts';
 import type { LifecycleEvent, StreamHub } from './hub.ts';
+import { firehoseRunBody, frame, type MessageType, noticeBody } from './messages.ts';
 
 export class FirehoseSession {
   private seq = 0;
@@ -31,13 +32,16 @@ export class FirehoseSession {
       this.dropped = 0;
       this.send(
         'notice',
-        `"code":"dropped","message":"${n} events were dropped because the client reads too slowly"}`,
+        noticeBody({
+          code: 'dropped',
+          message: `${n} events were dropped because the client reads too slowly`,
+        }),
       );
     }
-    this.send('run', `"event":"${event}","run":${JSON.stringify(run)}}`);
+    this.send('run', firehoseRunBody(event, run));
   }
 
-  private send(type: string, body: string): void {
-    this.socket.send(`{"type":"${type}","seq":${this.seq++},${body}`);
+  private send(type: MessageType, body: string): void {
+    this.socket.send(frame(type, this.seq++, body));
   }
 }

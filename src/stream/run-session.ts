@@ -5,9 +5,17 @@
 // reads history. It replays database pages until a read finds nothing new AND nothing was published
 // during that read; only then does it go live, sending live steps whose step is above the last sent.
 import type { WebSocket } from 'ws';
-import type { StepRow } from '../model/run.ts';
 import type { RunListItem } from '../schemas/runs.ts';
 import type { StreamHub } from './hub.ts';
+import {
+  endBody,
+  frame,
+  type HelloBody,
+  helloBody,
+  type MessageType,
+  noticeBody,
+  statusBody,
+} from './messages.ts';
 import type { StepPayload } from './step-encoding.ts';
 
 export interface RunSessionOptions {
@@ -17,18 +25,28 @@ export interface RunSessionOptions {
   /** Send only steps that are multiples of this (and the last one). */
   every: number;
   /** The `hello` message body (without type/seq). */
-  hello: Record<string, unknown>;
+  hello: HelloBody;
   /** The run as it was when the client connected. */
   run: RunListItem;
   isFinal(run: RunListItem): boolean;
-  readSteps(fromStep: number, limit: number): Promise<StepRow[]>;
-  encode(row: StepRow): StepPayload;
+  /** Up to `limit` recorded steps from `fromStep` on, ascending, encoded (e.g. through a StepHistory). */
+  readPage(fromStep: number, limit: number): Promise<StepPayload[]>;
+  /** Before each chunk of history messages: undefined to go on, or a promise to wait for (a Pacer's take). */
+  pace?(): Promise<void> | undefined;
+  /**
+   * The connection under the WebSocket (a net.Socket): what is sent in one tick is corked into one write, not
+   * one system call per message.
+   */
+  connection?: { cork(): void; uncork(): void };
   /** Bytes queued in the socket beyond which steps are coalesced (skipped, with a notice). */
   softBufferBytes?: number;
   /** A reader stuck over the soft limit this long is disconnected (1008). */
   slowConsumerMs?: number;
   pageSize?: number;
 }
+
+/** History messages sent between two paces. */
+const HISTORY_CHUNK = 32;
 
 export class RunSession {
   private seq = 0;
@@ -42,6 +60,9 @@ export class RunSession {
   private skipped = 0;
   private overSince = 0;
   private closed = false;
+  private corked = false;
+  /** History messages sent since the last pace. */
+  private paced = 0;
   private unsubscribe: () => void = () => {};
   private readonly soft: number;
   private readonly slowMs: number;
@@ -61,28 +82,34 @@ export class RunSession {
     this.socket.on('close', () => this.stop());
     this.unsubscribe = this.hub.subscribe(this.options.runId, {
       steps: (steps) => (this.live ? this.onLiveSteps(steps) : (this.dirty = true)),
-      status: (run) =>
-        this.send('status', `"status":${JSON.stringify(run.status)},"run":${JSON.stringify(run)}}`),
+      status: (run) => this.send('status', statusBody(run)),
       end: (run) => {
         this.pendingEnd = run;
         if (this.live) this.finish();
       },
     });
-    this.send('hello', `${JSON.stringify(this.options.hello).slice(1)}`);
+    this.send('hello', helloBody(this.options.hello));
     if (this.options.isFinal(this.options.run)) this.pendingEnd = this.options.run;
     const page = this.options.pageSize ?? 500;
     // The read cursor is separate from lastSent: with downsampling a whole page may send nothing.
     for (;;) {
       this.dirty = false;
-      const rows = await this.options.readSteps(this.nextToRead, page);
+      const steps = await this.options.readPage(this.nextToRead, page);
       if (this.closed) return;
-      if (rows.length > 0) this.nextToRead = rows[rows.length - 1].step + 1;
-      for (const row of rows) {
-        await this.drained();
+      if (steps.length > 0) this.nextToRead = steps[steps.length - 1].step + 1;
+      for (const step of steps) {
+        if (this.paced >= HISTORY_CHUNK) {
+          this.paced = 0;
+          const turn = this.options.pace?.();
+          if (turn) await turn;
+        }
+        if (this.socket.bufferedAmount > this.soft) await this.drained();
         if (this.closed) return;
-        this.offer(this.options.encode(row), false);
+        const seq = this.seq;
+        this.offer(step, false);
+        this.paced += this.seq - seq;
       }
-      if (rows.length === page || this.dirty) continue;
+      if (steps.length === page || this.dirty) continue;
       break;
     }
     this.live = true;
@@ -123,7 +150,11 @@ export class RunSession {
       this.skipped = 0;
       this.send(
         'notice',
-        `"code":"coalesced","message":"the client reads slower than the run records: ${n} steps were skipped","skippedSteps":${n}}`,
+        noticeBody({
+          code: 'coalesced',
+          message: `the client reads slower than the run records: ${n} steps were skipped`,
+          skippedSteps: n,
+        }),
       );
     }
     this.heldBack = null;
@@ -138,7 +169,7 @@ export class RunSession {
       this.lastSent = held.step;
       this.send('step', held.body);
     }
-    this.send('end', `"run":${JSON.stringify(this.pendingEnd)}}`);
+    this.send('end', endBody(this.pendingEnd));
     this.stop();
     this.socket.close(1000, 'run finished');
   }
@@ -155,8 +186,17 @@ export class RunSession {
     }
   }
 
-  private send(type: string, body: string): void {
+  private send(type: MessageType, body: string): void {
     if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
-    this.socket.send(`{"type":"${type}","seq":${this.seq++},${body}`);
+    const connection = this.options.connection;
+    if (connection && !this.corked) {
+      this.corked = true;
+      connection.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        connection.uncork();
+      });
+    }
+    this.socket.send(frame(type, this.seq++, body));
   }
 }

@@ -37,7 +37,7 @@ export async function startService(
   await migrateDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
   const logger = process.env.TEST_LOG_LEVEL ? { level: process.env.TEST_LOG_LEVEL } : false;
   const app = await buildApp({ config, logger, workerFile: extra.workerFile, pingMs: extra.pingMs });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.listen({ port: 0, host: '127.0.0.1', backlog: config.LISTEN_BACKLOG });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('startService: no TCP address');
   const url = `http://127.0.0.1:${address.port}`;

@@ -191,6 +191,24 @@ describe('the HTTP edge (PGlite)', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
   }, 40_000);
 
+  it('answers outside the router with the same problems: CONNECT 405, an unmet Expect 417, a bad header 400', async () => {
+    const connect = await send({
+      method: 'CONNECT',
+      target: 'example.com:443',
+      headers: [['Host', 'example.com:443']],
+    });
+    expect(connect.status).toBe(405);
+    expect(connect.headers['content-type']).toBe('application/problem+json');
+    expect(problem(connect.text)).toMatchObject({ status: 405, detail: 'CONNECT is not supported' });
+    const expectation = await send({ method: 'GET', target: '/healthz', headers: [['Expect', 'nonsense']] });
+    expect(expectation.status).toBe(417);
+    expect(expectation.headers['content-type']).toBe('application/problem+json');
+    expect(problem(expectation.text)).toMatchObject({ status: 417, code: 'validation_failed' });
+    const bad = await send({ method: 'GET', target: '/healthz', headers: [['Content-Length', 'x']] });
+    expect(bad.status).toBe(400);
+    expect(problem(bad.text).detail).toMatch(/^the request could not be parsed \(HPE_/);
+  });
+
   it('connections beyond MAX_CONNECTIONS_PER_CLIENT from one address are refused with 429; others still served', async () => {
     const open: net.Socket[] = [];
     try {

@@ -6,6 +6,7 @@ import type { WebSocket } from 'ws';
 import type { StepRow } from '../../src/model/run.ts';
 import type { RunListItem } from '../../src/schemas/runs.ts';
 import { StreamHub } from '../../src/stream/hub.ts';
+import type { HelloBody } from '../../src/stream/messages.ts';
 import { RunSession } from '../../src/stream/run-session.ts';
 import type { StepPayload } from '../../src/stream/step-encoding.ts';
 import { stepRow } from '../helpers/step-rows.ts';
@@ -31,13 +32,19 @@ function fakeSocket() {
 }
 
 const row = (step: number) => stepRow(step);
-const payload = (step: number): StepPayload => ({ step, body: `"step":${step}}` });
+const payload = (step: number): StepPayload => ({ step, body: `{"step":${step}}` });
 const run = (status: RunListItem['status']) => ({ id: 'r1', status }) as RunListItem;
 
 /** A store of persisted rows; `onRead` runs during each read (before it answers), as a concurrent writer would. */
 function session(
   rows: StepRow[],
-  opts: { every?: number; pageSize?: number; status?: RunListItem['status'] } = {},
+  opts: {
+    every?: number;
+    pageSize?: number;
+    status?: RunListItem['status'];
+    pace?: () => Promise<void> | undefined;
+    connection?: { cork(): void; uncork(): void };
+  } = {},
 ) {
   const hub = new StreamHub();
   const { socket, sent, ws } = fakeSocket();
@@ -47,17 +54,22 @@ function session(
     runId: 'r1',
     from: 0,
     every: opts.every ?? 1,
-    hello: { run: 'r1' },
+    // Only what the assertions look at (a real hello also has the run item, fields and layers).
+    hello: { run: 'r1' } as unknown as HelloBody,
     run: run(opts.status ?? 'running'),
     isFinal: (r) => r.status === 'succeeded',
-    readSteps: async (from, limit) => {
+    readPage: async (from, limit) => {
       reads.push(from);
       store.onRead(from);
-      return store.rows.filter((r) => r.step >= from).slice(0, limit);
+      return store.rows
+        .filter((r) => r.step >= from)
+        .slice(0, limit)
+        .map((r) => payload(r.step));
     },
-    encode: (r) => payload(r.step),
     pageSize: opts.pageSize ?? 500,
     softBufferBytes: 100,
+    pace: opts.pace,
+    connection: opts.connection,
   });
   const steps = () => sent.filter((m) => m.type === 'step').map((m) => m.step);
   return { hub, socket, sent, s, store, reads, steps };
@@ -127,5 +139,43 @@ describe('run session: the history/live seam', () => {
     t.hub.publishSteps('r1', [payload(1)]);
     t.hub.publishRunEvent('finished', run('succeeded'));
     expect(t.sent.map((m) => m.type)).toEqual(['hello', 'step']);
+  });
+
+  it('paces its history every 32 messages, and corks what one tick sends into one write', async () => {
+    let corked = 0;
+    const writes: number[] = [];
+    const connection = {
+      cork: () => {
+        corked++;
+        writes.push(0);
+      },
+      uncork: () => {
+        corked--;
+      },
+    };
+    let paces = 0;
+    const t = session(
+      Array.from({ length: 100 }, (_, i) => row(i)),
+      {
+        pace: () => {
+          paces++;
+          return new Promise((r) => setImmediate(r));
+        },
+        connection,
+      },
+    );
+    const originalSend = t.socket.send;
+    t.socket.send = (text: string) => {
+      expect(corked).toBe(1);
+      writes[writes.length - 1]++;
+      originalSend(text);
+    };
+    await t.s.start();
+    await new Promise((r) => process.nextTick(r));
+    expect(t.steps()).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    // A pace after each 32 history steps, and one write per chunk between paces (hello rides with the first).
+    expect(paces).toBe(3);
+    expect(writes).toEqual([33, 32, 32, 4]);
+    expect(corked).toBe(0);
   });
 });

@@ -1,0 +1,33 @@
+// Outgoing WebSocket messages as text: a JSON object whose first members are the message's `type` and its
+// per-connection `seq`, then its body (the rest of its schema in src/schemas/stream.ts). A body many
+// subscribers share (a step) is serialized once, by the compiled serializer in step-encoding.ts; the rare
+// per-connection ones here with JSON.stringify. Clients may read `type` first without parsing the rest.
+import type { z } from 'zod';
+import type { RunListItem } from '../schemas/runs.ts';
+import type {
+  EndMessageSchema,
+  FirehoseMessage,
+  FirehoseRunMessageSchema,
+  HelloMessageSchema,
+  NoticeMessageSchema,
+  RunStreamMessage,
+} from '../schemas/stream.ts';
+
+export type MessageType = RunStreamMessage['type'] | FirehoseMessage['type'];
+type Body<S extends z.ZodType> = Omit<z.output<S>, 'type' | 'seq'>;
+export type HelloBody = Body<typeof HelloMessageSchema>;
+export type NoticeBody = Body<typeof NoticeMessageSchema>;
+
+/** The message: `type` and `seq`, then the members of `body` (a JSON object's text). */
+export function frame(type: MessageType, seq: number, body: string): string {
+  const head = `{"type":"${type}","seq":${seq}`;
+  return body === '{}' ? `${head}}` : `${head},${body.slice(1)}`;
+}
+
+export const helloBody = (hello: HelloBody): string => JSON.stringify(hello);
+export const statusBody = (run: RunListItem): string => JSON.stringify({ status: run.status, run });
+export const noticeBody = (notice: NoticeBody): string => JSON.stringify(notice);
+export const endBody = (run: RunListItem): string =>
+  JSON.stringify({ run } satisfies Body<typeof EndMessageSchema>);
+export const firehoseRunBody = (event: Body<typeof FirehoseRunMessageSchema>['event'], run: RunListItem) =>
+  JSON.stringify({ event, run } satisfies Body<typeof FirehoseRunMessageSchema>);

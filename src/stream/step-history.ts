@@ -1,0 +1,152 @@
+// The recorded steps of runs as joining subscribers read them: one database read per page however many join
+// at once (single flight), full pages kept encoded for the next joiners (bounded in bytes, least recently
+// used out first), and at most `concurrency` reads in flight, so a flood of joiners costs the database a few
+// reads instead of one each, and never takes every connection (or, on PGlite's one connection, queues more
+// than `concurrency` reads ahead of a lease renewal).
+import type { StepRow } from '../model/run.ts';
+import type { StepPayload } from './step-encoding.ts';
+
+export interface StepHistoryOptions {
+  /** Encoded bytes of full pages kept (default 32 MiB). */
+  maxBytes?: number;
+  /** Database reads in flight at once (default 2). */
+  concurrency?: number;
+}
+
+interface CachedPage {
+  steps: StepPayload[];
+  bytes: number;
+}
+
+interface Reading {
+  steps: Promise<StepPayload[]>;
+  /** The mark when the query was sent (undefined while it waits for a read slot). */
+  startedAt?: number;
+}
+
+/** Who reads, and what it may share. */
+export interface PageReader {
+  /**
+   * A mark taken (history.mark()) after the reader subscribed to the run's live steps: it may share only a read
+   * sent after it, whose snapshot is then at least as new as its subscription. An older read may miss steps
+   * persisted and published before the reader listened, which would be a gap at the seam.
+   */
+  since: number;
+  /** The run has finished: its steps no longer change, so any read of it may be shared and any page kept. */
+  final: boolean;
+}
+
+export class StepHistory {
+  /** Database reads made since start (for tests and metrics). */
+  reads = 0;
+  private readonly inFlight = new Map<string, Reading>();
+  private clock = 0;
+  /** Full pages, least recently used first (Map keeps insertion order; a hit re-inserts). */
+  private readonly pages = new Map<string, CachedPage>();
+  private bytes = 0;
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  private readonly maxBytes: number;
+  private readonly concurrency: number;
+
+  constructor(
+    private readonly read: (runId: string, fromStep: number, limit: number) => Promise<StepRow[]>,
+    options: StepHistoryOptions = {},
+  ) {
+    this.maxBytes = options.maxBytes ?? 32 * 2 ** 20;
+    this.concurrency = options.concurrency ?? 2;
+  }
+
+  get cachedBytes(): number {
+    return this.bytes;
+  }
+
+  /** A point in the order of reads: take it after subscribing, pass it as PageReader.since. */
+  mark(): number {
+    return ++this.clock;
+  }
+
+  /**
+   * Up to `limit` recorded steps of the run from `fromStep` on, ascending, encoded. A page that comes back full
+   * is complete (steps are recorded in ascending order, so none can appear inside it later): it is kept, and any
+   * reader may take it. A shorter page (the tail of a run still recording) goes only to readers who may share
+   * that read (PageReader.since); the others read again. Of a finished run, every page is kept.
+   */
+  page(
+    runId: string,
+    fromStep: number,
+    limit: number,
+    encode: (row: StepRow) => StepPayload,
+    reader: PageReader,
+  ): Promise<StepPayload[]> {
+    const key = `${runId}:${fromStep}:${limit}`;
+    const cached = this.pages.get(key);
+    if (cached) {
+      this.pages.delete(key);
+      this.pages.set(key, cached);
+      return Promise.resolve(cached.steps);
+    }
+    const pending = this.inFlight.get(key);
+    if (!pending) {
+      const fetch = async () => (await this.read(runId, fromStep, limit)).map(encode);
+      return this.readPage(key, fetch, (steps) => steps.length === limit || reader.final);
+    }
+    if (reader.final || pending.startedAt === undefined || pending.startedAt > reader.since)
+      return pending.steps;
+    // Sent before this reader listened: its answer will do only if it is a full page.
+    return pending.steps.then((steps) =>
+      steps.length === limit ? steps : this.page(runId, fromStep, limit, encode, reader),
+    );
+  }
+
+  /** One database read of a page (within the concurrency bound), shared while in flight; kept if `keep` says so. */
+  private readPage(
+    key: string,
+    fetch: () => Promise<StepPayload[]>,
+    keep: (steps: StepPayload[]) => boolean,
+  ): Promise<StepPayload[]> {
+    const reading: Reading = { steps: Promise.resolve([]) };
+    reading.steps = this.limited(() => {
+      this.reads++;
+      reading.startedAt = this.mark();
+      return fetch();
+    }).then((steps) => {
+      if (keep(steps)) this.keep(key, steps);
+      return steps;
+    });
+    this.inFlight.set(key, reading);
+    // Registered first, so it runs before any reader's continuation: a re-read then starts a new read.
+    void reading.steps
+      .finally(() => {
+        if (this.inFlight.get(key) === reading) this.inFlight.delete(key);
+      })
+      .catch(() => {});
+    return reading.steps;
+  }
+
+  private keep(key: string, steps: StepPayload[]): void {
+    // Two bytes a character (V8 may store them in one; this bounds it either way), plus the objects.
+    const bytes = steps.reduce((n, s) => n + 2 * s.body.length + 64, 0);
+    if (bytes > this.maxBytes || this.pages.has(key)) return;
+    this.pages.set(key, { steps, bytes });
+    this.bytes += bytes;
+    for (const [oldest, page] of this.pages) {
+      if (this.bytes <= this.maxBytes) break;
+      this.pages.delete(oldest);
+      this.bytes -= page.bytes;
+    }
+  }
+
+  private async limited<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    try {
+      return await task();
+    } finally {
+      // Hand the slot straight to the next waiter (active stays), or free it.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}

@@ -1,0 +1,109 @@
+// Subscriber floods (issue 12 §2) on each database: joiners of one run at once share the history reads and
+// all get every step; beyond MAX_STREAM_SUBSCRIBERS a new stream is closed 1013 (try again later) and a
+// place freed is taken again; a handshake the ws library refuses is answered as a problem.
+import { expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { CLOSE_TRY_AGAIN_LATER } from '../../src/routes/streams.ts';
+import { sendRaw } from '../fuzz/support/raw-http.ts';
+import { collect, describeServiceOnEachDatabase, http, runFinished } from '../helpers/service.ts';
+import { quickTrain } from '../helpers/specs.ts';
+
+const MAX = 40;
+
+/** Opens a WebSocket; resolves once it is open (or with its close code when refused). */
+function open(url: string): Promise<{ ws: WebSocket; closed: Promise<{ code: number; reason: string }> }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    const closed = new Promise<{ code: number; reason: string }>((r) =>
+      ws.once('close', (code, reason) => r({ code, reason: reason.toString() })),
+    );
+    ws.once('open', () => resolve({ ws, closed }));
+    ws.once('error', reject);
+  });
+}
+
+describeServiceOnEachDatabase(
+  'subscriber floods',
+  { env: { MAX_STREAM_SUBSCRIBERS: String(MAX), MAX_CONNECTIONS_PER_CLIENT: '0' } },
+  (svc) => {
+    it('30 subscribers joining a run at once share its history reads, and each gets every step', async () => {
+      const created = await http(`${svc().url}/v1/runs`, { body: quickTrain(1200) });
+      const id = created.body.id;
+      await runFinished(svc(), id);
+      const readsBefore = svc().app.stepHistory.reads;
+      const joiners = await Promise.all(
+        Array.from({ length: 30 }, () => collect(`${svc().wsUrl}/v1/runs/${id}/stream`)),
+      );
+      for (const j of joiners) {
+        expect(j.code).toBe(1000);
+        const steps = j.messages.filter((m) => m.type === 'step').map((m) => m.step);
+        expect(steps).toEqual(Array.from({ length: 1200 }, (_, i) => i));
+      }
+      // Three pages (500, 500, 200 steps) read once, for everyone: one read per subscriber would be 90.
+      expect(svc().app.stepHistory.reads - readsBefore).toBe(3);
+    });
+
+    it(`beyond ${MAX} subscribers a new stream is closed 1013 with the reason; a freed place is taken again`, async () => {
+      const held = await Promise.all(Array.from({ length: MAX }, () => open(`${svc().wsUrl}/v1/stream`)));
+      try {
+        const created = await http(`${svc().url}/v1/runs`, { body: quickTrain(50) });
+        const refused = await collect(`${svc().wsUrl}/v1/runs/${created.body.id}/stream`);
+        expect(refused.code).toBe(CLOSE_TRY_AGAIN_LATER);
+        expect(refused.reason).toBe(`at the subscriber limit (${MAX}): retry later`);
+        expect(refused.messages).toEqual([]);
+        const firehose = await collect(`${svc().wsUrl}/v1/stream`);
+        expect(firehose.code).toBe(CLOSE_TRY_AGAIN_LATER);
+
+        held[0].ws.close(1000);
+        await held[0].closed;
+        const admitted = await collect(`${svc().wsUrl}/v1/runs/${created.body.id}/stream`);
+        expect(admitted.code).toBe(1000);
+        expect(admitted.messages[0].type).toBe('hello');
+        expect(admitted.messages.at(-1).type).toBe('end');
+      } finally {
+        for (const h of held) h.ws.close(1000);
+        await Promise.all(held.map((h) => h.closed));
+      }
+    });
+
+    it('answers a handshake the ws library refuses with a 400 problem naming the header', async () => {
+      const port = Number(new URL(svc().url).port);
+      const upgrade = (extra: [string, string][]) =>
+        sendRaw(
+          port,
+          {
+            method: 'GET',
+            target: '/v1/stream',
+            headers: [['Connection', 'Upgrade'], ['Upgrade', 'websocket'], ...extra],
+          },
+          10_000,
+        );
+      const key = Buffer.alloc(16, 7).toString('base64');
+      const badKey = await upgrade([
+        ['Sec-WebSocket-Version', '13'],
+        ['Sec-WebSocket-Key', 'short'],
+      ]);
+      expect(badKey.status).toBe(400);
+      expect(badKey.headers['content-type']).toBe('application/problem+json');
+      expect(JSON.parse(badKey.text)).toMatchObject({
+        code: 'validation_failed',
+        instance: '/v1/stream',
+        detail: 'WebSocket handshake: Missing or invalid Sec-WebSocket-Key header',
+      });
+      const badVersion = await upgrade([
+        ['Sec-WebSocket-Version', '99'],
+        ['Sec-WebSocket-Key', key],
+      ]);
+      expect(badVersion.status).toBe(400);
+      expect(badVersion.headers['sec-websocket-version']).toBe('13, 8');
+      expect(JSON.parse(badVersion.text).detail).toMatch(/Sec-WebSocket-Version/);
+      const badProtocol = await upgrade([
+        ['Sec-WebSocket-Version', '13'],
+        ['Sec-WebSocket-Key', key],
+        ['Sec-WebSocket-Protocol', ',,,'],
+      ]);
+      expect(badProtocol.status).toBe(400);
+      expect(JSON.parse(badProtocol.text).detail).toMatch(/Sec-WebSocket-Protocol/);
+    });
+  },
+);
