@@ -29,18 +29,21 @@ declare module 'fastify' {
 /** RFC 6455 close code 1013, "Try Again Later": the server is at its subscriber limit. */
 export const CLOSE_TRY_AGAIN_LATER = 1013;
 
-/** Pings every `pingMs`; a peer that has not answered the previous ping is cut off. */
+/** Unanswered pings in a row after which a peer is taken for dead: one late pong (a busy client) is forgiven. */
+export const MISSED_PONGS_LIMIT = 2;
+
+/** Pings every `pingMs`; a peer that has answered none of the last MISSED_PONGS_LIMIT pings is cut off. */
 function keepAlive(socket: WebSocket, pingMs: number): void {
-  let alive = true;
+  let missed = 0;
   socket.on('pong', () => {
-    alive = true;
+    missed = 0;
   });
   const timer = setInterval(() => {
-    if (!alive) {
+    if (missed >= MISSED_PONGS_LIMIT) {
       socket.terminate();
       return;
     }
-    alive = false;
+    missed++;
     socket.ping();
   }, pingMs);
   socket.on('close', () => clearInterval(timer));

@@ -1,8 +1,9 @@
 // streamRun's watch on the connection: server pings keep a quiet stream open, a connection without pings is
 // replaced (resuming where it was), and a message that fails the stream schema is an error, not a guess.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { GradscopeClient, GradscopeError } from '../../src/client/index.ts';
+import { MISSED_PONGS_LIMIT } from '../../src/routes/streams.ts';
 import { describeServiceOnEachDatabase, type RunningService } from '../helpers/service.ts';
 import { slowTrain } from '../helpers/specs.ts';
 
@@ -37,8 +38,7 @@ describeServiceOnEachDatabase('stream heartbeats', pinging, (service) => {
       }
       return { reconnects, steps };
     };
-    // Pings every 500 ms (the server cuts a peer that misses a pong for one interval, so not shorter: the
-    // service shares this process's event loop), heartbeat window 2 × 1000 ms: 3 s without a reconnect.
+    // Pings every 500 ms, heartbeat window 2 × 1000 ms: 3 s without a reconnect.
     const kept = await listen(1000, 3000);
     expect(kept.reconnects).toEqual([]);
     // Window 2 × 30 ms, shorter than the ping interval: each connection is taken for dead and replaced.
@@ -49,6 +49,35 @@ describeServiceOnEachDatabase('stream heartbeats', pinging, (service) => {
     const last = replaced.steps.at(-1) ?? -1;
     expect(replaced.reconnects.at(-1)!.from).toBe(last + 1);
     expect(new Set(replaced.steps).size).toBe(replaced.steps.length);
+    await client.cancel(id);
+  });
+
+  it('the server forgives one missed pong and cuts a peer that misses MISSED_PONGS_LIMIT in a row', async () => {
+    const client = new GradscopeClient({ baseUrl: svc.url });
+    const { id } = await client.submit(quiet as never);
+    const ws = new WebSocket(`${svc.url.replace('http', 'ws')}/v1/runs/${id}/stream`, { autoPong: false });
+    let pings = 0;
+    let answering = true;
+    let unansweredAtClose = -1;
+    let unanswered = 0;
+    ws.on('ping', (data) => {
+      pings++;
+      // The first ping goes unanswered (a late client); every later one is answered until we stop.
+      if (answering && pings > 1) ws.pong(data);
+      else unanswered++;
+    });
+    const closed = new Promise<void>((resolve) =>
+      ws.on('close', () => {
+        unansweredAtClose = unanswered;
+        resolve();
+      }),
+    );
+    await expect.poll(() => pings, { timeout: 20_000 }).toBeGreaterThanOrEqual(4);
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+    answering = false;
+    unanswered = 0;
+    await closed;
+    expect(unansweredAtClose).toBe(MISSED_PONGS_LIMIT);
     await client.cancel(id);
   });
 
