@@ -10,11 +10,17 @@ import { type Queryable, specFromText } from './run-record.ts';
 import { createRun, findByIdempotencyKey, type NewRunInput, queueDepth } from './runs-repository.ts';
 
 /**
- * Atomically takes up to `limit` runs, oldest first: queued ones, and running ones whose lease
- * expired (their instance died). Each becomes running, owned by `owner` until now + leaseMs, with
- * attempts + 1. Concurrent claimers never get the same run (SKIP LOCKED passes over rows another
- * claim is taking). Not taken: expired runs with a cancel request, or (with `maxAttempts`) with
- * attempts ≥ maxAttempts; failExhausted finishes those.
+ * Atomically takes up to `limit` runs: running ones whose lease expired (their instance died) first, then queued
+ * ones. Each becomes running, owned by `owner` until now + leaseMs, with attempts + 1. Concurrent claimers never get
+ * the same run (SKIP LOCKED passes over rows another claim is taking). Not taken: expired runs with a cancel request,
+ * or (with `maxAttempts`) with attempts ≥ maxAttempts; failExhausted finishes those.
+ *
+ * Sweeps: a sweep's queued point is eligible only while the sweep has fewer than its max_concurrent points running
+ * (counting the ones this claim takes), and queued runs are taken fewest-running-first: each candidate's `slot` is
+ * 1 + the points of its sweep already running + those of its sweep ahead of it in this claim (1 for a single run),
+ * then oldest first. So a single run, or another sweep's first point, always goes before a sweep's next point: a
+ * 200-point sweep cannot starve what was submitted after it. Exact across instances when claims are serialized
+ * (claimRunsSerialized).
  */
 export async function claimRuns(
   db: Queryable,
@@ -30,15 +36,34 @@ export async function claimRuns(
   // never claim them again. Sent as one text parameter, which every driver adapter passes the same way.
   const exclude = (opts.exclude ?? []).join(',');
   const rows = await db.$queryRaw<{ id: string; spec: string; attempts: number; created_at: Date }[]>`
-    WITH picked AS (
-      SELECT id FROM runs
-      WHERE status = 'queued'
-         OR (status = 'running' AND lease_expires_at < now()
-             AND NOT cancel_requested AND attempts < ${maxAttempts}
-             AND NOT (id = ANY (string_to_array(${exclude}, ',')::uuid[])))
-      ORDER BY created_at, id
+    WITH busy AS (
+      SELECT sweep_id, count(*)::int AS n FROM runs
+      WHERE status = 'running' AND sweep_id IS NOT NULL
+      GROUP BY sweep_id
+    ), ranked AS (
+      SELECT r.id, r.sweep_id, s.max_concurrent,
+             COALESCE(b.n, 0) + row_number() OVER (PARTITION BY r.sweep_id ORDER BY r.sweep_index, r.id) AS slot
+      FROM runs r JOIN sweeps s ON s.id = r.sweep_id LEFT JOIN busy b ON b.sweep_id = r.sweep_id
+      WHERE r.status = 'queued'
+    ), eligible AS (
+      SELECT id, 0::bigint AS slot FROM runs
+      WHERE status = 'running' AND lease_expires_at < now()
+        AND NOT cancel_requested AND attempts < ${maxAttempts}
+        AND NOT (id = ANY (string_to_array(${exclude}, ',')::uuid[]))
+      UNION ALL
+      SELECT id, 1::bigint FROM runs WHERE status = 'queued' AND sweep_id IS NULL
+      UNION ALL
+      SELECT id, slot FROM ranked WHERE slot <= max_concurrent
+    ), picked AS (
+      -- The conditions again at the locking level: a row another claim took and committed since this statement
+      -- began is re-checked here (its newest version) and passed over, instead of being claimed twice.
+      SELECT r.id FROM runs r JOIN eligible e ON e.id = r.id
+      WHERE r.status = 'queued'
+         OR (r.status = 'running' AND r.lease_expires_at < now() AND NOT r.cancel_requested
+             AND r.attempts < ${maxAttempts})
+      ORDER BY e.slot, r.created_at, r.id
       LIMIT ${limit}
-      FOR UPDATE SKIP LOCKED
+      FOR UPDATE OF r SKIP LOCKED
     )
     UPDATE runs AS r
     SET status = 'running', owner = ${owner}, attempts = r.attempts + 1, started_at = now(),
@@ -49,6 +74,30 @@ export async function claimRuns(
   // RETURNING has no order of its own.
   rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || (a.id < b.id ? -1 : 1));
   return rows.map((r) => ({ id: r.id, spec: specFromText(r.spec), attempts: r.attempts }));
+}
+
+/** Advisory-lock key that serializes claims across instances (an arbitrary constant: 'gradscope claim'). */
+const CLAIM_LOCK = 0x636c6169;
+
+/**
+ * claimRuns under a transaction-scoped advisory lock: the per-sweep running counts it reads are then those every
+ * earlier claim committed, so two instances claiming at once cannot both fill the same sweep's last slot. (Under
+ * READ COMMITTED a statement sees what committed before it started, and the lock is taken before it starts.)
+ */
+export function claimRunsSerialized(
+  prisma: PrismaClient,
+  owner: string,
+  limit: number,
+  leaseMs: number,
+  opts: { maxAttempts?: number; exclude?: string[] } = {},
+): Promise<ClaimedRun[]> {
+  return prisma.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CLAIM_LOCK}::bigint)`;
+      return claimRuns(tx, owner, limit, leaseMs, opts);
+    },
+    { maxWait: 5000 },
+  );
 }
 
 /** Extends the leases `owner` still holds among `ids`; returns those ids (the others were lost). */

@@ -3,7 +3,7 @@ import type { RunStore } from '../model/store.ts';
 import type { Database } from './client.ts';
 import {
   cancelRequestedAmong,
-  claimRuns,
+  claimRunsSerialized,
   createRunWithinBound,
   expireAllLeases,
   failExhausted,
@@ -42,7 +42,7 @@ export function createRunStore(db: Database): RunStore {
     requestCancel: (id) => requestCancel(prisma, id),
     deleteRun: (id) => deleteRun(prisma, id),
     claimRuns: (owner, limit, leaseMs, maxAttempts, exclude) =>
-      claimRuns(prisma, owner, limit, leaseMs, { maxAttempts, exclude }),
+      claimRunsSerialized(prisma, owner, limit, leaseMs, { maxAttempts, exclude }),
     renewLeases: (owner, ids, leaseMs) => renewLeases(prisma, owner, ids, leaseMs),
     cancelRequestedAmong: (ids) => cancelRequestedAmong(prisma, ids),
     releaseRun: async (id, owner) => void (await releaseRun(prisma, id, owner)),

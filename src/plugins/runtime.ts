@@ -5,12 +5,13 @@ import type { Config } from '../config.ts';
 import { isDatabaseUnavailable } from '../http/db-unavailable.ts';
 import { Dispatcher } from '../jobs/dispatcher.ts';
 import { createJobPool, type JobPool } from '../jobs/pool.ts';
-import { DEFAULT_BUDGET } from '../runs/budget.ts';
+import { DEFAULT_BUDGET, DEFAULT_SWEEP_BUDGET } from '../runs/budget.ts';
 import { RunsService } from '../runs/service.ts';
 import { toListItem } from '../schemas/run-view.ts';
 import { StreamHub } from '../stream/hub.ts';
 import { KeyedSerial } from '../stream/keyed-serial.ts';
 import { TelemetrySink } from '../stream/telemetry-sink.ts';
+import { SweepsService } from '../sweeps/service.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -19,6 +20,7 @@ declare module 'fastify' {
     dispatcher: Dispatcher;
     sink: TelemetrySink;
     runs: RunsService;
+    sweeps: SweepsService;
   }
 }
 
@@ -100,6 +102,22 @@ export const runtimePlugin = fp<RuntimeOptions>(
     app.decorate('pool', pool);
     app.decorate('dispatcher', dispatcher);
     app.decorate('runs', runs);
+    const sweeps = new SweepsService(
+      { ...app.sweepStore, getRun: (id) => store.getRun(id) },
+      hub,
+      dispatcher,
+      {
+        maxPoints: config.SWEEP_MAX_POINTS,
+        defaultMaxConcurrent: config.SWEEP_MAX_CONCURRENT,
+        maxQueuedPoints: config.SWEEP_QUEUE_MAX_POINTS,
+        budget: DEFAULT_BUDGET,
+        sweepBudget: DEFAULT_SWEEP_BUDGET,
+        retryAfterSeconds: 5,
+      },
+      (err, context) => app.log.error({ err }, context),
+    );
+    sweeps.start();
+    app.decorate('sweeps', sweeps);
     app.notifier.attach(hub, store);
 
     app.addHook('onReady', async () => {
@@ -111,6 +129,7 @@ export const runtimePlugin = fp<RuntimeOptions>(
       dispatcher.start();
     });
     app.addHook('preClose', async () => {
+      sweeps.stop();
       await dispatcher.stop(drainMs(config.SHUTDOWN_GRACE_MS));
       await pool.close();
     });
