@@ -330,7 +330,12 @@ export const TrainabilityMapSchema = z
           )
           .describe('The theory at each column.'),
         curve: z
-          .array(z.object({ sigmaW2: z.number(), depthLimit: Infinite }))
+          .array(
+            z.object({
+              sigmaW2: z.number().describe('σ_w² of the sample.'),
+              depthLimit: Infinite.describe('6·ξ_c there (null = ∞).'),
+            }),
+          )
           .describe('6·ξ_c on a fine σ_w² grid over the columns’ range, to draw as a curve (null = ∞).'),
       })
       .describe('The mean-field theory drawn on the map (src/core/theory).'),
