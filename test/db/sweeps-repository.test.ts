@@ -12,7 +12,7 @@ import {
   sweepRuns,
 } from '../../src/db/sweeps-repository.ts';
 import type { NewSweep } from '../../src/model/sweep.ts';
-import { describeEachDatabase, queuedRun, SPEC } from './harness.ts';
+import { type DbContext, describeEachDatabase, queuedRun, SPEC } from './harness.ts';
 
 const LEASE = 60_000;
 
