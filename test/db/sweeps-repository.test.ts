@@ -35,11 +35,7 @@ function newSweep(points: number, maxConcurrent: number): NewSweep {
   };
 }
 
-async function made(
-  ctx: ReturnType<Parameters<typeof describeEachDatabase>[1]>,
-  points: number,
-  max: number,
-) {
+async function made(ctx: DbContext, points: number, max: number) {
   const sweep = await createSweep(ctx.db.prisma, newSweep(points, max), 100_000);
   if (sweep === 'queue_full') throw new Error('queue_full');
   return sweep;
