@@ -63,12 +63,16 @@ describeEachDatabase('sweeps repository', (ctx) => {
 
   it('claims at most maxConcurrent points of a sweep, and a later single run before its next point', async () => {
     const { db } = ctx();
-    const sweep = await made(ctx(), 5, 2);
+    await made(ctx(), 5, 2);
     const single = await queuedRun(db);
     const first = await claimRuns(db.prisma, 'inst', 10, LEASE);
     const indexOf = async (id: string) => (await getRun(db.prisma, id))?.sweepIndex;
     // Points created together share created_at: the claim's order among them is by id.
-    expect((await Promise.all(first.map((c) => indexOf(c.id)))).map(String).sort()).toEqual(['0', '1', 'null']);
+    expect((await Promise.all(first.map((c) => indexOf(c.id)))).map(String).sort()).toEqual([
+      '0',
+      '1',
+      'null',
+    ]);
     expect(first.map((c) => c.id)).toContain(single);
     expect(await claimRuns(db.prisma, 'inst', 10, LEASE)).toEqual([]);
     // A point finishes: its slot frees, and the next point is claimed …
