@@ -35,42 +35,10 @@ export async function claimRuns(
   // Runs the caller is still running itself (its lease may have lapsed while its event loop was busy):
   // never claim them again. Sent as one text parameter, which every driver adapter passes the same way.
   const exclude = (opts.exclude ?? []).join(',');
+  // The query is the SQL function claim_runs (the sweeps migration): its plan is kept per session.
   const rows = await db.$queryRaw<{ id: string; spec: string; attempts: number; created_at: Date }[]>`
-    WITH busy AS (
-      SELECT sweep_id, count(*)::int AS n FROM runs
-      WHERE status = 'running' AND sweep_id IS NOT NULL
-      GROUP BY sweep_id
-    ), ranked AS (
-      SELECT r.id, r.sweep_id, s.max_concurrent,
-             COALESCE(b.n, 0) + row_number() OVER (PARTITION BY r.sweep_id ORDER BY r.sweep_index, r.id) AS slot
-      FROM runs r JOIN sweeps s ON s.id = r.sweep_id LEFT JOIN busy b ON b.sweep_id = r.sweep_id
-      WHERE r.status = 'queued'
-    ), eligible AS (
-      SELECT id, 0::bigint AS slot FROM runs
-      WHERE status = 'running' AND lease_expires_at < now()
-        AND NOT cancel_requested AND attempts < ${maxAttempts}
-        AND NOT (id = ANY (string_to_array(${exclude}, ',')::uuid[]))
-      UNION ALL
-      SELECT id, 1::bigint FROM runs WHERE status = 'queued' AND sweep_id IS NULL
-      UNION ALL
-      SELECT id, slot FROM ranked WHERE slot <= max_concurrent
-    ), picked AS (
-      -- The conditions again at the locking level: a row another claim took and committed since this statement
-      -- began is re-checked here (its newest version) and passed over, instead of being claimed twice.
-      SELECT r.id FROM runs r JOIN eligible e ON e.id = r.id
-      WHERE r.status = 'queued'
-         OR (r.status = 'running' AND r.lease_expires_at < now() AND NOT r.cancel_requested
-             AND r.attempts < ${maxAttempts})
-      ORDER BY e.slot, r.created_at, r.id
-      LIMIT ${limit}
-      FOR UPDATE OF r SKIP LOCKED
-    )
-    UPDATE runs AS r
-    SET status = 'running', owner = ${owner}, attempts = r.attempts + 1, started_at = now(),
-        lease_expires_at = now() + ${leaseMs} * interval '1 millisecond', updated_at = now()
-    FROM picked
-    WHERE r.id = picked.id
-    RETURNING r.id, r.spec, r.attempts, r.created_at`;
+    SELECT id, spec, attempts, created_at
+    FROM claim_runs(${owner}, ${limit}::int, ${leaseMs}::int, ${maxAttempts}::int, ${exclude})`;
   // RETURNING has no order of its own.
   rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || (a.id < b.id ? -1 : 1));
   return rows.map((r) => ({ id: r.id, spec: specFromText(r.spec), attempts: r.attempts }));

@@ -72,6 +72,11 @@ export class StreamHub {
     }
   }
 
+  /** Whether anyone on this instance listens to the sweep's points (its stream, or the firehose). */
+  hasSweepListeners(sweepId: string): boolean {
+    return this.sweepFirehose.size > 0 || this.sweeps.has(sweepId);
+  }
+
   /** Whether anyone on this instance listens to the run (so remote steps need fetching). */
   hasSubscribers(runId: string): boolean {
     return this.runs.has(runId);

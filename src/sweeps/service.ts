@@ -254,6 +254,9 @@ export class SweepsService {
   }
 
   private async pointFinished(sweepId: string, run: RunListItem): Promise<void> {
+    // Rows are built for listeners only: a sweep nobody watches costs its points no queries (whoever connects
+    // later reads the table, and its end, from the database).
+    if (!this.hub.hasSweepListeners(sweepId)) return;
     const [sweep, record] = await Promise.all([this.store.getSweep(sweepId), this.store.getRun(run.id)]);
     if (!sweep || !record || !isFinal(record.status)) return;
     const steps =
