@@ -40,8 +40,10 @@ export interface SweepsServiceOptions {
 export class SweepsService {
   /** Per sweep, point events in the order their runs finished. */
   private readonly perSweep = new KeyedSerial();
-  /** Sweeps whose end this instance announced (so it is announced once). */
+  /** Sweeps whose end this instance announced (so it is announced once, after every point's row). */
   private readonly ended = new Set<string>();
+  /** Per sweep being watched, the point indices whose rows this instance published. */
+  private readonly published = new Map<string, Set<number>>();
   private unsubscribe: () => void = () => {};
 
   constructor(
@@ -256,17 +258,32 @@ export class SweepsService {
   private async pointFinished(sweepId: string, run: RunListItem): Promise<void> {
     // Rows are built for listeners only: a sweep nobody watches costs its points no queries (whoever connects
     // later reads the table, and its end, from the database).
-    if (!this.hub.hasSweepListeners(sweepId)) return;
+    if (!this.hub.hasSweepListeners(sweepId) || this.ended.has(sweepId)) return;
     const [sweep, record] = await Promise.all([this.store.getSweep(sweepId), this.store.getRun(run.id)]);
     if (!sweep || !record || !isFinal(record.status)) return;
-    const steps =
-      record.kind === 'train' ? await this.store.pointSteps([record.id], sweep.targetLoss) : new Map();
-    const row = pointRow(record, sweep.points[record.sweepIndex ?? 0]?.values ?? {}, steps.get(record.id));
+    const published = this.published.get(sweepId) ?? new Set<number>();
+    this.published.set(sweepId, published);
     const counts = await this.store.sweepCounts([sweepId]);
     const item = toSweepListItem(sweep, counts.get(sweepId) ?? {});
-    this.hub.publishSweepEvent('point', item, row);
-    if (item.progress.done >= item.progress.total && !this.ended.has(sweepId)) {
+    // The last point: every row not yet published goes out before `finished` (points that finished together are
+    // all final by now, and their own events, coming after, find the sweep ended).
+    const runs = item.progress.done >= item.progress.total ? await this.store.sweepRuns(sweepId) : [record];
+    const rows = runs.filter((r) => isFinal(r.status) && !published.has(r.sweepIndex ?? 0));
+    const steps = await this.store.pointSteps(
+      rows.filter((r) => r.kind === 'train').map((r) => r.id),
+      sweep.targetLoss,
+    );
+    for (const r of rows) {
+      published.add(r.sweepIndex ?? 0);
+      this.hub.publishSweepEvent(
+        'point',
+        item,
+        pointRow(r, sweep.points[r.sweepIndex ?? 0]?.values ?? {}, steps.get(r.id)),
+      );
+    }
+    if (item.progress.done >= item.progress.total) {
       this.ended.add(sweepId);
+      this.published.delete(sweepId);
       this.hub.publishSweepEvent('finished', item);
     }
   }
