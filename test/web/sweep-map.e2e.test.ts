@@ -1,50 +1,22 @@
 // The sweep pages in a real headless Chromium against the real service: the trainability map renders with the
 // theory's boundary drawn on it, clicking a cell opens its run; the results table sorts; the profiles draw.
-import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWeb } from '../../scripts/build-web.ts';
-import { buildApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
-import { migrateDatabase } from '../../src/db/client.ts';
-import { dashboardRoutes } from '../../src/routes/dashboard.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { http, waitFor } from '../helpers/service.ts';
-
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
+import { type DashboardApp, startDashboardApp } from './dashboard-app.ts';
 
 describe('sweep pages: the trainability map', () => {
-  let app: FastifyInstance;
-  let db: TestDatabase;
+  let dashboard: DashboardApp;
   let url: string;
   let browser: Browser;
 
   beforeAll(async () => {
-    await buildWeb();
-    db = await freshDatabase('pglite');
-    const config = loadConfig({
-      DATA_DIR: db.dataDir,
-      WORKERS: '2',
-      POLL_MS: '50',
-      RATE_LIMIT_PER_MINUTE: '0',
-      LOG_LEVEL: 'silent',
-      PORT: '0',
-      HOST: '127.0.0.1',
-    });
-    await migrateDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
-    app = await buildApp({ config });
-    if (!app.hasRoute({ method: 'GET', url: '/' })) await app.register(dashboardRoutes);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const address = app.server.address();
-    if (!address || typeof address === 'string') throw new Error('no TCP address');
-    url = `http://127.0.0.1:${address.port}`;
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    dashboard = await startDashboardApp(2);
+    ({ url, browser } = dashboard);
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await db?.drop();
+    await dashboard?.close();
   });
 
   it('renders the map with the critical line and depth limit; a click on a cell opens its run', {
