@@ -64,7 +64,9 @@ describe.each(DB_KINDS)('examples on $kind', ({ kind, skip }) => {
     await db?.drop();
   });
 
-  it('each sweep example runs every point to success and fills its results table', { timeout: 120_000 }, async () => {
+  it('each sweep example runs every point to success and fills its results table', {
+    timeout: 120_000,
+  }, async () => {
     expect(SWEEPS.length).toBeGreaterThanOrEqual(1);
     const client = new GradscopeClient({ baseUrl: svc.url });
     for (const f of SWEEPS) {

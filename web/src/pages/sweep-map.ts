@@ -66,7 +66,7 @@ export function trainabilityMap(
   const finite = values.flat().filter((v): v is number => v !== null);
   const lo = Math.min(...finite);
   const hi = Math.max(...finite);
-  map.cells.forEach((row, r) =>
+  map.cells.forEach((row, r) => {
     row.forEach((indices, c) => {
       const v = values[r][c];
       const point = points[indices[0]];
@@ -85,8 +85,8 @@ export function trainabilityMap(
       rect.append(title);
       if (point) rect.addEventListener('click', () => navigate(href.run(point.runId)));
       root.append(rect);
-    }),
-  );
+    });
+  });
   // Axes: depth labels on the left, σ_w² below.
   map.depths.forEach((d, r) => {
     const t = svg('text', { x: left - 6, y: top + r * ch + ch / 2 + 4, 'text-anchor': 'end', class: 'axis' });
