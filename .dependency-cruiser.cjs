@@ -1,12 +1,13 @@
 // Dependency rules the test command checks (scripts/test.sh): no cycles, and layers that point one way:
-// routes/plugins/app → runs → jobs → stream → db → http → schemas → model → core (README, "Architecture").
+// routes/plugins/app → sweeps → runs → jobs → stream → db → http → schemas → model → core (README, "Architecture").
 const below = {
-  runs: '^src/(routes|plugins)/|^src/[^/]+\\.ts$',
-  jobs: '^src/(runs|routes|plugins)/|^src/[^/]+\\.ts$',
-  stream: '^src/(jobs|runs|routes|plugins)/|^src/[^/]+\\.ts$',
-  db: '^src/(stream|jobs|runs|routes|plugins)/|^src/[^/]+\\.ts$',
-  http: '^src/(db|stream|jobs|runs|routes|plugins)/|^src/[^/]+\\.ts$',
-  schemas: '^src/(http|db|stream|jobs|runs|routes|plugins)/|^src/[^/]+\\.ts$',
+  sweeps: '^src/(routes|plugins)/|^src/[^/]+\\.ts$',
+  runs: '^src/(sweeps|routes|plugins)/|^src/[^/]+\\.ts$',
+  jobs: '^src/(sweeps|runs|routes|plugins)/|^src/[^/]+\\.ts$',
+  stream: '^src/(sweeps|jobs|runs|routes|plugins)/|^src/[^/]+\\.ts$',
+  db: '^src/(sweeps|stream|jobs|runs|routes|plugins)/|^src/[^/]+\\.ts$',
+  http: '^src/(sweeps|db|stream|jobs|runs|routes|plugins)/|^src/[^/]+\\.ts$',
+  schemas: '^src/(sweeps|http|db|stream|jobs|runs|routes|plugins)/|^src/[^/]+\\.ts$',
   model: '^src/(?!model/|core/)',
 };
 

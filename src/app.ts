@@ -28,6 +28,7 @@ import { healthRoutes } from './routes/health.ts';
 import { historyRoutes } from './routes/history.ts';
 import { runRoutes } from './routes/runs.ts';
 import { streamRoutes } from './routes/streams.ts';
+import { sweepRoutes } from './routes/sweeps.ts';
 import { theoryRoutes } from './routes/theory.ts';
 import { openApiTransform } from './schemas/openapi-transform.ts';
 
@@ -94,6 +95,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         { name: 'runs', description: 'Submit and inspect runs' },
         { name: 'evaluate', description: 'Check your own backprop against ours' },
         { name: 'theory', description: 'Mean-field signal propagation and the init advisor' },
+        { name: 'sweeps', description: 'Sweeps of runs over axes, and the trainability map' },
         { name: 'streams', description: 'WebSocket streams' },
         { name: 'health', description: 'Probes' },
       ],
@@ -123,6 +125,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(historyRoutes);
   await app.register(evaluateRoutes, { bodyLimit: config.EVALUATE_BODY_LIMIT_BYTES });
   await app.register(theoryRoutes);
+  await app.register(sweepRoutes, { pingMs: opts.pingMs ?? 30_000 });
   await app.register(streamRoutes, {
     pingMs: opts.pingMs ?? 30_000,
     maxSubscribers: config.MAX_STREAM_SUBSCRIBERS,

@@ -21,6 +21,15 @@ export const ConfigSchema = z.object({
   QUEUE_MAX_DEPTH: int(1, 1_000_000)
     .default(100)
     .describe('Queued runs beyond which POST /v1/runs answers 429'),
+  SWEEP_MAX_POINTS: int(1, 10_000)
+    .default(1000)
+    .describe('Most points (runs) of one sweep, repeats included'),
+  SWEEP_MAX_CONCURRENT: int(1, 256)
+    .default(2)
+    .describe("Default of a sweep's maxConcurrent: its points running at once over all instances"),
+  SWEEP_QUEUE_MAX_POINTS: int(1, 1_000_000)
+    .default(10_000)
+    .describe('Queued sweep points (over every sweep) beyond which POST /v1/sweeps answers 429'),
   LEASE_MS: int(1000, 3_600_000).default(15_000).describe('Lease on a running run; renewed every LEASE_MS/3'),
   MAX_ATTEMPTS: int(1, 100).default(3).describe('Times a run is started before its loss fails it'),
   POLL_MS: int(10, 60_000).default(250).describe('How often the dispatcher looks for queued runs'),

@@ -20,11 +20,19 @@ import {
   RunSchema,
 } from '../schemas/runs.ts';
 import type { RunSpecSchema } from '../schemas/specs.ts';
+import {
+  CancelSweepResponseSchema,
+  CreateSweepResponseSchema,
+  type ListSweepsQuerySchema,
+  SweepListSchema,
+  type SweepRequestSchema,
+  SweepSchema,
+} from '../schemas/sweeps.ts';
 import { type TheoryRequestSchema, TheoryResponseSchema } from '../schemas/theory.ts';
 import { GradscopeError } from './errors.ts';
 import { Transport, type TransportOptions } from './http.ts';
 import { sleep } from './retry.ts';
-import { type StreamRunOptions, streamRun } from './stream.ts';
+import { type StreamRunOptions, type StreamSweepOptions, streamRun, streamSweep } from './stream.ts';
 
 export type RunSpecInput = z.input<typeof RunSpecSchema>;
 export type Run = z.output<typeof RunSchema>;
@@ -42,6 +50,13 @@ export type MetricsQuery = Partial<
   Pick<z.output<typeof MetricsQuerySchema>, 'from' | 'to' | 'layers' | 'fields' | 'maxPoints'>
 >;
 export type ExportQuery = MetricsQuery & { format: ExportFormat; layout?: ExportLayout };
+export type SweepRequestInput = z.input<typeof SweepRequestSchema>;
+export type Sweep = z.output<typeof SweepSchema>;
+export type SweepList = z.output<typeof SweepListSchema>;
+export type SweepListItem = SweepList['items'][number];
+export type CreateSweepResponse = z.output<typeof CreateSweepResponseSchema>;
+export type CancelSweepResponse = z.output<typeof CancelSweepResponseSchema>;
+export type ListSweepsQuery = Partial<Omit<z.output<typeof ListSweepsQuerySchema>, 'cursor'>>;
 
 /** The counts every metrics answer carries (Gradscope-* headers). */
 export interface ExportCounts {
@@ -240,6 +255,62 @@ export class GradscopeClient {
   /** The run's messages (hello, history, live steps, status, notices, end), reconnecting and resuming as needed. */
   streamRun(id: string, options: StreamRunOptions = {}) {
     return streamRun(this.transport, id, options);
+  }
+
+  /**
+   * Submits a sweep: 202 with its id and point count once every point is validated and queued. Not retried (a
+   * POST without an idempotency key: a retry could queue the sweep twice).
+   */
+  createSweep(request: SweepRequestInput, signal?: AbortSignal): Promise<CreateSweepResponse> {
+    return this.transport.json(CreateSweepResponseSchema, '/v1/sweeps', {
+      method: 'POST',
+      body: request,
+      signal,
+    });
+  }
+
+  /** A sweep with its progress and results table (a row per point), and its map for trainability sweeps. */
+  getSweep(id: string, signal?: AbortSignal): Promise<Sweep> {
+    return this.transport.json(SweepSchema, `/v1/sweeps/${encodeURIComponent(id)}`, {
+      query: { format: 'json' },
+      signal,
+    });
+  }
+
+  /** One page of sweeps, newest first. */
+  listSweepsPage(
+    query: ListSweepsQuery & { cursor?: string } = {},
+    signal?: AbortSignal,
+  ): Promise<SweepList> {
+    return this.transport.json(SweepListSchema, '/v1/sweeps', { query: { ...query }, signal });
+  }
+
+  /** Every sweep, newest first, page after page. */
+  async *listSweeps(query: ListSweepsQuery = {}, signal?: AbortSignal): AsyncGenerator<SweepListItem, void> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.listSweepsPage({ ...query, cursor }, signal);
+      yield* page.items;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+  }
+
+  /** Cancels a sweep's queued points at once and its running points before their next step. Not retried. */
+  cancelSweep(id: string): Promise<CancelSweepResponse> {
+    return this.transport.json(CancelSweepResponseSchema, `/v1/sweeps/${encodeURIComponent(id)}/cancel`, {
+      method: 'POST',
+    });
+  }
+
+  /** Deletes a finished (or cancelled and stopped) sweep with all its runs. */
+  async deleteSweep(id: string): Promise<void> {
+    const res = await this.transport.send(`/v1/sweeps/${encodeURIComponent(id)}`, { method: 'DELETE' });
+    await res.body?.cancel();
+  }
+
+  /** The sweep's messages: hello, each finished point's row once (history, then live), end; reconnecting. */
+  streamSweep(id: string, options: StreamSweepOptions = {}) {
+    return streamSweep(this.transport, id, options);
   }
 }
 

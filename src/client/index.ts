@@ -2,13 +2,17 @@
 
 export type { Problem, ProblemError } from '../schemas/problem.ts';
 export type { RunStreamMessage } from '../schemas/stream.ts';
+export type { SweepPoint, SweepStreamMessage } from '../schemas/sweeps.ts';
 export type {
   CancelRunResponse,
+  CancelSweepResponse,
   CreateRunResponse,
+  CreateSweepResponse,
   EvaluateResponse,
   ExportCounts,
   ExportQuery,
   ListQuery,
+  ListSweepsQuery,
   Metrics,
   MetricsQuery,
   Model,
@@ -16,6 +20,10 @@ export type {
   RunList,
   RunListItem,
   RunSpecInput,
+  Sweep,
+  SweepList,
+  SweepListItem,
+  SweepRequestInput,
   TheoryRequest,
   TheoryResponse,
   WaitOptions,
@@ -24,4 +32,4 @@ export { GradscopeClient } from './client.ts';
 export { type ClientErrorCode, GradscopeError } from './errors.ts';
 export type { RequestOptions, TransportOptions } from './http.ts';
 export type { RetryPolicy } from './retry.ts';
-export type { StreamRunOptions } from './stream.ts';
+export type { StreamRunOptions, StreamSweepOptions } from './stream.ts';

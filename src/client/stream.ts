@@ -1,8 +1,10 @@
-// A run's WebSocket stream as an async iterator: every message validated, heartbeats watched, and reconnects
-// that resume from the step after the last one received (no gap, no duplicate).
+// A run's or a sweep's WebSocket stream as an async iterator: every message validated, heartbeats watched, and
+// reconnects that resume where the last message left off (no gap, no duplicate).
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
+import type { z } from 'zod';
 import { type RunStreamMessage, RunStreamMessageSchema } from '../schemas/stream.ts';
+import { type SweepStreamMessage, SweepStreamMessageSchema } from '../schemas/sweeps.ts';
 import { GradscopeError } from './errors.ts';
 import { problemError, type Transport } from './http.ts';
 import { retryableStatus, retryDelay, sleep } from './retry.ts';
@@ -40,14 +42,72 @@ export async function* streamRun(
   options: StreamRunOptions = {},
 ): AsyncGenerator<RunStreamMessage, void, undefined> {
   let next = options.from ?? 0;
+  yield* reconnecting(transport, options, {
+    url: () =>
+      transport.url(`/v1/runs/${encodeURIComponent(id)}/stream`, { from: next, every: options.every }),
+    resumeAt: () => next,
+    parse: (data) => parseMessage(RunStreamMessageSchema, data),
+    fresh: (msg) => {
+      if (msg.type !== 'step') return true;
+      if (msg.step < next) return false;
+      next = msg.step + 1;
+      return true;
+    },
+  });
+}
+
+export type StreamSweepOptions = Omit<StreamRunOptions, 'every' | 'from' | 'onReconnect'> & {
+  /** Called before each reconnect, with the number of points received so far. */
+  onReconnect?: (info: { attempt: number; from: number; reason: string }) => void;
+};
+
+/**
+ * Messages of WS /v1/sweeps/:id/stream until `end`: hello once, then each finished point's row once — a reconnect
+ * replays the history, and the rows already yielded are left out — then end.
+ */
+export async function* streamSweep(
+  transport: Transport,
+  id: string,
+  options: StreamSweepOptions = {},
+): AsyncGenerator<SweepStreamMessage, void, undefined> {
+  const seen = new Set<number>();
+  yield* reconnecting(transport, options, {
+    url: () => transport.url(`/v1/sweeps/${encodeURIComponent(id)}/stream`),
+    resumeAt: () => seen.size,
+    parse: (data) => parseMessage(SweepStreamMessageSchema, data),
+    fresh: (msg) => {
+      if (msg.type !== 'point') return true;
+      if (seen.has(msg.point.index)) return false;
+      seen.add(msg.point.index);
+      return true;
+    },
+  });
+}
+
+interface StreamShape<M extends { type: string }> {
+  url(): string;
+  /** Said to onReconnect: where the next connection resumes. */
+  resumeAt(): number;
+  parse(data: string): M;
+  /** Whether a message (other than hello) is new; may record that it was seen. */
+  fresh(msg: M): boolean;
+}
+
+/** The connection loop both streams share: hello once, reconnects with backoff, a refused handshake thrown. */
+async function* reconnecting<M extends { type: string }>(
+  transport: Transport,
+  options: Pick<StreamRunOptions, 'signal' | 'heartbeatMs' | 'reconnectForMs' | 'onReconnect'>,
+  shape: StreamShape<M>,
+): AsyncGenerator<M, void, undefined> {
   let sawHello = false;
   let failingSince: number | null = null;
   let attempt = 0;
   for (;;) {
-    const url = transport
-      .url(`/v1/runs/${encodeURIComponent(id)}/stream`, { from: next, every: options.every })
-      .replace(/^http/, 'ws');
-    const conn = new Connection(url, transport.token, options.heartbeatMs ?? 30_000);
+    const conn = new Connection(
+      shape.url().replace(/^http/, 'ws'),
+      transport.token,
+      options.heartbeatMs ?? 30_000,
+    );
     const onAbort = () => conn.close();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     let reason = 'closed';
@@ -58,14 +118,11 @@ export async function* streamRun(
           failingSince = null;
           attempt = 0;
         } else if (ev.kind === 'message') {
-          const msg = parseMessage(ev.data);
+          const msg = shape.parse(ev.data);
           if (msg.type === 'hello') {
             if (sawHello) continue;
             sawHello = true;
-          } else if (msg.type === 'step') {
-            if (msg.step < next) continue;
-            next = msg.step + 1;
-          }
+          } else if (!shape.fresh(msg)) continue;
           yield msg;
           if (msg.type === 'end') return;
         } else if (ev.kind === 'rejected') {
@@ -87,19 +144,19 @@ export async function* streamRun(
       throw GradscopeError.unreachable(transport.baseUrl, new Error(reason));
     }
     attempt++;
-    options.onReconnect?.({ attempt, from: next, reason });
+    options.onReconnect?.({ attempt, from: shape.resumeAt(), reason });
     await sleep(retryDelay(transport.retry, attempt), options.signal);
   }
 }
 
-function parseMessage(data: string): RunStreamMessage {
+function parseMessage<S extends z.ZodType>(schema: S, data: string): z.output<S> {
   let value: unknown;
   try {
     value = JSON.parse(data);
   } catch {
     throw GradscopeError.invalidResponse('stream message', `not JSON: ${data.slice(0, 80)}`);
   }
-  const parsed = RunStreamMessageSchema.safeParse(value);
+  const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw GradscopeError.invalidResponse('stream message', `${issue.path.join('.')}: ${issue.message}`);

@@ -10,11 +10,17 @@ import { type Queryable, specFromText } from './run-record.ts';
 import { createRun, findByIdempotencyKey, type NewRunInput, queueDepth } from './runs-repository.ts';
 
 /**
- * Atomically takes up to `limit` runs, oldest first: queued ones, and running ones whose lease
- * expired (their instance died). Each becomes running, owned by `owner` until now + leaseMs, with
- * attempts + 1. Concurrent claimers never get the same run (SKIP LOCKED passes over rows another
- * claim is taking). Not taken: expired runs with a cancel request, or (with `maxAttempts`) with
- * attempts ≥ maxAttempts; failExhausted finishes those.
+ * Atomically takes up to `limit` runs: running ones whose lease expired (their instance died) first, then queued
+ * ones. Each becomes running, owned by `owner` until now + leaseMs, with attempts + 1. Concurrent claimers never get
+ * the same run (SKIP LOCKED passes over rows another claim is taking). Not taken: expired runs with a cancel request,
+ * or (with `maxAttempts`) with attempts ≥ maxAttempts; failExhausted finishes those.
+ *
+ * Sweeps: a sweep's queued point is eligible only while the sweep has fewer than its max_concurrent points running
+ * (counting the ones this claim takes), and queued runs are taken fewest-running-first: each candidate's `slot` is
+ * 1 + the points of its sweep already running + those of its sweep ahead of it in this claim (1 for a single run),
+ * then oldest first. So a single run, or another sweep's first point, always goes before a sweep's next point: a
+ * 200-point sweep cannot starve what was submitted after it. Exact across instances when claims are serialized
+ * (claimRunsSerialized).
  */
 export async function claimRuns(
   db: Queryable,
@@ -29,26 +35,37 @@ export async function claimRuns(
   // Runs the caller is still running itself (its lease may have lapsed while its event loop was busy):
   // never claim them again. Sent as one text parameter, which every driver adapter passes the same way.
   const exclude = (opts.exclude ?? []).join(',');
+  // The query is the SQL function claim_runs (the sweeps migration): its plan is kept per session.
   const rows = await db.$queryRaw<{ id: string; spec: string; attempts: number; created_at: Date }[]>`
-    WITH picked AS (
-      SELECT id FROM runs
-      WHERE status = 'queued'
-         OR (status = 'running' AND lease_expires_at < now()
-             AND NOT cancel_requested AND attempts < ${maxAttempts}
-             AND NOT (id = ANY (string_to_array(${exclude}, ',')::uuid[])))
-      ORDER BY created_at, id
-      LIMIT ${limit}
-      FOR UPDATE SKIP LOCKED
-    )
-    UPDATE runs AS r
-    SET status = 'running', owner = ${owner}, attempts = r.attempts + 1, started_at = now(),
-        lease_expires_at = now() + ${leaseMs} * interval '1 millisecond', updated_at = now()
-    FROM picked
-    WHERE r.id = picked.id
-    RETURNING r.id, r.spec, r.attempts, r.created_at`;
+    SELECT id, spec, attempts, created_at
+    FROM claim_runs(${owner}, ${limit}::int, ${leaseMs}::int, ${maxAttempts}::int, ${exclude})`;
   // RETURNING has no order of its own.
   rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || (a.id < b.id ? -1 : 1));
   return rows.map((r) => ({ id: r.id, spec: specFromText(r.spec), attempts: r.attempts }));
+}
+
+/** Advisory-lock key that serializes claims across instances (an arbitrary constant: 'gradscope claim'). */
+const CLAIM_LOCK = 0x636c6169;
+
+/**
+ * claimRuns under a transaction-scoped advisory lock: the per-sweep running counts it reads are then those every
+ * earlier claim committed, so two instances claiming at once cannot both fill the same sweep's last slot. (Under
+ * READ COMMITTED a statement sees what committed before it started, and the lock is taken before it starts.)
+ */
+export function claimRunsSerialized(
+  prisma: PrismaClient,
+  owner: string,
+  limit: number,
+  leaseMs: number,
+  opts: { maxAttempts?: number; exclude?: string[] } = {},
+): Promise<ClaimedRun[]> {
+  return prisma.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CLAIM_LOCK}::bigint)`;
+      return claimRuns(tx, owner, limit, leaseMs, opts);
+    },
+    { maxWait: 5000 },
+  );
 }
 
 /** Extends the leases `owner` still holds among `ids`; returns those ids (the others were lost). */

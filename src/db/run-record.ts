@@ -30,6 +30,8 @@ export const runSelect = {
   diagnosis: true,
   result: true,
   error: true,
+  sweepId: true,
+  sweepIndex: true,
 } as const satisfies Prisma.RunSelect;
 
 /** For lists: everything but the spec (inline data can make a spec megabytes long). */

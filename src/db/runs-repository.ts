@@ -76,6 +76,7 @@ export async function listRuns(
   const where: Prisma.RunWhereInput = {
     status: q.status,
     kind: q.kind,
+    sweepId: q.sweep,
     name: q.name ? { contains: q.name, mode: 'insensitive' } : undefined,
   };
   if (q.cursor) {
@@ -102,9 +103,17 @@ export async function countByStatus(db: Queryable): Promise<Record<RunStatus, nu
   return counts;
 }
 
-/** Runs waiting to be claimed. */
+/**
+ * Single runs waiting to be claimed: what QUEUE_MAX_DEPTH bounds. Points of sweeps are not counted (a 200-point
+ * sweep must not make every submission a 429); sweeps have their own bound (SWEEP_QUEUE_MAX_POINTS).
+ */
 export function queueDepth(db: Queryable): Promise<number> {
-  return db.run.count({ where: { status: 'queued' } });
+  return db.run.count({ where: { status: 'queued', sweepId: null } });
+}
+
+/** Points of sweeps waiting to be claimed. */
+export function queuedSweepPoints(db: Queryable): Promise<number> {
+  return db.run.count({ where: { status: 'queued', sweepId: { not: null } } });
 }
 
 /**

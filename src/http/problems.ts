@@ -19,6 +19,8 @@ export const ERROR_CATALOG = {
   budget_exceeded: { status: 422, title: 'The run is over the compute budget' },
   idempotency_conflict: { status: 409, title: 'The idempotency key was used for a different request' },
   run_not_found: { status: 404, title: 'No such run' },
+  sweep_not_found: { status: 404, title: 'No such sweep' },
+  sweep_not_finished: { status: 409, title: 'The sweep has points not finished' },
   route_not_found: { status: 404, title: 'No such endpoint' },
   run_not_finished: { status: 409, title: 'The run has not finished' },
   run_finished: { status: 409, title: 'The run has already finished' },

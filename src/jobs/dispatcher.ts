@@ -44,6 +44,8 @@ export class Dispatcher {
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
   private wakeRequested = false;
+  /** When failExhausted last ran: at most once per pollMs, not on every wake (a finished job wakes too). */
+  private exhaustedCheckedAt = 0;
 
   constructor(
     private readonly store: QueueStore,
@@ -131,7 +133,10 @@ export class Dispatcher {
   }
 
   private async tick(): Promise<void> {
-    for (const id of await this.store.failExhausted(this.options.maxAttempts)) this.events.finished(id);
+    if (Date.now() - this.exhaustedCheckedAt >= this.options.pollMs) {
+      this.exhaustedCheckedAt = Date.now();
+      for (const id of await this.store.failExhausted(this.options.maxAttempts)) this.events.finished(id);
+    }
     const free = this.pool.size - this.running.size;
     if (free <= 0 || this.stopping) return;
     const claimed = await this.store.claimRuns(

@@ -22,6 +22,9 @@ export interface RunRecord {
   diagnosis: unknown;
   result: unknown;
   error: unknown;
+  /** The sweep this run is a point of, and its position there; null for a single run. */
+  sweepId: string | null;
+  sweepIndex: number | null;
 }
 
 export interface NewRun {
@@ -36,6 +39,8 @@ export interface NewRun {
 
 export interface ListQuery {
   status?: RunStatus;
+  /** Only the points of this sweep. */
+  sweep?: string;
   kind?: RunKind;
   name?: string;
   cursor?: string;

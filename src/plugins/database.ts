@@ -5,7 +5,9 @@ import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
 import { type Database, openDatabase } from '../db/client.ts';
 import { createRunStore } from '../db/run-store.ts';
+import { createSweepStore } from '../db/sweep-store.ts';
 import type { RunStore } from '../model/store.ts';
+import type { SweepStore } from '../model/sweep.ts';
 import { localNotifier, type Notifier } from '../stream/notifier.ts';
 import { PgNotifier } from '../stream/pg-notifier.ts';
 
@@ -13,6 +15,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     database: Database;
     store: RunStore;
+    sweepStore: SweepStore;
     notifier: Notifier;
   }
 }
@@ -34,6 +37,7 @@ export const databasePlugin = fp<{ config: Config; database?: Database }>(
         : localNotifier;
     app.decorate('database', db);
     app.decorate('store', createRunStore(db));
+    app.decorate('sweepStore', createSweepStore(db));
     app.decorate('notifier', notifier);
     app.addHook('onClose', async () => {
       await notifier.close();

@@ -34,7 +34,7 @@ export const metricsPlugin = fp(
     });
     new Gauge({
       name: 'gradscope_queue_depth',
-      help: 'Runs queued in the shared database',
+      help: 'Single runs queued in the shared database (what QUEUE_MAX_DEPTH bounds; sweep points not counted)',
       registers: [registry],
       async collect() {
         this.set(await app.store.queueDepth());

@@ -5,13 +5,14 @@ import type { Config } from '../config.ts';
 import { isDatabaseUnavailable } from '../http/db-unavailable.ts';
 import { Dispatcher } from '../jobs/dispatcher.ts';
 import { createJobPool, type JobPool } from '../jobs/pool.ts';
-import { DEFAULT_BUDGET } from '../runs/budget.ts';
+import { DEFAULT_BUDGET, DEFAULT_SWEEP_BUDGET } from '../runs/budget.ts';
 import { RunsService } from '../runs/service.ts';
 import { toListItem } from '../schemas/run-view.ts';
 import { StreamHub } from '../stream/hub.ts';
 import { KeyedSerial } from '../stream/keyed-serial.ts';
 import { StepHistory } from '../stream/step-history.ts';
 import { TelemetrySink } from '../stream/telemetry-sink.ts';
+import { SweepsService } from '../sweeps/service.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -22,6 +23,7 @@ declare module 'fastify' {
     runs: RunsService;
     /** The recorded steps joining stream subscribers replay: one read per page however many join at once. */
     stepHistory: StepHistory;
+    sweeps: SweepsService;
   }
 }
 
@@ -107,6 +109,22 @@ export const runtimePlugin = fp<RuntimeOptions>(
       'stepHistory',
       new StepHistory((runId, fromStep, limit) => store.readSteps(runId, { fromStep, limit })),
     );
+    const sweeps = new SweepsService(
+      { ...app.sweepStore, getRun: (id) => store.getRun(id) },
+      hub,
+      dispatcher,
+      {
+        maxPoints: config.SWEEP_MAX_POINTS,
+        defaultMaxConcurrent: config.SWEEP_MAX_CONCURRENT,
+        maxQueuedPoints: config.SWEEP_QUEUE_MAX_POINTS,
+        budget: DEFAULT_BUDGET,
+        sweepBudget: DEFAULT_SWEEP_BUDGET,
+        retryAfterSeconds: 5,
+      },
+      (err, context) => app.log.error({ err }, context),
+    );
+    sweeps.start();
+    app.decorate('sweeps', sweeps);
     app.notifier.attach(hub, store);
 
     app.addHook('onReady', async () => {
@@ -118,6 +136,7 @@ export const runtimePlugin = fp<RuntimeOptions>(
       dispatcher.start();
     });
     app.addHook('preClose', async () => {
+      sweeps.stop();
       await dispatcher.stop(drainMs(config.SHUTDOWN_GRACE_MS));
       await pool.close();
     });

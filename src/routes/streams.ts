@@ -4,11 +4,9 @@
 // both the upgrades and the history replay paced (Pacers: so many per turn of the event loop, over all joiners).
 
 import type {} from '@fastify/websocket';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { WebSocket } from 'ws';
 import { LAYER_FIELDS, layoutOf } from '../core/index.ts';
-import { problemOf, sendProblem } from '../http/problems.ts';
 import { rawHandshakeError } from '../http/raw-problems.ts';
 import { histogramSettings, type RunRecord } from '../model/run.ts';
 import { isFinal } from '../model/status.ts';
@@ -19,6 +17,7 @@ import { FirehoseSession } from '../stream/firehose-session.ts';
 import { Pacer } from '../stream/pacer.ts';
 import { RunSession } from '../stream/run-session.ts';
 import { encodeStep } from '../stream/step-encoding.ts';
+import { keepAlive, upgradeRequired } from './websocket.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -28,26 +27,6 @@ declare module 'fastify' {
 
 /** RFC 6455 close code 1013, "Try Again Later": the server is at its subscriber limit. */
 export const CLOSE_TRY_AGAIN_LATER = 1013;
-
-/** Unanswered pings in a row after which a peer is taken for dead: one late pong (a busy client) is forgiven. */
-export const MISSED_PONGS_LIMIT = 2;
-
-/** Pings every `pingMs`; a peer that has answered none of the last MISSED_PONGS_LIMIT pings is cut off. */
-function keepAlive(socket: WebSocket, pingMs: number): void {
-  let missed = 0;
-  socket.on('pong', () => {
-    missed = 0;
-  });
-  const timer = setInterval(() => {
-    if (missed >= MISSED_PONGS_LIMIT) {
-      socket.terminate();
-      return;
-    }
-    missed++;
-    socket.ping();
-  }, pingMs);
-  socket.on('close', () => clearInterval(timer));
-}
 
 /** Concurrent calls for one key share one call (nothing is kept once it settles). */
 function singleFlight<T>(fn: (key: string) => Promise<T>): (key: string) => Promise<T> {
@@ -175,17 +154,3 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number; maxSubscriber
     },
   });
 };
-
-/** A plain HTTP request to a stream: say how to use it instead of an empty 404. */
-async function upgradeRequired(req: FastifyRequest, reply: FastifyReply) {
-  reply.header('upgrade', 'websocket');
-  return sendProblem(reply, {
-    ...problemOf(
-      'validation_failed',
-      `${req.url.split('?')[0]} is a WebSocket: connect with Upgrade: websocket`,
-      req.url.split('?')[0],
-    ),
-    status: 426,
-    title: 'Upgrade required',
-  });
-}

@@ -223,3 +223,56 @@ function violation(
     path,
   };
 }
+
+/** The budget of a sweep as a whole (every point also passes the run budget on its own). */
+export interface SweepBudgetLimits {
+  /** Σ over the points of workUnitsOf. */
+  maxSweepWorkUnits: number;
+  /** Σ over the points of their spec's JSON text (what the run table stores). */
+  maxSweepSpecBytes: number;
+}
+
+export const DEFAULT_SWEEP_BUDGET: Readonly<SweepBudgetLimits> = Object.freeze({
+  // Ten training runs at the run limit (maxWorkUnits).
+  maxSweepWorkUnits: 10 * DEFAULT_BUDGET.maxWorkUnits,
+  maxSweepSpecBytes: 64 * 2 ** 20,
+});
+
+/**
+ * A run's work in training work units (steps × batch × parameters): a probe counts as one step of its batch, a
+ * gradient check as (3 + loss evaluations) / 3 steps (a training step is a forward and a backward pass, 3 passes).
+ */
+export function workUnitsOf(spec: RunSpec, dataRows: number = dataRowsOf(spec.data)): number {
+  const layout = layoutOf(spec.network);
+  const nTrain = trainRowsOf(spec.data, dataRows);
+  if (spec.kind === 'train') {
+    const batch = Math.min(spec.training.batchSize ?? nTrain, nTrain);
+    return plannedSteps(spec, nTrain) * batch * layout.size;
+  }
+  const macs = macsPerSample(layout);
+  if (spec.kind === 'probe') return probeBatchOf(spec, nTrain) * macs;
+  const fast = spec.mode === 'fast';
+  const checked = fast ? Math.min(spec.sampleSize ?? 200, layout.size) : layout.size;
+  const evaluations = gradcheckEvaluations(checked, fast ? (spec.directions ?? 10) : 0);
+  return ((3 + evaluations) / 3) * gradcheckBatchOf(spec, nTrain) * macs;
+}
+
+/** The first sweep limit the points exceed together, or null; `path` is then the body field to change. */
+export function checkSweepBudget(
+  totals: { workUnits: number; specBytes: number },
+  limits: SweepBudgetLimits = DEFAULT_SWEEP_BUDGET,
+): (Omit<BudgetViolation, 'limit'> & { limit: keyof SweepBudgetLimits }) | null {
+  const over = (limit: keyof SweepBudgetLimits, actual: number, what: string, formula: string) =>
+    actual > limits[limit]
+      ? { ...violation('maxWorkUnits', limits[limit], actual, what, formula, ['axes']), limit }
+      : null;
+  return (
+    over(
+      'maxSweepWorkUnits',
+      totals.workUnits,
+      'sweep work',
+      'Σ over the points of steps × batch × parameters',
+    ) ??
+    over('maxSweepSpecBytes', totals.specBytes, 'sweep size (bytes)', 'Σ over the points of the spec as JSON')
+  );
+}

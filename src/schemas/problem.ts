@@ -20,6 +20,13 @@ export const ProblemErrorSchema = z
       .string()
       .optional()
       .describe('Kind of problem (zod issue code, e.g. invalid_type, too_big, unrecognized_keys).'),
+    point: z
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        'Sweeps: the 0-based index of the point whose run spec is invalid (the pointer names its field).',
+      ),
   })
   .meta({ id: 'ProblemError', description: 'One invalid value of a request.' });
 export type ProblemError = z.infer<typeof ProblemErrorSchema>;

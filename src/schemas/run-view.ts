@@ -58,6 +58,8 @@ export function toListItem(r: RunRecord): RunListItem {
     diagnosis: storedDiagnosis(r.diagnosis),
     result: storedAs(RunResultSchema, r.result),
     error: (r.error as RunListItem['error']) ?? null,
+    sweepId: r.sweepId,
+    sweepIndex: r.sweepIndex,
     links: linksOf(r.id),
   };
 }

@@ -65,6 +65,11 @@ export const RunListItemSchema = z
       })
       .nullable()
       .describe('Why a failed run failed (also a spec the core rejected), or null.'),
+    sweepId: z
+      .uuid()
+      .nullable()
+      .describe('The sweep this run is a point of (GET /v1/sweeps/{sweepId}), or null.'),
+    sweepIndex: z.int().min(0).nullable().describe("The run's 0-based point index in its sweep, or null."),
     links: RunLinksSchema,
   })
   .meta({ id: 'RunListItem', description: 'A run without its spec (as in lists and stream messages).' });
@@ -86,6 +91,7 @@ export const RunListSchema = z
 export const ListRunsQuerySchema = z.strictObject({
   status: RunStatusSchema.optional().describe('Only runs in this status.'),
   kind: RunKindSchema.optional().describe('Only runs of this kind.'),
+  sweep: z.uuid().optional().describe('Only the points of this sweep.'),
   name: storableText(1, 200)
     .optional()
     .describe('Only runs whose name contains this text (case-insensitive).'),

@@ -5,6 +5,7 @@ import { JsonNumber } from './common.ts';
 import { queryInt } from './query.ts';
 import { RunListItemSchema, RunStatusSchema } from './runs.ts';
 import { ActivationSchema } from './specs.ts';
+import { SWEEP_EVENTS, SweepListItemSchema, SweepPointSchema } from './sweeps.ts';
 
 const seq = z
   .int()
@@ -154,11 +155,25 @@ export const FirehoseRunMessageSchema = z
   })
   .meta({ id: 'FirehoseRun', description: 'A run lifecycle event.' });
 
+export const FirehoseSweepMessageSchema = z
+  .object({
+    type: z.literal('sweep'),
+    seq,
+    event: z
+      .enum(SWEEP_EVENTS)
+      .describe(
+        'created, point (one of its points finished: `point` is its row), finished, cancelled, deleted.',
+      ),
+    sweep: SweepListItemSchema,
+    point: SweepPointSchema.optional().describe('event point: the row of the point that finished.'),
+  })
+  .meta({ id: 'FirehoseSweep', description: 'A sweep lifecycle event.' });
+
 export const FirehoseMessageSchema = z
-  .discriminatedUnion('type', [FirehoseRunMessageSchema, NoticeMessageSchema])
+  .discriminatedUnion('type', [FirehoseRunMessageSchema, FirehoseSweepMessageSchema, NoticeMessageSchema])
   .meta({
     id: 'FirehoseMessage',
     description:
-      'A message of WS /v1/stream: run lifecycle events of every run, and notices for slow clients.',
+      'A message of WS /v1/stream: lifecycle events of every run and sweep, and notices for slow clients.',
   });
 export type FirehoseMessage = z.infer<typeof FirehoseMessageSchema>;

@@ -1,7 +1,8 @@
-// One WebSocket subscriber of /v1/stream: lifecycle events of every run; a slow reader loses events
+// One WebSocket subscriber of /v1/stream: lifecycle events of every run and sweep; a slow reader loses events
 // (told by a 'dropped' notice) rather than growing server memory.
 import type { WebSocket } from 'ws';
 import type { RunListItem } from '../schemas/runs.ts';
+import type { SweepEvent, SweepListItem, SweepPoint } from '../schemas/sweeps.ts';
 import type { LifecycleEvent, StreamHub } from './hub.ts';
 import { firehoseRunBody, frame, type MessageType, noticeBody } from './messages.ts';
 
@@ -9,6 +10,7 @@ export class FirehoseSession {
   private seq = 0;
   private dropped = 0;
   private unsubscribe: () => void = () => {};
+  private unsubscribeSweeps: () => void = () => {};
 
   constructor(
     private readonly socket: WebSocket,
@@ -18,14 +20,32 @@ export class FirehoseSession {
 
   start(): void {
     this.unsubscribe = this.hub.subscribeFirehose((event, run) => this.onEvent(event, run));
-    this.socket.on('close', () => this.unsubscribe());
+    this.unsubscribeSweeps = this.hub.subscribeSweepFirehose((event, sweep, point) =>
+      this.onSweepEvent(event, sweep, point),
+    );
+    this.socket.on('close', () => {
+      this.unsubscribe();
+      this.unsubscribeSweeps();
+    });
   }
 
   private onEvent(event: LifecycleEvent, run: RunListItem): void {
-    if (this.socket.readyState !== this.socket.OPEN) return;
+    if (!this.writable()) return;
+    this.send('run', firehoseRunBody(event, run));
+  }
+
+  private onSweepEvent(event: SweepEvent, sweep: SweepListItem, point?: SweepPoint): void {
+    if (!this.writable()) return;
+    const row = point ? `,"point":${JSON.stringify(point)}` : '';
+    this.send('sweep', `"event":"${event}","sweep":${JSON.stringify(sweep)}${row}}`);
+  }
+
+  /** Open and not behind: else the event is dropped (counted, and said in the next notice). */
+  private writable(): boolean {
+    if (this.socket.readyState !== this.socket.OPEN) return false;
     if (this.socket.bufferedAmount > this.softBufferBytes) {
       this.dropped++;
-      return;
+      return false;
     }
     if (this.dropped > 0) {
       const n = this.dropped;
@@ -38,7 +58,7 @@ export class FirehoseSession {
         }),
       );
     }
-    this.send('run', firehoseRunBody(event, run));
+    return true;
   }
 
   private send(type: MessageType, body: string): void {

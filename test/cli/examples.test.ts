@@ -14,7 +14,10 @@ import { type RunningService, startService } from '../helpers/service.ts';
 import { ROOT } from './run-cli.ts';
 
 const DIR = join(ROOT, 'examples');
-const SPECS = readdirSync(DIR).filter((f) => f.endsWith('.json') && f !== 'evaluate.json');
+const FILES = readdirSync(DIR).filter((f) => f.endsWith('.json') && f !== 'evaluate.json');
+/** Sweep requests (POST /v1/sweeps), submitted as sweeps below; the rest are run specs. */
+const SWEEPS = FILES.filter((f) => f.startsWith('sweep-'));
+const SPECS = FILES.filter((f) => !f.startsWith('sweep-'));
 const load = (file: string) => JSON.parse(readFileSync(join(DIR, file), 'utf8'));
 /** A Python with the `websockets` package: Debian's (python3-websockets) or the first python3 on PATH. */
 const python = (async () => {
@@ -59,6 +62,20 @@ describe.each(DB_KINDS)('examples on $kind', ({ kind, skip }) => {
   afterAll(async () => {
     await svc?.close();
     await db?.drop();
+  });
+
+  it('each sweep example runs every point to success and fills its results table', {
+    timeout: 120_000,
+  }, async () => {
+    expect(SWEEPS.length).toBeGreaterThanOrEqual(1);
+    const client = new GradscopeClient({ baseUrl: svc.url });
+    for (const f of SWEEPS) {
+      const { id, pointCount } = await client.createSweep(load(f));
+      for await (const m of client.streamSweep(id)) if (m.type === 'end') break;
+      const sweep = await client.getSweep(id);
+      expect(sweep.progress).toMatchObject({ total: pointCount, succeeded: pointCount });
+      expect(sweep.points.every((p) => p.finalLoss !== null && p.gradRatio !== null)).toBe(true);
+    }
   });
 
   it("the course's three inits: zeros stays at ln 2, randn×10 ends at 0.83/0.86, He at 0.99333/0.96", () => {

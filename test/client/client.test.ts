@@ -105,7 +105,7 @@ describe.each(DB_KINDS)('client on $kind', ({ kind, skip }) => {
     const counting = new GradscopeClient({
       baseUrl: svc.url,
       fetch: (url, init) => {
-        gets.push(String((init?.headers as Record<string, string>).prefer));
+        gets.push(String(((init?.headers ?? {}) as Record<string, string>).prefer));
         return fetch(url, init);
       },
     });
@@ -123,7 +123,7 @@ describe.each(DB_KINDS)('client on $kind', ({ kind, skip }) => {
       baseUrl: svc.url,
       fetch: (url, init) => {
         polls++;
-        const { prefer: _, ...headers } = init?.headers as Record<string, string>;
+        const { prefer: _, ...headers } = (init?.headers ?? {}) as Record<string, string>;
         return fetch(url, { ...init, headers });
       },
     });

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { GradscopeClient, GradscopeError } from '../../src/client/index.ts';
-import { MISSED_PONGS_LIMIT } from '../../src/routes/streams.ts';
+import { MISSED_PONGS_LIMIT } from '../../src/routes/websocket.ts';
 import { describeServiceOnEachDatabase, type RunningService } from '../helpers/service.ts';
 import { slowTrain } from '../helpers/specs.ts';
 

@@ -28,7 +28,7 @@ export function describeEachDatabase(name: string, body: (ctx: () => DbContext) 
         ctx = { kind, config, db: await openDatabase(config) };
       });
       beforeEach(async () => {
-        await ctx!.db.prisma.$executeRawUnsafe('TRUNCATE runs CASCADE');
+        await ctx!.db.prisma.$executeRawUnsafe('TRUNCATE runs, sweeps CASCADE');
       });
       afterAll(async () => {
         await ctx?.db.close();

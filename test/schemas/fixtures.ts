@@ -15,6 +15,8 @@ export function sampleRun() {
     finishedAt: '2026-11-02T10:00:09.500Z',
     attempts: 1,
     progress: { step: 14999, totalSteps: 15000 },
+    sweepId: null,
+    sweepIndex: null,
     summary: {
       stepsCompleted: 15000,
       totalSteps: 15000,

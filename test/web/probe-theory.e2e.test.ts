@@ -1,17 +1,9 @@
 // The probe view's theory panels in a real headless Chromium against the real service: the Jacobian spectrum's
 // histogram and summary, and the init advisor's table beside the measured statistics.
-import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWeb } from '../../scripts/build-web.ts';
-import { buildApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
-import { migrateDatabase } from '../../src/db/client.ts';
-import { dashboardRoutes } from '../../src/routes/dashboard.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { runFinished } from '../helpers/service.ts';
-
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
+import { type DashboardApp, startDashboardApp } from './dashboard-app.ts';
 
 /** An orthogonal tanh probe, 4 layers of 64, square so that ∂Z_L/∂x has 64 singular values. */
 const probe = {
@@ -30,37 +22,17 @@ const probe = {
 };
 
 describe('probe view: spectrum and init advisor', () => {
-  let app: FastifyInstance;
-  let db: TestDatabase;
+  let dashboard: DashboardApp;
   let url: string;
   let browser: Browser;
 
   beforeAll(async () => {
-    await buildWeb();
-    db = await freshDatabase('pglite');
-    const config = loadConfig({
-      DATA_DIR: db.dataDir,
-      WORKERS: '1',
-      POLL_MS: '50',
-      RATE_LIMIT_PER_MINUTE: '0',
-      LOG_LEVEL: 'silent',
-      PORT: '0',
-      HOST: '127.0.0.1',
-    });
-    await migrateDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
-    app = await buildApp({ config });
-    if (!app.hasRoute({ method: 'GET', url: '/' })) await app.register(dashboardRoutes);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const address = app.server.address();
-    if (!address || typeof address === 'string') throw new Error('no TCP address');
-    url = `http://127.0.0.1:${address.port}`;
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    dashboard = await startDashboardApp(1);
+    ({ url, browser } = dashboard);
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await db?.drop();
+    await dashboard?.close();
   });
 
   it('shows the histogram of singular values, its summary and the advisor table', {

@@ -3,6 +3,8 @@ import { h } from './dom.ts';
 import { mountCompare } from './pages/compare.ts';
 import { mountList } from './pages/list.ts';
 import { mountRun } from './pages/run.ts';
+import { mountSweep } from './pages/sweep.ts';
+import { mountSweeps } from './pages/sweeps.ts';
 import { type Page, parseRoute } from './router.ts';
 
 const main = document.getElementById('main')!;
@@ -14,7 +16,7 @@ function render(): void {
   main.replaceChildren();
   const route = parseRoute(location.hash);
   document.querySelectorAll<HTMLAnchorElement>('[data-nav]').forEach((a) => {
-    a.toggleAttribute('aria-current', a.dataset.nav === route.page);
+    a.toggleAttribute('aria-current', a.dataset.nav === route.page.replace(/^sweep$/, 'sweeps'));
   });
   switch (route.page) {
     case 'list':
@@ -25,6 +27,12 @@ function render(): void {
       break;
     case 'compare':
       current = mountCompare(main, route.ids);
+      break;
+    case 'sweeps':
+      current = mountSweeps(main);
+      break;
+    case 'sweep':
+      current = mountSweep(main, route.id);
       break;
     default:
       main.append(

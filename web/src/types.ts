@@ -14,6 +14,14 @@ export type { Problem, ProblemError } from '../../src/schemas/problem.ts';
 export type { Run, RunListItem, RunStatus } from '../../src/schemas/runs.ts';
 export type { NamedRunSpec } from '../../src/schemas/specs.ts';
 export type { FirehoseMessage, RunStreamMessage } from '../../src/schemas/stream.ts';
+export type {
+  Sweep,
+  SweepListItem,
+  SweepPoint,
+  SweepRequest,
+  SweepStreamMessage,
+  TrainabilityMap,
+} from '../../src/schemas/sweeps.ts';
 
 import type { MetricsSchema, RunListSchema } from '../../src/schemas/runs.ts';
 import type { RunStreamMessage } from '../../src/schemas/stream.ts';
