@@ -54,6 +54,7 @@ export function inlineRunBody(bytes: number): string {
       kind: 'train',
       name: 'inline-data',
       network: { inputSize: 2, layers: [{ units: 1, activation: 'sigmoid' }], loss: 'binary_cross_entropy' },
+      init: { weights: { scheme: 'xavier_normal' }, seed: 1 },
       data: {
         source: 'inline',
         features: Array.from({ length: n }, (_, i) => [r(2 * i), r(2 * i + 1)]),
