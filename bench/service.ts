@@ -1,17 +1,19 @@
 // npm run bench:service — the service under load, per database (PGlite, Postgres): API latency with the
-// workers idle vs both training (interleaved), WebSocket fan-out to N subscribers, and the telemetry write
-// rate and cost of statistics every step on a 50-layer network. Prints markdown tables.
+// workers idle vs both training (interleaved), WebSocket fan-out to N subscribers, the telemetry write
+// rate and cost of statistics every step on a 50-layer network, and a cold start (`npm run serve` on a
+// migrated database until /readyz answers 200). Prints markdown tables.
 //
 // Options: --db=pglite|postgres|both (default: both when a Postgres answers, else PGlite), --rounds=2,
 // --seconds=4, --connections=20, --subscribers=1,10,100,500, --fanout-seconds=4, --fanout-n=20000,
-// --fanout-steps=6000, --deep-steps=1500, --deep-rounds=3, --only=api,fanout,telemetry.
+// --fanout-steps=6000, --deep-steps=1500, --deep-rounds=3, --cold-rounds=3, --only=api,fanout,telemetry,cold.
 // The service runs in a child process (bench/lib/server-child.ts), the load generators in others.
 import { type ApiLatency, apiLatency } from './lib/api-latency.ts';
 import { chooseDatabases, type DbKind, parseArgs } from './lib/args.ts';
+import { type ColdStart, coldStart } from './lib/cold-start.ts';
 import { type FanoutRow, fanout } from './lib/fanout.ts';
 import { Bench } from './lib/harness.ts';
 import { apiTable, fanoutTable, telemetryTables } from './lib/service-report.ts';
-import { note } from './lib/stats.ts';
+import { fmt, median, note, table } from './lib/stats.ts';
 import { Swarm } from './lib/swarm.ts';
 import { type TelemetryResult, telemetry } from './lib/telemetry.ts';
 
@@ -27,10 +29,17 @@ const fanOpts = {
   steps: num('fanout-steps', 6000),
 };
 const telOpts = { rounds: num('deep-rounds', 3), steps: num('deep-steps', 1500) };
-const only = new Set((args.get('only') ?? 'api,fanout,telemetry').split(','));
+const coldRounds = num('cold-rounds', 3);
+const only = new Set((args.get('only') ?? 'api,fanout,telemetry,cold').split(','));
 
 const started = Date.now();
-const results: { kind: DbKind; api: ApiLatency | null; fan: FanoutRow[]; tel: TelemetryResult | null }[] = [];
+const results: {
+  kind: DbKind;
+  api: ApiLatency | null;
+  fan: FanoutRow[];
+  tel: TelemetryResult | null;
+  cold: ColdStart | null;
+}[] = [];
 
 /** Each section on its own service and fresh database, so that one's rows do not weigh on the next. */
 async function section<T>(kind: DbKind, fn: (b: Bench) => Promise<T>): Promise<T | null> {
@@ -55,7 +64,13 @@ try {
     const api = only.has('api') ? await section(kind, (b) => apiLatency(b, apiOpts)) : null;
     const fan = only.has('fanout') ? ((await section(kind, (b) => fanout(b, swarm, fanOpts))) ?? []) : [];
     const tel = only.has('telemetry') ? await section(kind, (b) => telemetry(b, telOpts)) : null;
-    results.push({ kind, api, fan, tel });
+    const cold = only.has('cold')
+      ? await coldStart(kind, coldRounds).catch((e) => {
+          note(`${kind}: cold start failed: ${e instanceof Error ? e.message : e}`);
+          return null;
+        })
+      : null;
+    results.push({ kind, api, fan, tel, cold });
   }
 } finally {
   await swarm.exit();
@@ -89,6 +104,23 @@ if (only.has('telemetry')) {
       `${telOpts.rounds} interleaved rounds (medians, min–max)\n`,
   );
   console.log(telemetryTables(pick('tel')));
+}
+if (only.has('cold')) {
+  console.log(
+    `\n## Cold start: npm run serve on a migrated database until /readyz is 200, ${coldRounds} rounds\n`,
+  );
+  const rows = results.flatMap(({ kind, cold }) =>
+    cold
+      ? [
+          [
+            kind,
+            `${fmt(median(cold.readyMs))} (${fmt(Math.min(...cold.readyMs))}–${fmt(Math.max(...cold.readyMs))})`,
+            fmt(median(cold.cpuSeconds)),
+          ],
+        ]
+      : [],
+  );
+  console.log(table(['database', 'ms to /readyz 200, median (min–max)', 'CPU s used by then'], rows));
 }
 console.log(
   `\n${crashes.length ? `FAIL the service crashed: ${crashes.join('; ')}` : 'PASS the service never crashed'}`,

@@ -37,6 +37,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** An already open database (tests); otherwise opened from the config. */
   database?: Database;
+  /** Bring the database it opens up to date first (`npm start`; tests migrate beforehand). */
+  migrate?: boolean;
   /** Worker module override (tests). */
   workerFile?: string;
   /** WebSocket ping interval (ms). */
@@ -116,7 +118,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   }
 
   await app.register(authPlugin, { tokens: config.AUTH_TOKENS });
-  await app.register(databasePlugin, { config, database: opts.database });
+  await app.register(databasePlugin, { config, database: opts.database, migrate: opts.migrate });
   await app.register(metricsPlugin);
   await app.register(runtimePlugin, { config, workerFile: opts.workerFile });
 

@@ -1,7 +1,7 @@
-// Starts the service: configuration, migrations, logger, listen, and a graceful SIGTERM/SIGINT shutdown.
+// Starts the service: configuration, logger, the app (migrating its database), listen, and a graceful
+// SIGTERM/SIGINT shutdown.
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { migrateDatabase } from './db/client.ts';
 import { loggerOptions } from './logging.ts';
 
 async function main(): Promise<void> {
@@ -16,13 +16,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = loggerOptions(config);
-  const migration = await migrateDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
-  const app = await buildApp({ config, logger });
-  if (migration.applied.length) app.log.info({ applied: migration.applied }, 'database migrated');
-  if (migration.modified.length)
-    app.log.warn({ modified: migration.modified }, 'applied migrations were edited since');
-  if (migration.unknown.length)
-    app.log.warn({ unknown: migration.unknown }, 'the database has migrations this release does not know');
+  const app = await buildApp({ config, logger, migrate: true });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -45,3 +45,23 @@ export const deepRun = (name: string, steps: number, every: number) => ({
   training: { optimizer: { kind: 'sgd', lr: 0.01 }, batchSize: 64, steps },
   telemetry: { every, evalEvery: 1000 },
 });
+
+/** A one-step train spec whose inline data (two full-precision features per sample) fills about `bytes`. */
+export function inlineRunBody(bytes: number): string {
+  const r = (i: number) => Math.sin(i * 12.9898) * 0.12345678901234568;
+  const body = (n: number) =>
+    JSON.stringify({
+      kind: 'train',
+      name: 'inline-data',
+      network: { inputSize: 2, layers: [{ units: 1, activation: 'sigmoid' }], loss: 'binary_cross_entropy' },
+      init: { weights: { scheme: 'xavier_normal' }, seed: 1 },
+      data: {
+        source: 'inline',
+        features: Array.from({ length: n }, (_, i) => [r(2 * i), r(2 * i + 1)]),
+        labels: Array.from({ length: n }, (_, i) => i % 2),
+      },
+      training: { optimizer: { kind: 'sgd', lr: 0.01 }, steps: 1 },
+    });
+  const perSample = body(1001).length - body(1000).length;
+  return body(Math.max(1, Math.floor((bytes - body(0).length) / perSample)));
+}

@@ -1,15 +1,12 @@
-// Opens the database: embedded PGlite in a folder, or Postgres at a URL, behind one Prisma client.
+// Opens the database: embedded PGlite in a folder, or Postgres at a URL, behind one Prisma client and `pg`.
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { DatabaseConfig } from './config.ts';
-import { type Prisma, PrismaClient } from './generated/client.ts';
-import { openPglite } from './pglite.ts';
+import { PrismaClient } from './generated/client.ts';
+import { startEmbeddedPostgres } from './pglite.ts';
 
 export type { DatabaseConfig } from './config.ts';
 export type { PrismaClient } from './generated/client.ts';
 export { type MigrationResult, migrateDatabase } from './migrate.ts';
-
-type ClientAdapter = NonNullable<Prisma.PrismaClientOptions['adapter']>;
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -22,7 +19,9 @@ export interface Database {
    */
   control: PrismaClient;
   kind: DatabaseKind;
-  /** Disconnects Prisma and closes the pool or the PGlite instance; safe to call twice. */
+  /** The postgresql:// URL it answers at (PGlite: its server's socket), e.g. for `migrateDatabase`. */
+  url: string;
+  /** Disconnects Prisma and closes the pool (and the embedded server's thread); safe to call twice. */
   close(): Promise<void>;
   /** True when a trivial query answers within `timeoutMs` (default 2 s); false once closed. */
   ping(timeoutMs?: number): Promise<boolean>;
@@ -35,42 +34,47 @@ export interface OpenOptions {
   controlPoolSize?: number;
   /** Called with errors of idle pooled connections (e.g. the server restarted). */
   onPoolError?(err: Error): void;
+  /** Called if the embedded database's thread ends unexpectedly (queries then fail as an outage). */
+  onEmbeddedExit?(err: Error): void;
 }
 
-/** Opens (never migrates) the database the config names. Pair with `close()`. */
+/**
+ * Opens (never migrates) the database the config names. Pair with `close()`. Both kinds go through the
+ * same `pg` pool and Prisma adapter: the embedded PGlite is served over the wire protocol from a worker
+ * thread of its own (pglite.ts), so its queries never run on this event loop.
+ */
 export async function openDatabase(config: DatabaseConfig, opts: OpenOptions = {}): Promise<Database> {
   if (config.databaseUrl) {
-    // adapter-pg 7.10 beside the 6.19 client, deliberately: the Prisma CLI (prisma.config.ts) needs
-    // 7.10, since 6.19's adapter cannot deserialize Postgres' `name` type that `migrate status` and
-    // `deploy` read; and one adapter for both keeps one pg stack. test/db runs every query here on it.
-    const pool = (max: number | undefined) =>
-      new PrismaPg(
-        {
-          connectionString: config.databaseUrl,
-          // A database that stops answering (not just refusing) must not hang requests: fail over to 503.
-          connectionTimeoutMillis: 5000,
-          ...(max ? { max } : {}),
-        },
-        { onPoolError: opts.onPoolError },
-      );
-    const control = new PrismaClient({ adapter: pool(opts.controlPoolSize ?? 2) });
-    return wrap(
-      new PrismaClient({ adapter: pool(opts.poolSize) }),
-      'postgres',
-      () => control.$disconnect(),
-      control,
-    );
+    const url = config.databaseUrl;
+    const control = postgresClient(url, { ...opts, poolSize: opts.controlPoolSize ?? 2 });
+    return wrap(postgresClient(url, opts), 'postgres', url, () => control.$disconnect(), control);
   }
-  const pglite = await openPglite(config.dataDir);
-  // The cast: pglite-prisma-adapter 0.6 is typed against @prisma/driver-adapter-utils 6.10, whose
-  // argument-type union differs from the 6.19 client's; at run time they agree.
-  const adapter = new PrismaPGlite(pglite) as unknown as ClientAdapter;
-  return wrap(new PrismaClient({ adapter }), 'pglite', () => pglite.close());
+  const embedded = await startEmbeddedPostgres(config.dataDir, {
+    onUnexpectedExit: (err) => opts.onEmbeddedExit?.(err),
+  });
+  return wrap(postgresClient(embedded.url, opts), 'pglite', embedded.url, () => embedded.close());
+}
+
+function postgresClient(connectionString: string, opts: OpenOptions): PrismaClient {
+  // adapter-pg 7.10 beside the 6.19 client, deliberately: the Prisma CLI (prisma.config.ts) needs
+  // 7.10, since 6.19's adapter cannot deserialize Postgres' `name` type that `migrate status` and
+  // `deploy` read; and one adapter for both keeps one pg stack. test/db runs every query here on it.
+  const adapter = new PrismaPg(
+    {
+      connectionString,
+      // A database that stops answering (not just refusing) must not hang requests: fail over to 503.
+      connectionTimeoutMillis: 5000,
+      ...(opts.poolSize ? { max: opts.poolSize } : {}),
+    },
+    { onPoolError: opts.onPoolError },
+  );
+  return new PrismaClient({ adapter });
 }
 
 function wrap(
   prisma: PrismaClient,
   kind: DatabaseKind,
+  url: string,
   closeDriver: () => Promise<void>,
   control: PrismaClient = prisma,
 ): Database {
@@ -79,6 +83,7 @@ function wrap(
     prisma,
     control,
     kind,
+    url,
     close() {
       closing ??= prisma.$disconnect().finally(closeDriver);
       return closing;

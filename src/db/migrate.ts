@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { DatabaseConfig } from './config.ts';
-import { openPglite } from './pglite.ts';
+import { startEmbeddedPostgres } from './pglite.ts';
 
 /** The repository's prisma/migrations, found from this file (works from a checkout and in the image). */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations/', import.meta.url));
@@ -62,7 +62,8 @@ interface ScriptSession {
  * Brings the database the config names up to date. Each migration runs in its own transaction
  * together with its bookkeeping row, so a failure leaves nothing half-applied (a migration that
  * cannot run in a transaction, such as CREATE INDEX CONCURRENTLY, does not belong here). Serialized
- * across instances by Prisma's advisory lock. PGlite: call it before `openDatabase` on that folder.
+ * across instances by Prisma's advisory lock. PGlite: give it the open database's `url` (only one
+ * process can serve a folder); with just `dataDir` it serves the folder itself for the time it takes.
  */
 export async function migrateDatabase(
   config: DatabaseConfig,
@@ -155,20 +156,21 @@ function readMigrations(dir: string): LocalMigration[] {
 }
 
 async function openSession(config: DatabaseConfig): Promise<ScriptSession> {
-  if (config.databaseUrl) {
-    const client = new pg.Client({ connectionString: config.databaseUrl });
+  const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir);
+  const client = new pg.Client({ connectionString: config.databaseUrl ?? embedded?.url });
+  try {
     await client.connect();
-    return {
-      // Without parameters pg uses the simple query protocol, which runs several statements.
-      exec: async (sql) => void (await client.query(sql)),
-      query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
-      close: () => client.end(),
-    };
+  } catch (e) {
+    await embedded?.close();
+    throw e;
   }
-  const db = await openPglite(config.dataDir);
   return {
-    exec: async (sql) => void (await db.exec(sql)),
-    query: async <T>(sql: string, params?: unknown[]) => (await db.query<T>(sql, params)).rows,
-    close: () => db.close(),
+    // Without parameters pg uses the simple query protocol, which runs several statements.
+    exec: async (sql) => void (await client.query(sql)),
+    query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
+    close: async () => {
+      await client.end();
+      await embedded?.close();
+    },
   };
 }

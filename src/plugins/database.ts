@@ -1,9 +1,10 @@
-// The database as a fastify plugin: opens PGlite or Postgres (or adopts one a test opened), exposes the
-// RunStore and the cross-instance notifier, and closes them on shutdown (a PGlite left open keeps the
-// process alive).
+// The database as a fastify plugin: opens PGlite (served from its own thread) or Postgres (or adopts one a
+// test opened), exposes the RunStore and the cross-instance notifier, and closes them on shutdown (an
+// embedded database left open keeps the process alive). The embedded database is one process's: its
+// notifier stays local (its one shared session could not route LISTEN/NOTIFY anyway, see pglite-wire.ts).
 import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
-import { type Database, openDatabase } from '../db/client.ts';
+import { type Database, migrateDatabase, openDatabase } from '../db/client.ts';
 import { createRunStore } from '../db/run-store.ts';
 import { createSweepStore } from '../db/sweep-store.ts';
 import type { RunStore } from '../model/store.ts';
@@ -20,8 +21,8 @@ declare module 'fastify' {
   }
 }
 
-export const databasePlugin = fp<{ config: Config; database?: Database }>(
-  async (app, { config, database }) => {
+export const databasePlugin = fp<{ config: Config; database?: Database; migrate?: boolean }>(
+  async (app, { config, database, migrate }) => {
     const db =
       database ??
       (await openDatabase(
@@ -29,8 +30,28 @@ export const databasePlugin = fp<{ config: Config; database?: Database }>(
         {
           onPoolError: (err) =>
             app.log.warn({ err }, 'database connection lost; it will be re-opened on demand'),
+          onEmbeddedExit: (err) =>
+            app.log.error({ err }, 'the embedded database stopped; restart the service to reopen it'),
         },
       ));
+    // Through the open database: an embedded folder is opened once (PGlite's start-up is most of a cold
+    // start), and on Postgres the same as a separate step.
+    if (migrate) {
+      const migration = await migrateDatabase({ databaseUrl: db.url, dataDir: config.DATA_DIR }).catch(
+        async (e) => {
+          if (!database) await db.close();
+          throw e;
+        },
+      );
+      if (migration.applied.length) app.log.info({ applied: migration.applied }, 'database migrated');
+      if (migration.modified.length)
+        app.log.warn({ modified: migration.modified }, 'applied migrations were edited since');
+      if (migration.unknown.length)
+        app.log.warn(
+          { unknown: migration.unknown },
+          'the database has migrations this release does not know',
+        );
+    }
     const notifier =
       db.kind === 'postgres' && config.DATABASE_URL
         ? new PgNotifier(config.DATABASE_URL, config.INSTANCE_ID, app.log)

@@ -27,7 +27,12 @@ export interface SinkOptions {
   onWriteFailed?(runId: string, err: Error): void;
 }
 
-/** Rows per insert statement (a PGlite insert blocks the event loop while it runs). */
+/**
+ * Rows per insert statement. No longer forced by PGlite (it runs in its own thread now): what a slice
+ * costs this event loop is encoding its rows and the statement (Prisma, pg), ≈ 0.1–0.25 ms per 50-layer
+ * row. `npm run bench:limits` (BENCHMARKS.md): 250 rows ≈ 23–48 ms of loop time per statement, 1,000 ≈
+ * 70–260 ms, with no gain in rows/s from larger slices, so 250 keeps each turn under the 50 ms target.
+ */
 const WRITE_SLICE = 250;
 
 /** Non-transient errors: 6 tries (≈ 6 s). Transient ones: every ≤ 5 s until outageMaxMs. */
@@ -132,12 +137,12 @@ export class TelemetrySink {
     if (ch.pending.length === 0 || ch.queued) return;
     ch.queued = true;
     ch.writing = ch.writing.then(async () => {
-      // Let timers and requests run between writes: PGlite queries never yield to the event loop, so a
-      // chain of back-to-back inserts would starve lease renewals and HTTP while a fast run records.
+      // Let timers and requests run between writes: encoding a slice is synchronous, so a chain of
+      // back-to-back inserts would starve lease renewals and HTTP while a fast run records.
       await new Promise((r) => setImmediate(r));
       ch.queued = false;
       // Take everything pending now (when writes fall behind, batches merge instead of queueing up), and
-      // store it in slices with a turn of the event loop between them, so no single insert blocks long.
+      // store it in slices with a turn of the event loop between them, so no single slice holds it long.
       const all = ch.pending;
       ch.pending = [];
       for (let i = 0; i < all.length && !ch.failed; i += WRITE_SLICE) {
