@@ -104,10 +104,9 @@ export class SweepsService {
       const label = `point ${point.index} (${describeValues(point.values)})`;
       const parsed = RunSpecSchema.safeParse(candidate);
       if (!parsed.success) {
-        const errors = zodIssuesToProblemErrors(parsed.error.issues, 'body').map((err) =>
-          pointError(err, [...at, ...err.path], point.index, label),
-        );
-        throw new AppError('invalid_spec', `${label}: ${errors[0].pointer}: ${errors[0].message}`, {
+        const raw = zodIssuesToProblemErrors(parsed.error.issues, 'body');
+        const errors = raw.map((err) => pointError(err, [...at, ...err.path], point.index, label));
+        throw new AppError('invalid_spec', `${label}: ${errors[0].pointer}: ${raw[0].message}`, {
           errors,
         });
       }
