@@ -56,7 +56,7 @@ export class SweepsService {
 
   /** Publishes a point's row when one of its runs finishes (here or, relayed, on another instance). */
   start(): void {
-    this.unsubscribe = this.hub.subscribeFirehose((event, run) => {
+    this.unsubscribe = this.hub.observeLifecycle((event, run) => {
       if (event !== 'finished' || !run.sweepId) return;
       const sweepId = run.sweepId;
       this.perSweep
