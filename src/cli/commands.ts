@@ -18,6 +18,7 @@ import { EXIT, exitOfStatus } from './exit-codes.ts';
 import { follow, followEvery } from './follow.ts';
 import { num, printError, table } from './output.ts';
 import { printRun, statusText } from './report.ts';
+import { sweep } from './sweep.ts';
 import { theory } from './theory.ts';
 
 /** Waits for (or follows) a submitted run and reports it; the exit code is its final status's. */
@@ -294,6 +295,7 @@ export const COMMANDS: Command[] = [
   evaluate,
   gradcheck,
   probe,
+  sweep,
   theory,
 ];
 

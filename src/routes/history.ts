@@ -112,7 +112,7 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
   // instance hears of it; the stored row is written once, ON CONFLICT keeps the first).
   const defaults: Query = { points: HISTORY_DEFAULT_POINTS, fields: [...HISTORY_DEFAULT_FIELDS] };
   const prepared = new Set<Promise<unknown>>();
-  const unsubscribe = app.hub.subscribeFirehose((event, item) => {
+  const unsubscribe = app.hub.observeLifecycle((event, item) => {
     if (event !== 'finished' || item.kind !== 'train') return;
     const job = app.store
       .getRun(item.id)

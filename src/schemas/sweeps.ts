@@ -15,8 +15,9 @@ export const MAX_SWEEP_AXES = 8;
 export const SWEEP_KINDS = ['grid', 'trainability'] as const;
 export const SWEEP_STATUSES = ['queued', 'running', 'finished', 'cancelled'] as const;
 
+// One pattern per string in the OpenAPI document (storableText's); the leading "/" is checked by a refinement.
 const pointer = storableText(2, 500)
-  .regex(/^\//, 'a JSON pointer starting with "/" (e.g. /init/weights/gain)')
+  .refine((s) => s.startsWith('/'), 'a JSON pointer starting with "/" (e.g. /init/weights/gain)')
   .describe(
     'A JSON pointer (RFC 6901) into the base run spec, e.g. /init/weights/gain or /training/optimizer/lr.',
   );
@@ -35,7 +36,7 @@ const SweepValueSchema = z
     storableText(0, 10_000),
     z.boolean(),
     z.null(),
-    z.record(z.string(), z.unknown()),
+    z.record(storableText(0, 10_000), z.unknown()),
     z.array(z.unknown()),
   ])
   .describe('Any JSON value: it is written at the field as it is.');

@@ -36,8 +36,7 @@ export class FirehoseSession {
 
   private onSweepEvent(event: SweepEvent, sweep: SweepListItem, point?: SweepPoint): void {
     if (!this.writable()) return;
-    const row = point ? `,"point":${JSON.stringify(point)}` : '';
-    this.send('sweep', `"event":"${event}","sweep":${JSON.stringify(sweep)}${row}}`);
+    this.send('sweep', JSON.stringify(point ? { event, sweep, point } : { event, sweep }));
   }
 
   /** Open and not behind: else the event is dropped (counted, and said in the next notice). */

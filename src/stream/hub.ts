@@ -24,6 +24,7 @@ export type SweepFirehoseListener = (event: SweepEvent, sweep: SweepListItem, po
 export class StreamHub {
   private readonly runs = new Map<string, Set<RunListener>>();
   private readonly firehose = new Set<FirehoseListener>();
+  private readonly observers = new Set<FirehoseListener>();
   private readonly sweeps = new Map<string, Set<SweepListener>>();
   private readonly sweepFirehose = new Set<SweepFirehoseListener>();
 
@@ -40,9 +41,19 @@ export class StreamHub {
     };
   }
 
+  /** A WebSocket client's subscription to every run's lifecycle (counted in subscriberCount). */
   subscribeFirehose(listener: FirehoseListener): () => void {
     this.firehose.add(listener);
     return () => this.firehose.delete(listener);
+  }
+
+  /**
+   * The same events for a consumer inside the service (the sweeps' point rows, the history summaries): not a
+   * client, so not counted in subscriberCount.
+   */
+  observeLifecycle(listener: FirehoseListener): () => void {
+    this.observers.add(listener);
+    return () => this.observers.delete(listener);
   }
 
   subscribeSweep(sweepId: string, listener: SweepListener): () => void {
@@ -96,6 +107,7 @@ export class StreamHub {
 
   /** A lifecycle event: to the firehose, and as status/end to the run's own subscribers. */
   publishRunEvent(event: LifecycleEvent, run: RunListItem): void {
+    for (const l of this.observers) l(event, run);
     for (const l of this.firehose) l(event, run);
     if (event === 'progress' || event === 'created') return;
     for (const l of this.runs.get(run.id) ?? []) {

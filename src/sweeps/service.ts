@@ -56,7 +56,7 @@ export class SweepsService {
 
   /** Publishes a point's row when one of its runs finishes (here or, relayed, on another instance). */
   start(): void {
-    this.unsubscribe = this.hub.subscribeFirehose((event, run) => {
+    this.unsubscribe = this.hub.observeLifecycle((event, run) => {
       if (event !== 'finished' || !run.sweepId) return;
       const sweepId = run.sweepId;
       this.perSweep
@@ -104,10 +104,9 @@ export class SweepsService {
       const label = `point ${point.index} (${describeValues(point.values)})`;
       const parsed = RunSpecSchema.safeParse(candidate);
       if (!parsed.success) {
-        const errors = zodIssuesToProblemErrors(parsed.error.issues, 'body').map((err) =>
-          pointError(err, [...at, ...err.path], point.index, label),
-        );
-        throw new AppError('invalid_spec', `${label}: ${errors[0].pointer}: ${errors[0].message}`, {
+        const raw = zodIssuesToProblemErrors(parsed.error.issues, 'body');
+        const errors = raw.map((err) => pointError(err, [...at, ...err.path], point.index, label));
+        throw new AppError('invalid_spec', `${label}: ${errors[0].pointer}: ${raw[0].message}`, {
           errors,
         });
       }

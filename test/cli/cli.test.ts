@@ -262,4 +262,44 @@ describe.each(DB_KINDS)('gradscope on $kind', ({ kind, skip }) => {
     expect(server.code).toBe(EXIT.invalidInput);
     expect(server.stderr).toContain('/sigmaW2/from: a log axis starts above 0');
   });
+
+  it('sweep: submit, --wait prints the results table, --follow a line per finished point; bad points exit 2', async () => {
+    const file = join(ROOT, 'examples/sweep-depth-lr.json');
+    const submitted = await cli(['sweep', file], env);
+    expect(submitted.code).toBe(0);
+    expect(submitted.stdout).toMatch(
+      new RegExp(`^submitted sweep ${UUID.source}: 4 points \\(queued\\)\\n$`),
+    );
+
+    const waited = await cli(['sweep', file, '--wait'], env);
+    expect(waited.code).toBe(EXIT.ok);
+    expect(waited.stdout).toMatch(/ grid {2}finished {2}4\/4 points /);
+    expect(waited.stdout).toMatch(
+      /^# +values +status +final loss +test acc +verdict +log10 ∇ratio +to target +diverged$/m,
+    );
+    const rows = waited.stdout.split('\n').filter((l) => /^[0-3] +depth=/.test(l));
+    expect(rows).toHaveLength(4);
+    expect(rows[0]).toMatch(/^0 +depth=1 lr=0\.05 width=4 +succeeded +[\d.]+ +[\d.]+% /);
+
+    const followed = await cli(['sweep', file, '--follow'], env);
+    expect(followed.code).toBe(EXIT.ok);
+    expect(followed.stdout).not.toContain(ESC);
+    const lines = followed.stdout.split('\n').filter((l) => /^\d\/4 points: #\d /.test(l));
+    expect(lines.map((l) => l.slice(0, 1)).sort()).toEqual(['1', '2', '3', '4']);
+
+    const stream = await cli(['sweep', file, '--follow', '--json'], env);
+    const msgs = stream.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(msgs[0].type).toBe('hello');
+    expect(msgs.at(-1).type).toBe('end');
+    expect(msgs.filter((m) => m.type === 'point')).toHaveLength(4);
+
+    const bad = JSON.parse(readFileSync(file, 'utf8'));
+    bad.axes[0] = { field: '/training/steps', values: [10, -5] };
+    const refused = await cli(['sweep', spec('bad-sweep', bad)], env);
+    expect(refused.code).toBe(EXIT.invalidInput);
+    expect(refused.stderr).toMatch(/^ {2}\/body\/base\/training\/steps: point 2 \(steps=-5, /m);
+  });
 });

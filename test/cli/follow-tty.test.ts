@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_KINDS, freshDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { type RunningService, startService, waitFor } from '../helpers/service.ts';
 import { quickTrain } from '../helpers/specs.ts';
-import { BIN } from './run-cli.ts';
+import { BIN, ROOT } from './run-cli.ts';
 
 const STEPS = 30_000;
 const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
@@ -84,5 +84,30 @@ describe.each(DB_KINDS.filter((d) => !d.skip))('--follow in tmux on $kind', ({ k
     expect(plain).toContain(`run ${id}  train  succeeded`);
     expect(plain).toContain('SHOWN=0');
     expect(plain).not.toContain('\u001b[32m');
+  });
+
+  it('sweep --follow redraws its progress line and results table in place, then prints the whole table', async () => {
+    const file = join(ROOT, 'examples/sweep-depth-lr.json');
+    tmux(
+      'respawn-pane',
+      '-k',
+      '-t',
+      session,
+      `GRADSCOPE_URL=${svc.url} NODE_OPTIONS= ${process.execPath} ${BIN} sweep ${file} --follow; echo SWEPT=$?; sleep 600`,
+    );
+    const screen = () => tmux('capture-pane', '-p', '-t', session).split('\n');
+    await waitFor(async () => screen().some((l) => l.startsWith('SWEPT=')), 240_000, 'sweep to exit');
+    const final = screen();
+    // One progress line (redrawn, not repeated per point), then the final table: each point's row twice in all
+    // (the live table, redrawn in place, and the final one).
+    expect(final.filter((l) => /^\d\/4 points /.test(l))).toEqual([
+      expect.stringMatching(/^4\/4 points █{20} 100%$/),
+    ]);
+    for (const i of [0, 1, 2, 3])
+      expect(final.filter((l) => new RegExp(`^${i} +depth=`).test(l))).toHaveLength(2);
+    expect(final.join('\n')).toMatch(
+      /^sweep \S+ "depth × \(lr, width\) on circles" grid {2}finished {2}4\/4 points/m,
+    );
+    expect(final).toContain('SWEPT=0');
   });
 });
