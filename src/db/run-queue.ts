@@ -19,8 +19,9 @@ import { createRun, findByIdempotencyKey, type NewRunInput, queueDepth } from '.
  * (counting the ones this claim takes), and queued runs are taken fewest-running-first: each candidate's `slot` is
  * 1 + the points of its sweep already running + those of its sweep ahead of it in this claim (1 for a single run),
  * then oldest first. So a single run, or another sweep's first point, always goes before a sweep's next point: a
- * 200-point sweep cannot starve what was submitted after it. Exact across instances when claims are serialized
- * (claimRunsSerialized).
+ * 200-point sweep cannot starve what was submitted after it. Exact across instances: claim_runs takes a
+ * transaction-scoped advisory lock first, so the per-sweep running counts it reads are those every earlier claim
+ * committed, in one statement (no interactive transaction holding a pooled connection).
  */
 export async function claimRuns(
   db: Queryable,
@@ -35,37 +36,13 @@ export async function claimRuns(
   // Runs the caller is still running itself (its lease may have lapsed while its event loop was busy):
   // never claim them again. Sent as one text parameter, which every driver adapter passes the same way.
   const exclude = (opts.exclude ?? []).join(',');
-  // The query is the SQL function claim_runs (the sweeps migration): its plan is kept per session.
+  // The query is the SQL function claim_runs (the sweeps migration): serialized by its lock, its plan kept per session.
   const rows = await db.$queryRaw<{ id: string; spec: string; attempts: number; created_at: Date }[]>`
     SELECT id, spec, attempts, created_at
     FROM claim_runs(${owner}, ${limit}::int, ${leaseMs}::int, ${maxAttempts}::int, ${exclude})`;
   // RETURNING has no order of its own.
   rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || (a.id < b.id ? -1 : 1));
   return rows.map((r) => ({ id: r.id, spec: specFromText(r.spec), attempts: r.attempts }));
-}
-
-/** Advisory-lock key that serializes claims across instances (an arbitrary constant: 'gradscope claim'). */
-const CLAIM_LOCK = 0x636c6169;
-
-/**
- * claimRuns under a transaction-scoped advisory lock: the per-sweep running counts it reads are then those every
- * earlier claim committed, so two instances claiming at once cannot both fill the same sweep's last slot. (Under
- * READ COMMITTED a statement sees what committed before it started, and the lock is taken before it starts.)
- */
-export function claimRunsSerialized(
-  prisma: PrismaClient,
-  owner: string,
-  limit: number,
-  leaseMs: number,
-  opts: { maxAttempts?: number; exclude?: string[] } = {},
-): Promise<ClaimedRun[]> {
-  return prisma.$transaction(
-    async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CLAIM_LOCK}::bigint)`;
-      return claimRuns(tx, owner, limit, leaseMs, opts);
-    },
-    { maxWait: 5000 },
-  );
 }
 
 /** Extends the leases `owner` still holds among `ids`; returns those ids (the others were lost). */

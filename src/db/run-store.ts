@@ -4,7 +4,7 @@ import type { Database } from './client.ts';
 import { readHistorySummary, saveHistorySummary } from './run-history.ts';
 import {
   cancelRequestedAmong,
-  claimRunsSerialized,
+  claimRuns,
   createRunWithinBound,
   expireAllLeases,
   failExhausted,
@@ -45,7 +45,7 @@ export function createRunStore(db: Database): RunStore {
     requestCancel: (id) => requestCancel(prisma, id),
     deleteRun: (id) => deleteRun(prisma, id),
     claimRuns: (owner, limit, leaseMs, maxAttempts, exclude) =>
-      claimRunsSerialized(control, owner, limit, leaseMs, { maxAttempts, exclude }),
+      claimRuns(control, owner, limit, leaseMs, { maxAttempts, exclude }),
     renewLeases: (owner, ids, leaseMs) => renewLeases(control, owner, ids, leaseMs),
     cancelRequestedAmong: (ids) => cancelRequestedAmong(control, ids),
     releaseRun: async (id, owner) => void (await releaseRun(control, id, owner)),

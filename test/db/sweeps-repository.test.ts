@@ -1,7 +1,7 @@
 // Sweeps in the database: created whole with their runs (bounded), the claim query's per-sweep cap and its
 // fewest-running-first order, exact under concurrent claimers, cancel and delete.
 import { expect, it } from 'vitest';
-import { claimRuns, claimRunsSerialized, finishRun } from '../../src/db/run-queue.ts';
+import { claimRuns, finishRun } from '../../src/db/run-queue.ts';
 import { getRun, queueDepth } from '../../src/db/runs-repository.ts';
 import {
   cancelSweep,
@@ -98,9 +98,7 @@ describeEachDatabase('sweeps repository', (ctx) => {
   it('keeps the cap exact under four concurrent serialized claimers', async () => {
     const { db } = ctx();
     const sweep = await made(ctx(), 40, 3);
-    const got = await Promise.all(
-      ['a', 'b', 'c', 'd'].map((o) => claimRunsSerialized(db.prisma, o, 10, LEASE)),
-    );
+    const got = await Promise.all(['a', 'b', 'c', 'd'].map((o) => claimRuns(db.prisma, o, 10, LEASE)));
     expect(got.flat()).toHaveLength(3);
     expect((await sweepCounts(db.prisma, [sweep.id])).get(sweep.id)).toEqual({ queued: 37, running: 3 });
   });

@@ -41,6 +41,10 @@ CREATE FUNCTION claim_runs(p_owner TEXT, p_limit INTEGER, p_lease_ms INTEGER, p_
 RETURNS TABLE (id UUID, spec TEXT, attempts INTEGER, created_at TIMESTAMPTZ)
 LANGUAGE plpgsql AS $$
 BEGIN
+  -- Claims are serialized across instances by a transaction-scoped advisory lock ('gradscope claim'), taken here
+  -- so that one statement from the client claims: no interactive transaction holding a pooled connection. Under
+  -- READ COMMITTED the query below takes its snapshot after the lock, so it sees every earlier claim committed.
+  PERFORM pg_advisory_xact_lock(1668047209);
   RETURN QUERY
   WITH busy AS (
     SELECT b.sweep_id, count(*)::int AS n FROM runs b
