@@ -90,7 +90,7 @@ async function followSweep(ctx: Context, id: string, total: number): Promise<voi
       if (o.isTTY) redraw();
       else
         o.out(
-          `${progressText(points.length, total).split(' ')[0]} points: #${msg.point.index} ${valuesText(msg.point.values)} ` +
+          `${points.length}/${total} points: #${msg.point.index} ${valuesText(msg.point.values)} ` +
             `${msg.point.status}, loss ${num(msg.point.finalLoss)}, ${msg.point.verdict ?? '–'}`,
         );
     } else if (msg.type === 'end') return;

@@ -16,13 +16,16 @@ import { num, table } from './output.ts';
 
 type Axis = NonNullable<TheoryRequest['sigmaW2']>;
 
+/** A finite number given to option `--what`, or a UsageError (exit code 2). */
+function parseNumber(what: string, s: string): number {
+  const x = Number(s);
+  if (s.trim() === '' || !Number.isFinite(x)) throw new UsageError(`--${what}: "${s}" is not a number`);
+  return x;
+}
+
 /** `1.5` (a value), `0.5,1,2` (a list) or `FROM:TO:STEPS[:log]` (evenly spaced). */
 export function parseAxis(what: string, text: string): Axis {
-  const number = (s: string) => {
-    const x = Number(s);
-    if (s.trim() === '' || !Number.isFinite(x)) throw new UsageError(`--${what}: "${s}" is not a number`);
-    return x;
-  };
+  const number = (s: string) => parseNumber(what, s);
   const range = /^([^:]+):([^:]+):(\d+)(?::(linear|log))?$/.exec(text);
   if (range) {
     const [, from, to, steps, scale] = range;
@@ -46,10 +49,7 @@ function requestOf(ctx: Context): TheoryRequest {
   }
   const optionalNumber = (key: string) => {
     const s = v[key] as string | undefined;
-    if (s === undefined) return undefined;
-    const x = Number(s);
-    if (!Number.isFinite(x)) throw new UsageError(`--${key}: "${s}" is not a number`);
-    return x;
+    return s === undefined ? undefined : parseNumber(key, s);
   };
   return {
     activation: oneOf('activation', v.activation, THEORY_ACTIVATIONS),
