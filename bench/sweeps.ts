@@ -11,6 +11,7 @@
 import type { TestDatabase } from '../test/helpers/databases.ts';
 import { type Instance, startInstance } from '../test/helpers/instances.ts';
 import { chooseDatabases, parseArgs } from './lib/args.ts';
+import { courseRun } from './lib/specs.ts';
 import { median, note } from './lib/stats.ts';
 
 const args = parseArgs();
@@ -45,20 +46,8 @@ function sweepRequest() {
     kind: 'grid',
     name: 'bench:sweeps',
     base: {
-      kind: 'train',
-      network: {
-        inputSize: 2,
-        layers: [
-          { units: 10, activation: 'relu' },
-          { units: 5, activation: 'relu' },
-          { units: 1, activation: 'sigmoid' },
-        ],
-        loss: 'binary_cross_entropy',
-      },
-      init: { weights: { scheme: 'he_normal' } },
-      data: { source: 'circles', n: 200, noise: 0.05, seed: 1 },
+      ...courseRun('bench:sweeps point', STEPS, 10, 200),
       training: { optimizer: { kind: 'sgd', lr: 0.05 }, steps: STEPS },
-      telemetry: { every: 10 },
     },
     axes: [{ field: '/init/seed', values: Array.from({ length: POINTS }, (_, i) => i) }],
     maxConcurrent: 8,
