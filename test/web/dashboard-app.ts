@@ -8,11 +8,17 @@ import { migrateDatabase } from '../../src/db/client.ts';
 import { dashboardRoutes } from '../../src/routes/dashboard.ts';
 import { freshDatabase } from '../helpers/databases.ts';
 
-export const CHROMIUM_ARGS = [
+/** Debian's chromium; playwright must never download a browser of its own. */
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
   '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 export interface DashboardApp {
@@ -22,8 +28,14 @@ export interface DashboardApp {
   close(): Promise<void>;
 }
 
-/** Builds the bundle, starts the service (WORKERS as given) on a fresh PGlite and launches Debian's Chromium. */
-export async function startDashboardApp(workers = 1): Promise<DashboardApp> {
+/**
+ * Builds the bundle, starts the service (WORKERS as given, then `env` over the test defaults) on a fresh PGlite
+ * and launches Debian's Chromium.
+ */
+export async function startDashboardApp(
+  workers = 1,
+  env: Record<string, string> = {},
+): Promise<DashboardApp> {
   await buildWeb();
   const db = await freshDatabase('pglite');
   const config = loadConfig({
@@ -34,6 +46,7 @@ export async function startDashboardApp(workers = 1): Promise<DashboardApp> {
     LOG_LEVEL: 'silent',
     PORT: '0',
     HOST: '127.0.0.1',
+    ...env,
   });
   await migrateDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
   const app = await buildApp({ config });
@@ -41,7 +54,7 @@ export async function startDashboardApp(workers = 1): Promise<DashboardApp> {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('no TCP address');
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   return {
     app,
     url: `http://127.0.0.1:${address.port}`,

@@ -4,66 +4,16 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWeb } from '../../scripts/build-web.ts';
-import { buildApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
-import { migrateDatabase } from '../../src/db/client.ts';
 import { isFinal } from '../../src/model/status.ts';
-import { dashboardRoutes } from '../../src/routes/dashboard.ts';
 import type { NamedRunSpec } from '../../src/schemas/specs.ts';
 import { presetById } from '../../web/src/presets.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { type DashboardApp, startDashboardApp } from './dashboard-app.ts';
 
 type TrainSpec = Extract<NamedRunSpec, { kind: 'train' }>;
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-interface Service {
-  app: FastifyInstance;
-  url: string;
-  db: TestDatabase;
-}
-
-/** The real app on a random port, with the dashboard (registered here until app.ts does it itself). */
-async function startService(env: Record<string, string> = {}): Promise<Service> {
-  const db = await freshDatabase('pglite');
-  const config = loadConfig({
-    DATA_DIR: db.dataDir,
-    WORKERS: '2',
-    POLL_MS: '50',
-    RATE_LIMIT_PER_MINUTE: '0',
-    LOG_LEVEL: 'silent',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    ...env,
-  });
-  await migrateDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
-  const app = await buildApp({ config });
-  if (!app.hasRoute({ method: 'GET', url: '/' })) await app.register(dashboardRoutes);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  if (!address || typeof address === 'string') throw new Error('no TCP address');
-  return { app, url: `http://127.0.0.1:${address.port}`, db };
-}
-
-async function stopService(s: Service | undefined): Promise<void> {
-  await s?.app.close();
-  await s?.db.drop();
-}
 
 async function streamText(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
@@ -76,28 +26,21 @@ async function runPageData(page: Page): Promise<Record<string, string>> {
   return page.$eval('.run-page', (el) => ({ ...(el as HTMLElement).dataset }) as Record<string, string>);
 }
 
-// The bundle is built first, once: the dashboard plugin serves web/dist as it finds it at registration.
-beforeAll(async () => {
-  await buildWeb();
-}, 60_000);
-
 describe('dashboard in Chromium against the real service', () => {
-  let svc: Service;
+  let svc: DashboardApp;
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    svc = await startService();
-    // Debian's chromium; playwright must never download a browser of its own.
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    svc = await startDashboardApp(2);
+    browser = svc.browser;
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await stopService(svc);
+    await svc?.close();
   });
 
   it('serves the page and its hashed assets with cache headers', async () => {
@@ -463,17 +406,16 @@ describe('dashboard in Chromium against the real service', () => {
 });
 
 describe('dashboard with bearer-token authentication', () => {
-  let svc: Service;
+  let svc: DashboardApp;
   let browser: Browser;
 
   beforeAll(async () => {
-    svc = await startService({ AUTH_TOKENS: 'e2e-secret' });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    svc = await startDashboardApp(2, { AUTH_TOKENS: 'e2e-secret' });
+    browser = svc.browser;
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await stopService(svc);
+    await svc?.close();
   });
 
   it('asks for the token on 401, stores it, and uses it for requests and streams', async () => {
