@@ -1,9 +1,8 @@
 // Typed arrays ⇄ the little-endian bytes stored in bytea columns, and floats ⇄ exact SQL text.
 //
-// Bytes travel as base64 text (`decode($1, 'base64')` / `encode(col, 'base64')`) because neither
-// adapter passes bytea through Prisma's raw queries here: pglite-prisma-adapter 0.6 rejects the
-// client's Bytes arguments ("Invalid input for bytea type"), and the 6.19 client cannot serialize
-// the Buffer that adapter-pg 7.10 returns for a bytea column from $queryRaw.
+// Bytes travel as base64 text (`decode($1, 'base64')` / `encode(col, 'base64')`) because bytea does
+// not pass through Prisma's raw queries here: the 6.19 client cannot serialize the Buffer that
+// adapter-pg 7.10 (the one adapter, for both databases) returns for a bytea column from $queryRaw.
 
 // Typed arrays use the host's byte order; every platform Node ships for is little-endian, which is
 // what the columns promise. Refuse to run rather than store bytes another reader would misread.

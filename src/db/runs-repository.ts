@@ -144,8 +144,5 @@ export async function deleteRun(
 }
 
 function isUniqueViolation(e: unknown): boolean {
-  if (e instanceof Prisma.PrismaClientKnownRequestError) return e.code === 'P2002';
-  // pglite-prisma-adapter 0.6 surfaces Postgres' own error (SQLSTATE 23505) instead of P2002.
-  const err = e as { name?: unknown; cause?: { kind?: unknown; code?: unknown } } | null;
-  return err?.name === 'DriverAdapterError' && err.cause?.kind === 'postgres' && err.cause.code === '23505';
+  return e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002';
 }
