@@ -1,11 +1,16 @@
 // npm run bench:core — ms/step and GFLOP/s of our core (statistics off and on) against PyTorch and tfjs,
 // interleaved round by round in one run; prints a table with medians, spreads and ratios.
+// --two-threads adds rows for our core with a helper thread splitting the products of at least --split-min
+// multiply-adds (default: the service's SPLIT_MIN_MULTIPLY_ADDS default) — wall clock only (--clock=cpu is refused:
+// CPU time would add both threads); the one-thread rows of the same rounds are the comparison.
 // --baseline=DIR also times the core of another checkout (e.g. `git archive main src | tar -x -C DIR`) in the
 // same rounds, as "baseline (stats off/every step)", so a change is measured against its parent in one run.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { DEFAULT_SPLIT_MIN } from '../src/config.ts';
 import { runTraining, type TrainRunSpec } from '../src/core/index.ts';
+import { startBenchHelper } from './lib/two-threads.ts';
 import { type PeerName, runPeer } from './peers/spawn.ts';
 import { flopsPerStep, WORKLOADS, type WorkloadName } from './workloads.ts';
 
@@ -31,7 +36,22 @@ const now =
         return (u.user + u.system) / 1000;
       }
     : () => performance.now();
+const twoThreads = args.has('two-threads');
+const splitMin = Number(args.get('split-min') ?? DEFAULT_SPLIT_MIN);
+if (twoThreads && clock === 'cpu') {
+  throw new Error('bench/core.ts: --two-threads needs --clock=wall (CPU time would sum both threads)');
+}
+const helper = twoThreads ? startBenchHelper() : null;
 type Train = (spec: TrainRunSpec) => unknown;
+/** Our core with the helper thread lent to each run. */
+const trainTwoThreads: Train = (spec) => {
+  if (!helper) throw new Error('no helper thread');
+  try {
+    return runTraining(spec, { threads: helper.threads(splitMin) });
+  } finally {
+    helper.release();
+  }
+};
 const baseline: Train | null = baselineDir
   ? (await import(pathToFileURL(resolve(baselineDir, 'src/core/index.ts')).href)).runTraining
   : null;
@@ -69,6 +89,7 @@ const add = (w: WorkloadName, who: string, ms: number) => {
 // Warm the JIT once per workload.
 for (const name of names) {
   timeOurs(name, 1);
+  if (twoThreads) timeOurs(name, 1, trainTwoThreads);
   if (baseline) timeOurs(name, 1, baseline);
 }
 
@@ -76,6 +97,18 @@ for (let r = 0; r < rounds; r++) {
   for (const name of names) {
     add(name, 'gradscope (stats off)', timeOurs(name, null));
     add(name, 'gradscope (stats every step)', timeOurs(name, 1));
+    if (twoThreads) {
+      add(
+        name,
+        `gradscope 2 threads, split ≥ ${splitMin} (stats off)`,
+        timeOurs(name, null, trainTwoThreads),
+      );
+      add(
+        name,
+        `gradscope 2 threads, split ≥ ${splitMin} (stats every step)`,
+        timeOurs(name, 1, trainTwoThreads),
+      );
+    }
     if (baseline) {
       add(name, 'baseline (stats off)', timeOurs(name, null, baseline));
       add(name, 'baseline (stats every step)', timeOurs(name, 1, baseline));
@@ -89,6 +122,8 @@ for (let r = 0; r < rounds; r++) {
   }
   process.stderr.write(`round ${r + 1}/${rounds} done\n`);
 }
+
+await helper?.close();
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -25,6 +25,11 @@ export class HelperLender {
     private readonly runHelper: (offer: HelperOffer) => Promise<unknown>,
   ) {}
 
+  /** Helpers lent and not asked to leave. */
+  get helpers(): number {
+    return this.lent;
+  }
+
   /** A running job's offer: it borrows a worker now or whenever one is idle. Call the result when the job ends. */
   add(offer: HelperOffer): () => void {
     const borrower: Borrower = { offer, helper: 'none' };

@@ -59,6 +59,8 @@ export interface JobPool {
   readonly size: number;
   /** Jobs running or queued inside piscina. */
   readonly active: number;
+  /** Workers lent to running jobs as helper threads for their matrix products (see splitMinMultiplyAdds). */
+  readonly helpers: number;
   start(runId: string, spec: RunSpec, onBatch: (batch: RecordBatch) => void): RunningJob;
   evaluate(task: EvaluateTask): Promise<EvaluateOutcome>;
   /** POST /v1/theory's computation, on a thread of its own (started on first use, stopped when idle). */
@@ -101,6 +103,9 @@ export function createJobPool(options: JobPoolOptions): JobPool {
     size: options.size,
     get active() {
       return active;
+    },
+    get helpers() {
+      return lender.helpers;
     },
     start(runId, spec, onBatch) {
       const { port1, port2 } = new MessageChannel();
