@@ -33,12 +33,23 @@ async function lend(offer: HelperOffer): Promise<void> {
   while (!helperAttached(offer.control)) await new Promise((r) => setTimeout(r, 5));
 }
 
-/** Kernels whose products a helper thread shares (attached before this resolves), and the split's control. */
+/**
+ * Kernels whose products a helper thread shares (attached before this resolves), and the split's control. The
+ * kernels offer a helper at their first product worth splitting, which runs alone: a warm-up of d×d×d.
+ */
 async function twoThreadKernels(doubles: number, variant: WasmVariant, minMultiplyAdds = 1) {
+  const d = Math.max(8, Math.ceil(Math.cbrt(minMultiplyAdds)));
   let offered: HelperOffer | undefined;
-  const kernels = createWasmKernels(doubles, variant, { minMultiplyAdds, offer: (o) => (offered = o) });
-  if (!offered) throw new Error('createWasmKernels made no offer');
+  const kernels = createWasmKernels(doubles + 3 * d * d + 8 * d + 16, variant, {
+    minMultiplyAdds,
+    offer: (o) => (offered = o),
+  });
+  product(kernels, 'gemmABt', 4, 4, d, 0);
+  expect(offered, 'an offer before the first product worth splitting').toBeUndefined();
+  product(kernels, 'gemmABt', d, d, d, 0);
+  if (!offered) throw new Error('createWasmKernels made no offer at its first product worth splitting');
   await lend(offered);
+  expect(splitCount(offered.control)).toBe(0);
   return { kernels, control: offered.control };
 }
 
@@ -89,7 +100,7 @@ describe('split products', () => {
   }
 
   it('keep products below the cut-over on one thread, and every product once the helper has left', async () => {
-    const { kernels, control } = await twoThreadKernels(100_000, 'relaxed', 64 * 64 * 64);
+    const { kernels, control } = await twoThreadKernels(3 * 3 * 64 * 64, 'relaxed', 64 * 64 * 64);
     product(kernels, 'gemmABt', 64, 64, 63, 1);
     expect(splitCount(control)).toBe(0);
     product(kernels, 'gemmABt', 64, 64, 64, 1);
@@ -154,6 +165,13 @@ describe('training with two threads', () => {
       expect(twoRecords).toEqual(oneRecords);
     });
   }
+});
+
+it('a run without a product worth splitting never asks for a helper', () => {
+  let offers = 0;
+  const spec = wide([16], 32, 8);
+  runTraining(spec, { threads: { minMultiplyAdds: 2 ** 21, offer: () => offers++ } });
+  expect(offers).toBe(0);
 });
 
 /** Blocks this thread until the helper has attached (the Worker starts on its own thread meanwhile). */

@@ -40,7 +40,10 @@ export interface HelperOffer {
 
 /** The capability a run is given to use a second thread; createWasmKernels splits products through it. */
 export interface GemmThreads {
-  /** Receives what a helper needs, once; the receiver lends helpers (or never does: products stay whole). */
+  /**
+   * Receives what a helper needs, once, at the run's first product of at least minMultiplyAdds (never for a run
+   * without one); the receiver lends helpers (or never does: products stay whole).
+   */
   offer(helper: HelperOffer): void;
   /** Products with fewer multiply-adds (m·n·k) than this stay on one thread (the hand-over costs ~10–50 µs). */
   minMultiplyAdds: number;
@@ -64,16 +67,24 @@ export function createSplitControl(): Int32Array {
  */
 export type SplitGemm = (...args: [...Operands, m: number, n: number, k: number]) => void;
 
-export function createSplitter(control: Int32Array, gemm: StridedGemm, minMultiplyAdds: number): SplitGemm {
+export function createSplitter(
+  control: Int32Array,
+  gemm: StridedGemm,
+  minMultiplyAdds: number,
+  offer: () => void,
+): SplitGemm {
   const args = new Uint32Array(control.buffer, ARGS * 4, 11);
+  let offered = false;
   return (a, aRow, aDepth, b, bDepth, bCol, c, m, n, k) => {
     const ldc = n * 8;
-    if (
-      m * n * k < minMultiplyAdds ||
-      (m < 8 && n < 8) ||
-      Atomics.load(control, STATE) !== IDLE ||
-      Atomics.load(control, RELEASE) !== 0
-    ) {
+    const large = m * n * k >= minMultiplyAdds && (m >= 8 || n >= 8);
+    // A run asks for a helper at its first product worth splitting (that one runs alone): runs without any
+    // never hold a second worker.
+    if (large && !offered) {
+      offered = true;
+      offer();
+    }
+    if (!large || Atomics.load(control, STATE) !== IDLE || Atomics.load(control, RELEASE) !== 0) {
       gemm(a, aRow, aDepth, b, bDepth, bCol, c, ldc, m, n, k);
       return;
     }

@@ -233,7 +233,8 @@ export function helperGemm(memory: WebAssembly.Memory, variant: WasmVariant, scr
  * allocation is padded to an even number of values, and one that does not fit throws. The kernels accept
  * only arrays from this arena. The memory (shared, never grown) is sized once, so the views stay attached.
  * `variant` defaults to preferredWasmVariant(). With `threads`, the memory also holds a helper's packing scratch,
- * `threads.offer` receives what a helper needs, and products are split with it while one is attached.
+ * `threads.offer` receives what a helper needs (at the first product worth splitting), and products are split with
+ * it while one is attached.
  */
 export function createWasmKernels(
   doubles: number,
@@ -363,7 +364,7 @@ export function createWasmKernels(
   };
 }
 
-/** The products' splitter, after offering a helper the run's memory (gemm-split.ts has the protocol). */
+/** The products' splitter, which offers a helper the run's memory when it first needs one (see gemm-split.ts). */
 function offerSplits(
   memory: WebAssembly.Memory,
   variant: WasmVariant,
@@ -372,6 +373,7 @@ function offerSplits(
   gemm: StridedGemm,
 ): SplitGemm {
   const control = createSplitControl();
-  threads.offer({ memory, variant, scratch, control });
-  return createSplitter(control, gemm, threads.minMultiplyAdds);
+  return createSplitter(control, gemm, threads.minMultiplyAdds, () =>
+    threads.offer({ memory, variant, scratch, control }),
+  );
 }
