@@ -99,6 +99,26 @@ describe('split products', () => {
     });
   }
 
+  it('take back a part the helper has not taken (a descheduled helper): the run computes it, same bits', () => {
+    let offered: HelperOffer | undefined;
+    const doubles = 2 * (128 * 300 + 200 * 300 + 128 * 200) + 16;
+    const kernels = createWasmKernels(doubles, 'relaxed', {
+      minMultiplyAdds: 1,
+      offer: (o) => (offered = o),
+    });
+    const one = createWasmKernels(doubles, 'relaxed');
+    product(kernels, 'gemmABt', 8, 8, 8, 0);
+    if (!offered) throw new Error('no offer');
+    // An attached helper that never looks (white box: STATE = IDLE with no thread behind it).
+    Atomics.store(offered.control, 0, 1);
+    const got = product(kernels, 'gemmAtB', 128, 200, 300, 7);
+    expect(splitCount(offered.control)).toBe(1);
+    expect(
+      Buffer.from(got.buffer).equals(Buffer.from(product(one, 'gemmAtB', 128, 200, 300, 7).buffer)),
+    ).toBe(true);
+    expect(helperAttached(offered.control)).toBe(true);
+  });
+
   it('keep products below the cut-over on one thread, and every product once the helper has left', async () => {
     const { kernels, control } = await twoThreadKernels(3 * 3 * 64 * 64, 'relaxed', 64 * 64 * 64);
     product(kernels, 'gemmABt', 64, 64, 63, 1);

@@ -16,11 +16,15 @@ const SPLITS = 3;
 const ARGS = 4;
 const SLOTS = ARGS + 11;
 
-/** STATE values. NONE: no helper yet; IDLE: a helper waits for work; WORK: posted; DONE: the helper's part is in C. */
+/**
+ * STATE values. NONE: no helper yet; IDLE: a helper waits for work; WORK: a part posted; TAKEN: the helper is
+ * computing it; DONE: the helper's part is in C.
+ */
 const NONE = 0;
 const IDLE = 1;
 const WORK = 2;
 const DONE = 3;
+const TAKEN = 6;
 /** The helper left (released); a new one may attach. */
 const GONE = 4;
 /** The helper's thread died during a product: the run cannot know which of its elements were written. */
@@ -104,11 +108,20 @@ export function createSplitter(
     wake(control);
     if (byColumns) gemm(a, aRow, aDepth, b, bDepth, bCol, c, ldc, m, half, k);
     else gemm(a, aRow, aDepth, b, bDepth, bCol, c, ldc, half, n, k);
-    while (Atomics.load(control, STATE) === WORK) Atomics.wait(control, STATE, WORK);
-    if (Atomics.load(control, STATE) === FAILED) {
-      throw new Error('gemm split: the helper thread died during a matrix product');
+    // A helper that has not taken its part yet (descheduled on a loaded machine, or leaving) loses it: the run's
+    // thread computes it too rather than wait; one that is computing it is waited for.
+    let state = Atomics.compareExchange(control, STATE, WORK, IDLE);
+    while (state === TAKEN) {
+      Atomics.wait(control, STATE, TAKEN);
+      state = Atomics.load(control, STATE);
     }
-    Atomics.compareExchange(control, STATE, DONE, IDLE);
+    if (state === FAILED) throw new Error('gemm split: the helper thread died during a matrix product');
+    if (state === DONE) {
+      Atomics.compareExchange(control, STATE, DONE, IDLE);
+      return;
+    }
+    if (byColumns) gemm(a, aRow, aDepth, b + half * bCol, bDepth, bCol, c + half * 8, ldc, m, n - half, k);
+    else gemm(a + half * aRow, aRow, aDepth, b, bDepth, bCol, c + half * ldc, ldc, m - half, n, k);
   };
 }
 
@@ -146,7 +159,12 @@ export function serveSplits(control: Int32Array, gemm: StridedGemm): void {
   for (;;) {
     const epoch = Atomics.load(control, EPOCH);
     const state = Atomics.load(control, STATE);
-    if (state === WORK) {
+    if (Atomics.load(control, RELEASE) !== 0) {
+      // A part posted and not taken yet goes back to the run's thread (it computes it when it sees GONE).
+      if (Atomics.compareExchange(control, STATE, state, GONE) === state) return;
+      continue;
+    }
+    if (state === WORK && Atomics.compareExchange(control, STATE, WORK, TAKEN) === WORK) {
       gemm(
         args[0],
         args[1],
@@ -163,12 +181,6 @@ export function serveSplits(control: Int32Array, gemm: StridedGemm): void {
       Atomics.store(control, STATE, DONE);
       Atomics.notify(control, STATE);
       continue;
-    }
-    if (
-      Atomics.load(control, RELEASE) !== 0 &&
-      Atomics.compareExchange(control, STATE, state, GONE) === state
-    ) {
-      return;
     }
     Atomics.wait(control, EPOCH, epoch);
   }
@@ -190,17 +202,20 @@ export function allowHelper(control: Int32Array): void {
  * unknown); otherwise the run just goes on alone.
  */
 export function abandonHelper(control: Int32Array): void {
-  if (Atomics.compareExchange(control, STATE, WORK, FAILED) === WORK) {
+  if (Atomics.compareExchange(control, STATE, TAKEN, FAILED) === TAKEN) {
     Atomics.notify(control, STATE);
     return;
   }
-  for (const state of [IDLE, DONE]) Atomics.compareExchange(control, STATE, state, GONE);
+  for (const state of [IDLE, WORK, DONE]) Atomics.compareExchange(control, STATE, state, GONE);
 }
 
 /** Whether a helper is attached and not asked to leave. */
 export function helperAttached(control: Int32Array): boolean {
   const state = Atomics.load(control, STATE);
-  return (state === IDLE || state === WORK || state === DONE) && Atomics.load(control, RELEASE) === 0;
+  return (
+    (state === IDLE || state === WORK || state === TAKEN || state === DONE) &&
+    Atomics.load(control, RELEASE) === 0
+  );
 }
 
 /** How many products the run has split with a helper. */
