@@ -40,7 +40,9 @@ export const ConfigSchema = z.object({
     .default(10_000)
     .describe('On SIGTERM, the time to exit in: jobs run until a fifth (≤ 2 s) before, then are re-queued'),
   SPLIT_PRODUCTS: flag
-    .default(true)
+    // Off by default: bit-identical and a third less work on the run's thread, but no wall-clock gain was
+    // measurable on the loaded 2-vCPU machine it was measured on (BENCHMARKS.md, issue 15).
+    .default(false)
     .describe(
       'Lend an idle worker to a running run to compute half of its large matrix products (bit-identical)',
     ),
