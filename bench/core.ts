@@ -1,11 +1,16 @@
 // npm run bench:core — ms/step and GFLOP/s of our core (statistics off and on) against PyTorch and tfjs,
 // interleaved round by round in one run; prints a table with medians, spreads and ratios.
+// --two-threads adds rows for our core with a helper thread splitting the products of at least --split-min
+// multiply-adds (default: the service's SPLIT_MIN_MULTIPLY_ADDS default) — on the wall or thread clock (--clock=cpu
+// is refused: it would add both threads); the one-thread rows of the same rounds are the comparison.
 // --baseline=DIR also times the core of another checkout (e.g. `git archive main src | tar -x -C DIR`) in the
 // same rounds, as "baseline (stats off/every step)", so a change is measured against its parent in one run.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { DEFAULT_SPLIT_MIN } from '../src/config.ts';
 import { runTraining, type TrainRunSpec } from '../src/core/index.ts';
+import { startBenchHelper } from './lib/two-threads.ts';
 import { type PeerName, runPeer } from './peers/spawn.ts';
 import { flopsPerStep, WORKLOADS, type WorkloadName } from './workloads.ts';
 
@@ -19,19 +24,41 @@ const peers = peersWanted.filter((p) => p !== 'torch' || existsSync('/usr/bin/py
 const baselineDir = args.get('baseline');
 // --clock=cpu times our runs (and the baseline's) in process CPU time: training is synchronous on this thread, so
 // phases where the loaded machine deschedules us do not count; PyTorch (one BLAS thread) then times its CPU time
-// too (time.process_time), the tfjs peers stay on wall time.
-const clock = (args.get('clock') ?? 'wall') as 'wall' | 'cpu';
-if (clock !== 'wall' && clock !== 'cpu')
-  throw new Error(`bench/core.ts: --clock must be wall or cpu, got ${clock}`);
+// too (time.process_time), the tfjs peers stay on wall time. --clock=thread times ours in this thread's CPU time
+// (process.threadCpuUsage; PyTorch as for cpu): with --two-threads, the run's thread's share of the work — the
+// critical path when the helper keeps up, what the wall clock of a quiet machine would show at best.
+const clock = (args.get('clock') ?? 'wall') as 'wall' | 'cpu' | 'thread';
+if (clock !== 'wall' && clock !== 'cpu' && clock !== 'thread')
+  throw new Error(`bench/core.ts: --clock must be wall, cpu or thread, got ${clock}`);
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 /** Milliseconds on the chosen clock. */
 const now =
   clock === 'cpu'
-    ? () => {
-        const u = process.cpuUsage();
-        return (u.user + u.system) / 1000;
-      }
-    : () => performance.now();
+    ? () => cpuMs(process.cpuUsage())
+    : clock === 'thread'
+      ? () => cpuMs(process.threadCpuUsage())
+      : () => performance.now();
+const twoThreads = args.has('two-threads');
+/** --split-min=N[,M…]: a pair of two-thread rows per cut-over. */
+const splitMins = (args.get('split-min') ?? String(DEFAULT_SPLIT_MIN)).split(',').map(Number);
+if (twoThreads && clock === 'cpu') {
+  throw new Error(
+    'bench/core.ts: --two-threads needs --clock=wall or thread (CPU time would sum both threads)',
+  );
+}
+const helper = twoThreads ? startBenchHelper() : null;
 type Train = (spec: TrainRunSpec) => unknown;
+/** Our core with the helper thread lent to each run, splitting products of at least `splitMin` multiply-adds. */
+const trainTwoThreads =
+  (splitMin: number): Train =>
+  (spec) => {
+    if (!helper) throw new Error('no helper thread');
+    try {
+      return runTraining(spec, { threads: helper.threads(splitMin) });
+    } finally {
+      helper.release();
+    }
+  };
 const baseline: Train | null = baselineDir
   ? (await import(pathToFileURL(resolve(baselineDir, 'src/core/index.ts')).href)).runTraining
   : null;
@@ -69,6 +96,7 @@ const add = (w: WorkloadName, who: string, ms: number) => {
 // Warm the JIT once per workload.
 for (const name of names) {
   timeOurs(name, 1);
+  if (twoThreads) timeOurs(name, 1, trainTwoThreads(1));
   if (baseline) timeOurs(name, 1, baseline);
 }
 
@@ -76,19 +104,27 @@ for (let r = 0; r < rounds; r++) {
   for (const name of names) {
     add(name, 'gradscope (stats off)', timeOurs(name, null));
     add(name, 'gradscope (stats every step)', timeOurs(name, 1));
+    for (const min of twoThreads ? splitMins : []) {
+      const label = `gradscope 2 threads, split ≥ ${min}`;
+      add(name, `${label} (stats off)`, timeOurs(name, null, trainTwoThreads(min)));
+      add(name, `${label} (stats every step)`, timeOurs(name, 1, trainTwoThreads(min)));
+    }
     if (baseline) {
       add(name, 'baseline (stats off)', timeOurs(name, null, baseline));
       add(name, 'baseline (stats every step)', timeOurs(name, 1, baseline));
     }
   }
   for (const peer of peers) {
-    const request = { workloads: names, warmup: PEER_WARMUP, reps: PEER_REPS, rounds: 1, clock };
+    const peerClock: 'wall' | 'cpu' = clock === 'wall' ? 'wall' : 'cpu';
+    const request = { workloads: names, warmup: PEER_WARMUP, reps: PEER_REPS, rounds: 1, clock: peerClock };
     const out = await runPeer(peer, request);
-    const label = peer === 'torch' ? `pytorch fp64 1 thread (${clock} clock)` : `${peer} (wall clock)`;
+    const label = peer === 'torch' ? `pytorch fp64 1 thread (${peerClock} clock)` : `${peer} (wall clock)`;
     for (const res of out.results) add(res.workload, label, res.median);
   }
   process.stderr.write(`round ${r + 1}/${rounds} done\n`);
 }
+
+await helper?.close();
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);

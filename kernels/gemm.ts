@@ -31,9 +31,26 @@ const AP_BYTES: usize = <usize>(MC * KC * 8);
 const BP_BYTES: usize = <usize>(NC * KC * 8);
 const TILE_BYTES: usize = <usize>(MR * NR * 8);
 
+/**
+ * Where this instance packs (0: the static scratch below arenaStart). The memory is imported and shared, so
+ * a second instance on it (a helper thread computing part of a product) must pack elsewhere; globals are
+ * per instance, so each thread keeps its own.
+ */
+let scratchAt: usize = 0;
+
+/** Makes this instance pack at `at` (16-byte aligned, scratchBytes() long), or at the static scratch for 0. */
+export function useScratch(at: usize): void {
+  scratchAt = at;
+}
+
+/** Bytes of packing scratch one instance needs (what useScratch's region must hold). */
+export function scratchBytes(): usize {
+  return AP_BYTES + BP_BYTES + TILE_BYTES;
+}
+
 // @ts-ignore: decorator
 @inline function apBase(): usize {
-  return (__heap_base + 15) & ~(<usize>15);
+  return scratchAt != 0 ? scratchAt : (__heap_base + 15) & ~(<usize>15);
 }
 // @ts-ignore: decorator
 @inline function bpBase(): usize {
@@ -46,36 +63,47 @@ const TILE_BYTES: usize = <usize>(MR * NR * 8);
 
 /** First byte the host may use (16-byte aligned): everything below is static data and kernel scratch. */
 export function arenaStart(): usize {
-  return tileBase() + TILE_BYTES;
+  return ((__heap_base + 15) & ~(<usize>15)) + scratchBytes();
 }
 
 /** C(m, n) += A(m, k) · B(n, k)ᵀ. A[i][p] = a + (i·k + p)·8, B[p][j] as Bᵀ = b + (j·k + p)·8. */
 export function gemmABt(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32): void {
-  gemm(a, <usize>k << 3, 8, b, 8, <usize>k << 3, c, m, n, k);
+  gemm(a, <usize>k << 3, 8, b, 8, <usize>k << 3, c, <usize>n << 3, m, n, k);
 }
 
 /** C(m, n) += A(m, k) · B(k, n). */
 export function gemmAB(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32): void {
-  gemm(a, <usize>k << 3, 8, b, <usize>n << 3, 8, c, m, n, k);
+  gemm(a, <usize>k << 3, 8, b, <usize>n << 3, 8, c, <usize>n << 3, m, n, k);
 }
 
 /** C(m, n) += A(k, m)ᵀ · B(k, n). A[i][p] as Aᵀ = a + (p·m + i)·8. */
 export function gemmAtB(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32): void {
-  gemm(a, 8, <usize>m << 3, b, <usize>n << 3, 8, c, m, n, k);
+  gemm(a, 8, <usize>m << 3, b, <usize>n << 3, 8, c, <usize>n << 3, m, n, k);
+}
+
+/**
+ * The general product below, exported for a split: a block of C's rows or columns computed by one thread with
+ * the strides of the whole product, so every element it owns gets the same k-blocks in the same order.
+ */
+export function gemmStrided(
+  a: usize, aRow: usize, aDepth: usize,
+  b: usize, bDepth: usize, bCol: usize,
+  c: usize, ldc: usize, m: i32, n: i32, k: i32,
+): void {
+  gemm(a, aRow, aDepth, b, bDepth, bCol, c, ldc, m, n, k);
 }
 
 /**
  * C(m, n) += op(A)(m, k) · op(B)(k, n), where element (i, p) of op(A) is at a + i·aRow + p·aDepth and
- * element (p, j) of op(B) at b + p·bDepth + j·bCol (strides in bytes). C is row-major, leading dim n.
+ * element (p, j) of op(B) at b + p·bDepth + j·bCol (strides in bytes). C is row-major, ldc bytes a row.
  */
 function gemm(
   a: usize, aRow: usize, aDepth: usize,
   b: usize, bDepth: usize, bCol: usize,
-  c: usize, m: i32, n: i32, k: i32,
+  c: usize, ldc: usize, m: i32, n: i32, k: i32,
 ): void {
   const ap = apBase();
   const bp = bpBase();
-  const ldc = <usize>n << 3;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {

@@ -16,21 +16,27 @@ export type KernelsVariant = 'simd' | 'relaxed';
 
 /**
  * -O3 with no GC runtime (the kernels never allocate). Beyond asc's defaults (sign-extension, mutable
- * globals, non-trapping f2i, bulk memory) only SIMD is enabled, plus relaxed SIMD in the 'relaxed' build:
- * Node ≥ 22 validates it; src/core/wasm/kernels.ts falls back to the plain build where it does not.
+ * globals, non-trapping f2i, bulk memory) only SIMD and threads are enabled, plus relaxed SIMD in the 'relaxed'
+ * build: Node ≥ 22 validates it; src/core/wasm/kernels.ts falls back to the plain build where it does not.
+ * The memory is imported and shared (threads feature; a shared memory must declare a maximum: all of wasm32's
+ * 65536 pages, the host's memory sets its own smaller one), so a helper thread can instantiate the same module
+ * on a run's memory and compute part of a product in place (src/core/wasm/gemm-split.ts).
  */
+const COMMON = [
+  '--optimizeLevel',
+  '3',
+  '--shrinkLevel',
+  '0',
+  '--runtime',
+  'stub',
+  '--importMemory',
+  '--sharedMemory',
+  '--maximumMemory',
+  '65536',
+];
 const FLAGS: Record<KernelsVariant, string[]> = {
-  simd: ['--optimizeLevel', '3', '--shrinkLevel', '0', '--runtime', 'stub', '--enable', 'simd'],
-  relaxed: [
-    '--optimizeLevel',
-    '3',
-    '--shrinkLevel',
-    '0',
-    '--runtime',
-    'stub',
-    '--enable',
-    'simd,relaxed-simd',
-  ],
+  simd: [...COMMON, '--enable', 'simd,threads'],
+  relaxed: [...COMMON, '--enable', 'simd,relaxed-simd,threads'],
 };
 
 /** Compiles the kernels in memory and returns the .wasm bytes; throws with asc's diagnostics on failure. */

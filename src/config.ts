@@ -8,6 +8,9 @@ const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** Smallest matrix product (multiply-adds m·n·k) split across two threads: see BENCHMARKS.md for the cut-over. */
+export const DEFAULT_SPLIT_MIN = 2 ** 21;
+
 export const ConfigSchema = z.object({
   PORT: int(0, 65535).default(3000).describe('HTTP port'),
   HOST: z.string().min(1).default('0.0.0.0').describe('Interface to listen on'),
@@ -36,6 +39,16 @@ export const ConfigSchema = z.object({
   SHUTDOWN_GRACE_MS: int(0, 600_000)
     .default(10_000)
     .describe('On SIGTERM, the time to exit in: jobs run until a fifth (≤ 2 s) before, then are re-queued'),
+  SPLIT_PRODUCTS: flag
+    // Off by default: bit-identical and a third less work on the run's thread, but no wall-clock gain was
+    // measurable on the loaded 2-vCPU machine it was measured on (BENCHMARKS.md, issue 15).
+    .default(false)
+    .describe(
+      'Lend an idle worker to a running run to compute half of its large matrix products (bit-identical)',
+    ),
+  SPLIT_MIN_MULTIPLY_ADDS: int(1, 2 ** 40)
+    .default(DEFAULT_SPLIT_MIN)
+    .describe('Smallest matrix product (m·n·k multiply-adds) that SPLIT_PRODUCTS splits'),
   WORKER_MAX_MEMORY_MB: int(64, 65_536).default(2048).describe('V8 heap limit of each worker thread'),
   DB_OUTAGE_MAX_MS: int(1000, 86_400_000)
     .default(600_000)

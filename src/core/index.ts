@@ -40,3 +40,14 @@ export * from './theory/index.ts';
 export { plannedSteps, runTraining, type StepRecord, type TrainOutcome } from './train.ts';
 export type { SignalTrend } from './trend.ts';
 export { type SpecFacts, validateRunSpec } from './validate.ts';
+export {
+  abandonHelper,
+  allowHelper,
+  type GemmThreads,
+  type HelperOffer,
+  helperAttached,
+  releaseHelper,
+  serveSplits,
+  splitCount,
+} from './wasm/gemm-split.ts';
+export { helperGemm } from './wasm/kernels.ts';

@@ -13,6 +13,7 @@ import type { TrainRunSpec } from './run-spec.ts';
 import { type Prepared, prepare } from './setup.ts';
 import { DEFAULTS } from './spec.ts';
 import { applyUpdateWithStats, FIELD_COUNT, histogram, histogramStride, layerStatistics } from './stats.ts';
+import type { GemmThreads } from './wasm/gemm-split.ts';
 import { arenaSize, createWasmKernels, jsKernels, wasmSimdAvailable } from './wasm/kernels.ts';
 
 export interface StepRecord {
@@ -34,6 +35,8 @@ export interface TrainHooks {
   onRecord?(record: StepRecord): void;
   /** Polled before every step: true stops the run as cancelled. */
   shouldStop?(): boolean;
+  /** A second thread for the large matrix products, when the caller can lend one (WASM kernels only). */
+  threads?: GemmThreads;
 }
 
 export interface Divergence {
@@ -105,14 +108,16 @@ function evaluateSet(run: TrainingRun, set: EvaluationSet) {
 }
 
 /** Allocate: the network and data prepared, every kernel buffer placed in one arena (WASM SIMD when available). */
-function allocateRun(spec: TrainRunSpec) {
+function allocateRun(spec: TrainRunSpec, threads?: GemmThreads) {
   const p = prepare(spec);
   const { layout } = p.net;
   const n = p.train.n;
   const batchSize = Math.min(spec.training.batchSize ?? n, n);
   const totalSteps = plannedSteps(spec, n);
   const allocate = (f64: (n: number) => Float64Array) => allocateBuffers(p, batchSize, f64);
-  const kernels = wasmSimdAvailable() ? createWasmKernels(arenaSize(allocate)) : jsKernels;
+  const kernels = wasmSimdAvailable()
+    ? createWasmKernels(arenaSize(allocate), undefined, threads)
+    : jsKernels;
   const buffers = allocate(kernels.f64);
   buffers.theta.set(p.theta);
   buffers.trainX.set(p.train.x);
@@ -150,7 +155,7 @@ function allocateRun(spec: TrainRunSpec) {
 }
 
 export function runTraining(spec: TrainRunSpec, hooks: TrainHooks = {}): TrainOutcome {
-  const run = allocateRun(spec);
+  const run = allocateRun(spec, hooks.threads);
   // The first and the latest recorded step, diagnosed at the finish.
   const ends: { first: StepRecord | null; last: StepRecord | null } = { first: null, last: null };
   const emit = (record: StepRecord) => {

@@ -1,7 +1,14 @@
 // The typed messages that cross the worker-thread boundary: tasks in, record batches (and their rows) and results out.
 import type { MessagePort } from 'node:worker_threads';
 import type { z } from 'zod';
-import type { BatchEvaluation, LayerWeights, NetworkSpec, RunSpec, TheoryRequest } from '../core/index.ts';
+import type {
+  BatchEvaluation,
+  HelperOffer,
+  LayerWeights,
+  NetworkSpec,
+  RunSpec,
+  TheoryRequest,
+} from '../core/index.ts';
 import type { RunOutcome, StepRow } from '../model/run.ts';
 import type {
   GradcheckResultSchema,
@@ -28,6 +35,11 @@ export interface JobTask {
   flushIntervalMs: number;
   /** …or when this many are buffered. */
   flushMaxRecords: number;
+  /**
+   * Split the run's matrix products of at least this many multiply-adds with a helper thread the pool lends
+   * while it has an idle worker (the job then posts a PortHelperOffer); null: one thread.
+   */
+  splitMinMultiplyAdds: number | null;
 }
 
 /**
@@ -53,7 +65,16 @@ export interface PortDone {
   type: 'done';
 }
 
-export type PortMessage = RecordBatch | PortDone;
+/** Sent once, first, by a job whose products may be split: what a helper thread needs to work on its memory. */
+export interface PortHelperOffer {
+  type: 'helper';
+  offer: HelperOffer;
+}
+
+export type PortMessage = RecordBatch | PortDone | PortHelperOffer;
+
+/** A worker lent to a running job computes parts of its products until released (see core's serveSplits). */
+export type GemmHelperTask = HelperOffer;
 
 /**
  * What a job returns: its outcome, shaped once in the worker, which the dispatcher only stores. A spec the core

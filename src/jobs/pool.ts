@@ -4,12 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { RunSpec } from '../core/index.ts';
+import { HelperLender } from './lender.ts';
 import {
   CONTROL_CANCEL,
   CONTROL_PAUSE,
   CONTROL_SLOTS,
   type EvaluateOutcome,
   type EvaluateTask,
+  type GemmHelperTask,
   type JobResult,
   type JobTask,
   type PortMessage,
@@ -34,6 +36,12 @@ export interface JobPoolOptions {
   niceIncrement?: number;
   flushIntervalMs?: number;
   flushMaxRecords?: number;
+  /**
+   * Two threads for one run: while the pool has an idle worker, a running job borrows it to compute half of
+   * each matrix product with at least this many multiply-adds; a job submitted takes it back at the next
+   * product boundary. Undefined or null: every job computes on its own thread only.
+   */
+  splitMinMultiplyAdds?: number | null;
   /** Called when the record listener throws (the batch is dropped, the job goes on). */
   onBatchError?(err: unknown, runId: string): void;
 }
@@ -51,6 +59,8 @@ export interface JobPool {
   readonly size: number;
   /** Jobs running or queued inside piscina. */
   readonly active: number;
+  /** Workers lent to running jobs as helper threads for their matrix products (see splitMinMultiplyAdds). */
+  readonly helpers: number;
   start(runId: string, spec: RunSpec, onBatch: (batch: RecordBatch) => void): RunningJob;
   evaluate(task: EvaluateTask): Promise<EvaluateOutcome>;
   /** POST /v1/theory's computation, on a thread of its own (started on first use, stopped when idle). */
@@ -83,20 +93,32 @@ export function createJobPool(options: JobPoolOptions): JobPool {
   // /v1/theory's grids take seconds: a thread of their own, so that they never hold up an evaluate.
   const theorist = new Piscina({ filename, minThreads: 0, maxThreads: 1, idleTimeout: 60_000 });
   let active = 0;
+  const lender = new HelperLender(
+    options.size,
+    () => active,
+    (offer) => piscina.run(offer satisfies GemmHelperTask, { name: 'gemmHelper' }),
+  );
 
   return {
     size: options.size,
     get active() {
       return active;
     },
+    get helpers() {
+      return lender.helpers;
+    },
     start(runId, spec, onBatch) {
       const { port1, port2 } = new MessageChannel();
       const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
       // The port's 'done' is the worker's last message; the task result may overtake the batches
       // (they travel on different channels), so `done` waits for both.
+      let ended = false;
+      let endLending: (() => void) | undefined;
       const portDone = new Promise<void>((resolve) => {
         port1.on('message', (m: PortMessage) => {
-          if (m.type !== 'records') resolve();
+          if (m.type === 'helper') {
+            if (!ended) endLending = lender.add(m.offer);
+          } else if (m.type !== 'records') resolve();
           else {
             // A listener error must not escape into the event loop (it would take the process down).
             try {
@@ -115,8 +137,10 @@ export function createJobPool(options: JobPoolOptions): JobPool {
         port: port2,
         flushIntervalMs: options.flushIntervalMs ?? 100,
         flushMaxRecords: options.flushMaxRecords ?? 500,
+        splitMinMultiplyAdds: options.splitMinMultiplyAdds ?? null,
       };
       active++;
+      lender.reclaim();
       const result = piscina.run(task, { transferList: [port2] }) as Promise<JobResult>;
       const done = result
         .then(async (r) => {
@@ -124,7 +148,10 @@ export function createJobPool(options: JobPoolOptions): JobPool {
           return r;
         })
         .finally(() => {
+          ended = true;
           active--;
+          endLending?.();
+          lender.lend();
           port1.close();
         });
       // The worker waits on the pause slot: every change of either slot wakes it to look again.

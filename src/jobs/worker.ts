@@ -3,12 +3,14 @@ import {
   computeTheory,
   DEFAULTS,
   evaluateBatch,
+  helperGemm,
   type RunSpec,
   runDiagnosis,
   runGradcheck,
   runProbe,
   runTraining,
   SpecError,
+  serveSplits,
 } from '../core/index.ts';
 import { histogramSettings } from '../model/run.ts';
 import {
@@ -23,6 +25,7 @@ import {
   CONTROL_PAUSE,
   type EvaluateOutcome,
   type EvaluateTask,
+  type GemmHelperTask,
   type JobResult,
   type JobTask,
   type TheoryOutcome,
@@ -70,7 +73,12 @@ function execute(spec: RunSpec, task: JobTask): JobResult {
     if (drained) task.port.postMessage(drained.batch, drained.transfer);
     lastFlush = Date.now();
   };
+  const minMultiplyAdds = task.splitMinMultiplyAdds;
   const outcome = runTraining(spec, {
+    threads:
+      minMultiplyAdds === null
+        ? undefined
+        : { minMultiplyAdds, offer: (offer) => task.port.postMessage({ type: 'helper', offer }) },
     onRecord(record) {
       buffer.push(record);
       if (buffer.size >= task.flushMaxRecords || Date.now() - lastFlush >= task.flushIntervalMs) flush();
@@ -96,6 +104,11 @@ function execute(spec: RunSpec, task: JobTask): JobResult {
     error: outcome.divergence ? { code: 'diverged', message: outcome.divergence.message } : undefined,
     weights: { initial: outcome.initialTheta, final: outcome.finalTheta },
   };
+}
+
+/** A pool worker lent to a running job: computes parts of its matrix products until the pool takes it back. */
+export function gemmHelper(task: GemmHelperTask): void {
+  serveSplits(task.control, helperGemm(task.memory, task.variant, task.scratch));
 }
 
 export function evaluate(task: EvaluateTask): EvaluateOutcome {

@@ -62,6 +62,7 @@ export const runtimePlugin = fp<RuntimeOptions>(
       workerFile,
       maxOldGenerationSizeMb: config.WORKER_MAX_MEMORY_MB,
       niceIncrement: config.WORKER_NICE,
+      splitMinMultiplyAdds: config.SPLIT_PRODUCTS ? config.SPLIT_MIN_MULTIPLY_ADDS : null,
     });
     // Lifecycle events read the run back from the database; chain them per run so that 'started' is
     // never published after 'finished' when the two reads complete out of order.

@@ -8,6 +8,13 @@ import { bceLossSum } from '../losses.ts';
 import { gemmAB, gemmABt, gemmAtB } from '../matmul.ts';
 import { layerSums, moments } from '../reduce.ts';
 import type { ActivationName } from '../spec.ts';
+import {
+  createSplitControl,
+  createSplitter,
+  type GemmThreads,
+  type SplitGemm,
+  type StridedGemm,
+} from './gemm-split.ts';
 import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels-wasm.ts';
 
 type Gemm = (A: Float64Array, B: Float64Array, C: Float64Array, m: number, n: number, k: number) => void;
@@ -91,9 +98,12 @@ export const jsKernels: Kernels = {
 
 /** What kernels/gemm.ts and kernels/elementwise.ts export; pointers are byte offsets into `memory`. */
 interface KernelsExports {
-  memory: WebAssembly.Memory;
   /** First byte past the kernels' static data and packing scratch (16-byte aligned). */
   arenaStart(): number;
+  /** Bytes of packing scratch an instance needs; useScratch(at) moves this instance's to `at`. */
+  scratchBytes(): number;
+  useScratch(at: number): void;
+  gemmStrided: StridedGemm;
   gemmABt(a: number, b: number, c: number, m: number, n: number, k: number): void;
   gemmAB(a: number, b: number, c: number, m: number, n: number, k: number): void;
   gemmAtB(a: number, b: number, c: number, m: number, n: number, k: number): void;
@@ -190,32 +200,63 @@ export function arenaSize(allocateAll: (f64: (n: number) => Float64Array) => unk
   return doubles;
 }
 
+/** arenaStart and scratchBytes of a build: the same on every instance (static data + scratch), read once. */
+const layouts: Partial<Record<WasmVariant, { arenaStart: number; scratchBytes: number }>> = {};
+
+function layoutOf(variant: WasmVariant) {
+  if (!layouts[variant]) {
+    const exports = instantiate(variant, new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }));
+    layouts[variant] = { arenaStart: exports.arenaStart(), scratchBytes: exports.scratchBytes() };
+  }
+  return layouts[variant];
+}
+
+/** An instance of a build on `memory` (the module imports its memory, shared, so threads can share it). */
+function instantiate(variant: WasmVariant, memory: WebAssembly.Memory): KernelsExports {
+  return new WebAssembly.Instance(kernelsModule(variant), { env: { memory } })
+    .exports as unknown as KernelsExports;
+}
+
+/**
+ * The helper's instance: the run's build on the run's memory, packing in the scratch the run set aside for it.
+ * Its gemmStrided computes the parts serveSplits is handed (see gemm-split.ts).
+ */
+export function helperGemm(memory: WebAssembly.Memory, variant: WasmVariant, scratch: number): StridedGemm {
+  const exports = instantiate(variant, memory);
+  exports.useScratch(scratch);
+  return exports.gemmStrided;
+}
+
 /**
  * WebAssembly SIMD kernels on a fresh instance whose memory holds an arena of `doubles` values, above the
  * kernels' 385 KB of packing scratch. `f64` hands out zeroed, 16-byte aligned views of the arena; each
  * allocation is padded to an even number of values, and one that does not fit throws. The kernels accept
- * only arrays from this arena. The memory never grows after this call, so the views stay attached.
- * `variant` defaults to preferredWasmVariant().
+ * only arrays from this arena. The memory (shared, never grown) is sized once, so the views stay attached.
+ * `variant` defaults to preferredWasmVariant(). With `threads`, the memory also holds a helper's packing scratch,
+ * `threads.offer` receives what a helper needs (at the first product worth splitting), and products are split with
+ * it while one is attached.
  */
 export function createWasmKernels(
   doubles: number,
   variant: WasmVariant = preferredWasmVariant() ?? 'simd',
+  threads?: GemmThreads,
 ): Kernels {
   if (!Number.isSafeInteger(doubles) || doubles < 0) {
     throw new RangeError(`createWasmKernels: doubles must be a non-negative integer, got ${doubles}`);
   }
-  const exports = new WebAssembly.Instance(kernelsModule(variant)).exports as unknown as KernelsExports;
-  const { memory } = exports;
-  const start = exports.arenaStart();
+  const { arenaStart: start, scratchBytes } = layoutOf(variant);
   const capacityBytes = Math.ceil(doubles / 2) * 16;
-  // Past the arena: where moments and layerSums write their sums, read back through `sums`.
+  // Past the arena: where moments and layerSums write their sums, read back through `sums`; then the helper's
+  // packing scratch when the products may be split.
   const scratch = start + capacityBytes;
-  const pages = Math.ceil((scratch + SCRATCH_DOUBLES * 8) / PAGE_BYTES);
+  const helperScratch = scratch + SCRATCH_DOUBLES * 8;
+  const pages = Math.ceil((helperScratch + (threads ? scratchBytes : 0)) / PAGE_BYTES);
   if (pages > MAX_PAGES) {
     throw new RangeError(`createWasmKernels: ${doubles} doubles exceed the 4 GiB wasm32 address space`);
   }
-  // The module declares an empty memory; grow it once, to its final size, before any view exists.
-  memory.grow(pages - memory.buffer.byteLength / PAGE_BYTES);
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  const exports = instantiate(variant, memory);
+  const split = threads ? offerSplits(memory, variant, helperScratch, threads, exports.gemmStrided) : null;
   const buffer = memory.buffer;
   const end = start + capacityBytes;
   const sums = new Float64Array(buffer, scratch, SCRATCH_DOUBLES);
@@ -264,17 +305,23 @@ export function createWasmKernels(
     gemmABt(A, B, C, m, n, k) {
       const a = offsetOf('gemmABt', 'A', A, m * k);
       const b = offsetOf('gemmABt', 'B', B, n * k);
-      exports.gemmABt(a, b, offsetOf('gemmABt', 'C', C, m * n), m, n, k);
+      const c = offsetOf('gemmABt', 'C', C, m * n);
+      if (split) split(a, k * 8, 8, b, 8, k * 8, c, m, n, k);
+      else exports.gemmABt(a, b, c, m, n, k);
     },
     gemmAB(A, B, C, m, n, k) {
       const a = offsetOf('gemmAB', 'A', A, m * k);
       const b = offsetOf('gemmAB', 'B', B, k * n);
-      exports.gemmAB(a, b, offsetOf('gemmAB', 'C', C, m * n), m, n, k);
+      const c = offsetOf('gemmAB', 'C', C, m * n);
+      if (split) split(a, k * 8, 8, b, n * 8, 8, c, m, n, k);
+      else exports.gemmAB(a, b, c, m, n, k);
     },
     gemmAtB(A, B, C, m, n, k) {
       const a = offsetOf('gemmAtB', 'A', A, k * m);
       const b = offsetOf('gemmAtB', 'B', B, k * n);
-      exports.gemmAtB(a, b, offsetOf('gemmAtB', 'C', C, m * n), m, n, k);
+      const c = offsetOf('gemmAtB', 'C', C, m * n);
+      if (split) split(a, 8, m * 8, b, n * 8, 8, c, m, n, k);
+      else exports.gemmAtB(a, b, c, m, n, k);
     },
     activationForward(name, Z, A, len, p) {
       const kernel = kernelOf('activationForward', forwardOf, name);
@@ -315,4 +362,18 @@ export function createWasmKernels(
     },
     f64,
   };
+}
+
+/** The products' splitter, which offers a helper the run's memory when it first needs one (see gemm-split.ts). */
+function offerSplits(
+  memory: WebAssembly.Memory,
+  variant: WasmVariant,
+  scratch: number,
+  threads: GemmThreads,
+  gemm: StridedGemm,
+): SplitGemm {
+  const control = createSplitControl();
+  return createSplitter(control, gemm, threads.minMultiplyAdds, () =>
+    threads.offer({ memory, variant, scratch, control }),
+  );
 }
