@@ -75,7 +75,7 @@ export const ConfigSchema = z.object({
   EVALUATE_BODY_LIMIT_BYTES: int(1024, 1_073_741_824)
     .default(4 * 1024 * 1024)
     .describe(
-      'Largest /v1/evaluate body: its 100,000 parameters at full float64 precision and a batch (parsing runs on the event loop)',
+      'Largest /v1/evaluate body: its 100,000 parameters at full float64 precision and a batch (read in the evaluate thread)',
     ),
   REQUEST_TIMEOUT_MS: int(1000, 3_600_000)
     .default(30_000)
