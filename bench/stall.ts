@@ -96,7 +96,12 @@ try {
   // A grid sweep of two points over that inline spec (its base carries the data).
   const sweepBody = (n: number) => {
     const { name: _, ...base } = JSON.parse(inlineRunBody(n));
-    return JSON.stringify({ kind: 'grid', name: 'stall-sweep', base, axes: [{ field: '/training/optimizer/lr', values: [0.01, 0.1] }] });
+    return JSON.stringify({
+      kind: 'grid',
+      name: 'stall-sweep',
+      base,
+      axes: [{ field: '/training/optimizer/lr', values: [0.01, 0.1] }],
+    });
   };
   const sweep = sweepBody(largestFitting(BODY_LIMIT, sweepBody, 100, 20_000));
   const seed = await (

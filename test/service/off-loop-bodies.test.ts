@@ -3,7 +3,7 @@
 // (pointers, messages, detail), compared with a reference app that validates the same schemas the usual way.
 import Fastify, { type FastifyInstance } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { registerProblemHandling } from '../../src/http/problems.ts';
 import { registerStrictRequests } from '../../src/http/strict-requests.ts';
 import { CreateHeadersSchema } from '../../src/routes/runs.ts';
