@@ -71,7 +71,9 @@ export const ConfigSchema = z.object({
     .describe('Comma-separated bearer tokens; empty ⇒ no authentication'),
   BODY_LIMIT_BYTES: int(1024, 1_073_741_824)
     .default(512 * 1024)
-    .describe('Largest request body (bounds inline data: storing and checking it still runs on the event loop)'),
+    .describe(
+      'Largest request body (bounds inline data: storing and checking it still runs on the event loop)',
+    ),
   EVALUATE_BODY_LIMIT_BYTES: int(1024, 1_073_741_824)
     .default(4 * 1024 * 1024)
     .describe(
