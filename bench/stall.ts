@@ -1,10 +1,13 @@
 // npm run bench:stall — the worst event-loop stall one request causes, per endpoint, each at the largest
 // body or answer it takes: evaluate at its limit (and a 16 MiB body, refused now, accepted before), a run
-// with inline data at BODY_LIMIT_BYTES, a metrics read of 10,000 points, a page of 100 runs, and a WebSocket
-// subscriber replaying a 10,000-step history (step messages from the compiled serializer). Prints markdown.
+// with inline data at BODY_LIMIT_BYTES (and at 2 and 4 MiB on a second service with a 4 MiB limit), a sweep
+// whose base carries inline data, a run, its history, model and metrics (10,000 points), a page of 100 runs,
+// and a WebSocket subscriber replaying a 10,000-step history. Prints markdown.
 //
 // Options: --db=pglite|postgres (default pglite), --reps=5. The service runs in a child process
-// (bench/lib/server-child.ts) whose event-loop delay monitor reports the longest stall after each request.
+// (bench/lib/server-child.ts) whose event-loop delay monitor reports the longest stall after each request, with
+// the CPU time its main thread spent meanwhile (the loop's own work: on a loaded machine the stall also
+// counts the time the scheduler kept the thread waiting).
 import WebSocket from 'ws';
 import { chooseDatabases, parseArgs } from './lib/args.ts';
 import { Bench } from './lib/harness.ts';
@@ -73,8 +76,13 @@ function largestFitting(limit: number, body: (n: number) => string, lo: number, 
 
 const EVALUATE_LIMIT = 4 * 1024 * 1024;
 const BODY_LIMIT = 512 * 1024;
+/** The larger limits of the second service: what inline data would cost the loop if BODY_LIMIT_BYTES were raised. */
+const WIDE_BODY_LIMIT = 4 * 1024 * 1024;
 const b = await Bench.start(kind, { EVALUATE_BODY_LIMIT_BYTES: String(EVALUATE_LIMIT) });
-const before = await Bench.start(kind, { EVALUATE_BODY_LIMIT_BYTES: String(16 * 1024 * 1024 + 1024) });
+const before = await Bench.start(kind, {
+  EVALUATE_BODY_LIMIT_BYTES: String(16 * 1024 * 1024 + 1024),
+  BODY_LIMIT_BYTES: String(WIDE_BODY_LIMIT),
+});
 try {
   const json = { 'content-type': 'application/json' };
   // The widest input whose network stays within 100,000 parameters and whose body within the limit.
@@ -83,7 +91,21 @@ try {
   const atLimit = evaluateBody(inputSize, hiddenFor(inputSize));
   const big = evaluateBody(1000, 99);
   const bigPadded = big.length < 16 * 2 ** 20 ? evaluateBody(1300, 76) : big;
-  const inline = inlineRunBody(largestFitting(BODY_LIMIT, inlineRunBody, 100, 20_000));
+  const inlineFor = (limit: number) => inlineRunBody(largestFitting(limit, inlineRunBody, 100, 200_000));
+  const inline = inlineFor(BODY_LIMIT);
+  const inline2 = inlineFor(2 * 1024 * 1024);
+  const inline4 = inlineFor(WIDE_BODY_LIMIT);
+  // A grid sweep of two points over that inline spec (its base carries the data).
+  const sweepBody = (n: number) => {
+    const { name: _, ...base } = JSON.parse(inlineRunBody(n));
+    return JSON.stringify({
+      kind: 'grid',
+      name: 'stall-sweep',
+      base,
+      axes: [{ field: '/training/optimizer/lr', values: [0.01, 0.1] }],
+    });
+  };
+  const sweep = sweepBody(largestFitting(BODY_LIMIT, sweepBody, 100, 20_000));
   const seed = await (
     await fetch(`${b.url}/v1/runs`, {
       method: 'POST',
@@ -127,6 +149,29 @@ try {
       init: { method: 'POST', headers: json, body: inline },
       bytes: inline.length,
     },
+    ...[inline2, inline4].map((body) => ({
+      what: `POST /v1/runs, inline data, ${mib(body)} (if BODY_LIMIT_BYTES were 4 MiB)`,
+      on: before,
+      url: '/v1/runs',
+      init: { method: 'POST', headers: json, body },
+      bytes: body.length,
+    })),
+    {
+      what: `POST /v1/sweeps, inline data in its base, ${mib(sweep)}`,
+      on: b,
+      url: '/v1/sweeps',
+      init: { method: 'POST', headers: json, body: sweep },
+      bytes: sweep.length,
+    },
+    { what: 'GET /v1/runs/:id (10,000 steps)', on: b, url: `/v1/runs/${seed.id}`, init: {}, bytes: 0 },
+    {
+      what: 'GET /v1/runs/:id/history?points=2000',
+      on: b,
+      url: `/v1/runs/${seed.id}/history?points=2000`,
+      init: {},
+      bytes: 0,
+    },
+    { what: 'GET /v1/runs/:id/model', on: b, url: `/v1/runs/${seed.id}/model`, init: {}, bytes: 0 },
     {
       what: 'GET /v1/runs/:id/metrics, 10,000 points',
       on: b,
@@ -147,6 +192,7 @@ try {
   const rows: string[] = [];
   for (const c of cases) {
     const stalls: number[] = [];
+    const cpus: number[] = [];
     const statuses = new Set<number>();
     for (let i = 0; i < reps; i++) {
       await new Promise((res) => setTimeout(res, 300));
@@ -157,16 +203,21 @@ try {
         await res?.arrayBuffer();
         statuses.add(res?.status ?? 0);
       }
-      stalls.push(await c.on.takeMaxStallMs());
+      const taken = await c.on.takeStall();
+      stalls.push(taken.maxMs);
+      cpus.push(taken.mainCpuMs);
     }
     stalls.sort((x, y) => x - y);
+    cpus.sort((x, y) => x - y);
     rows.push(
-      `| ${c.what} | ${[...statuses].join(', ')} | ${stalls[stalls.length >> 1].toFixed(0)} | ${stalls.at(-1)?.toFixed(0)} |`,
+      `| ${c.what} | ${[...statuses].join(', ')} | ${stalls[stalls.length >> 1].toFixed(0)} | ${stalls.at(-1)?.toFixed(0)} | ${cpus[cpus.length >> 1].toFixed(0)} |`,
     );
     process.stderr.write(`${rows.at(-1)}\n`);
   }
   console.log(`\nWorst event-loop stall per request (${kind}, ${reps} requests each, one at a time):\n`);
-  console.log('| request | status | median stall ms | worst stall ms |\n|---|---|---|---|');
+  console.log(
+    '| request | status | median stall ms | worst stall ms | main-thread CPU ms (median) |\n|---|---|---|---|---|',
+  );
   console.log(rows.join('\n'));
 } finally {
   await b.close();

@@ -84,11 +84,13 @@ export const ConfigSchema = z.object({
     .describe('Comma-separated bearer tokens; empty ⇒ no authentication'),
   BODY_LIMIT_BYTES: int(1024, 1_073_741_824)
     .default(512 * 1024)
-    .describe('Largest request body (bounds inline data: parsing it runs on the event loop)'),
+    .describe(
+      'Largest request body (bounds inline data: storing and checking it still runs on the event loop)',
+    ),
   EVALUATE_BODY_LIMIT_BYTES: int(1024, 1_073_741_824)
     .default(4 * 1024 * 1024)
     .describe(
-      'Largest /v1/evaluate body: its 100,000 parameters at full float64 precision and a batch (parsing runs on the event loop)',
+      'Largest /v1/evaluate body: its 100,000 parameters at full float64 precision and a batch (read in the evaluate thread)',
     ),
   REQUEST_TIMEOUT_MS: int(1000, 3_600_000)
     .default(30_000)

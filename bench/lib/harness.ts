@@ -126,9 +126,14 @@ export class Bench {
 
   /** Longest event-loop stall of the service (ms) since the last call. */
   async takeMaxStallMs(): Promise<number> {
+    return (await this.takeStall()).maxMs;
+  }
+
+  /** Since the last call: the longest event-loop stall (ms) and the CPU time of the service's main thread (ms). */
+  async takeStall(): Promise<{ maxMs: number; mainCpuMs: number }> {
     const m = await this.ask({ op: 'stall' }, 120_000);
-    if (m.op !== 'stall') throw new Error('Bench.takeMaxStallMs: unexpected reply');
-    return m.maxMs;
+    if (m.op !== 'stall') throw new Error('Bench.takeStall: unexpected reply');
+    return { maxMs: m.maxMs, mainCpuMs: m.mainCpuMs };
   }
 
   async watch(runId: string): Promise<void> {

@@ -10,6 +10,7 @@ import type { ControlCalls, Published, ServerReply, ServerRequest } from './serv
 
 let svc: RunningService | null = null;
 const delay = monitorEventLoopDelay({ resolution: 10 });
+let lastCpu = process.threadCpuUsage();
 const watched = new Map<string, { steps: number[]; times: number[] }>();
 
 const reply = (m: ServerReply) => process.send?.(m);
@@ -115,7 +116,11 @@ async function handle(req: ServerRequest): Promise<ServerReply> {
     case 'stall': {
       const maxMs = delay.max / 1e6;
       delay.reset();
-      return { id: req.id, op: 'stall', maxMs };
+      // CPU of the main thread alone (the event loop's work, whatever the scheduler made it wait).
+      const cpu = process.threadCpuUsage();
+      const mainCpuMs = (cpu.user + cpu.system - (lastCpu.user + lastCpu.system)) / 1000;
+      lastCpu = cpu;
+      return { id: req.id, op: 'stall', maxMs, mainCpuMs };
     }
     case 'memory': {
       if (req.gc) (globalThis as { gc?: () => void }).gc?.();

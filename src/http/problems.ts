@@ -64,6 +64,15 @@ export function specProblem(e: SpecError, prefix: (string | number)[] = []): App
   return new AppError('invalid_spec', `${error.pointer}: ${e.message}`, { errors: [error] });
 }
 
+/** The 400 of a request part the schemas refused: every error, the first five in the detail. */
+export function validationFailed(errors: ProblemError[]): AppError {
+  const detail = errors
+    .slice(0, 5)
+    .map((e) => `${e.pointer}: ${e.message}`)
+    .join('; ');
+  return new AppError('validation_failed', detail, { errors });
+}
+
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
   if (problem.retryAfter !== undefined) reply.header('retry-after', String(problem.retryAfter));
   return reply.status(problem.status).type('application/problem+json').send(problem);
@@ -104,11 +113,8 @@ export function registerProblemHandling(app: FastifyInstance): void {
     if (hasZodFastifySchemaValidationErrors(err)) {
       const location = LOCATIONS[err.validationContext ?? 'body'] ?? 'body';
       const errors = zodIssuesToProblemErrors(issuesFromFastifyValidation(err.validation), location);
-      const detail = errors
-        .slice(0, 5)
-        .map((e) => `${e.pointer}: ${e.message}`)
-        .join('; ');
-      return sendProblem(reply, problemOf('validation_failed', detail, instance, { errors }));
+      const e = validationFailed(errors);
+      return sendProblem(reply, problemOf(e.code, e.detail, instance, e.extra));
     }
     const fe = err as FastifyError;
     if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

@@ -20,22 +20,32 @@ export function dotSegmentOf(url: string): string | null {
   return path.split('/').find((s) => DOT_SEGMENT.test(s)) ?? null;
 }
 
+/** The detail of a JSON body whose bytes are not UTF-8 (on the event loop here, or off it: http/off-loop-body.ts). */
+export const INVALID_UTF8_DETAIL = 'the body is not valid UTF-8';
+
+/** The 415 of a JSON body declared in a charset other than UTF-8; null when it is UTF-8 or undeclared. */
+export function charsetError(contentType: string | undefined): AppError | null {
+  const charset = charsetOf(contentType);
+  if (charset === null || charset === 'utf-8' || charset === 'utf8') return null;
+  return new AppError('unsupported_media_type', `charset=${charset} is not supported: send JSON as UTF-8`);
+}
+
 export function registerStrictRequests(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   // fatal: a byte sequence that is not UTF-8 is an error, not a U+FFFD stored in a run's name.
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
-    const charset = charsetOf(req.headers['content-type']);
-    if (charset !== null && charset !== 'utf-8' && charset !== 'utf8') {
-      done(new AppError('unsupported_media_type', `charset=${charset} is not supported: send JSON as UTF-8`));
+    const refused = charsetError(req.headers['content-type']);
+    if (refused) {
+      done(refused);
       return;
     }
     let text: string;
     try {
       text = utf8.decode(body as Buffer);
     } catch {
-      done(new AppError('validation_failed', 'the body is not valid UTF-8'));
+      done(new AppError('validation_failed', INVALID_UTF8_DETAIL));
       return;
     }
     parseJson(req, text, done);

@@ -9,6 +9,7 @@ import type {
   RunSpec,
   TheoryRequest,
 } from '../core/index.ts';
+import type { BodyFailure } from '../http/json-body.ts';
 import type { RunOutcome, StepRow } from '../model/run.ts';
 import type {
   GradcheckResultSchema,
@@ -17,6 +18,7 @@ import type {
   TrainSummarySchema,
 } from '../schemas/results.ts';
 import type { TheoryResponse } from '../schemas/theory.ts';
+import type { BodySchemaName } from './body-schemas.ts';
 
 /** Slots of a job's shared control array (Int32Array(CONTROL_SLOTS) over a SharedArrayBuffer). */
 export const CONTROL_CANCEL = 0;
@@ -101,6 +103,25 @@ export type EvaluateOutcome =
   | { ok: false; path: (string | number)[]; message: string };
 
 export type EvaluateResult = BatchEvaluation;
+
+/** A JSON request body, read by the evaluate thread (off the event loop) against the schema of that name. */
+export interface ParseBodyTask {
+  schema: BodySchemaName;
+  /** The raw bytes (transferred). */
+  body: Uint8Array;
+}
+
+/** POST /v1/evaluate whole: its raw body read and validated, evaluated, and the 200 answer serialized. */
+export interface EvaluateBodyTask {
+  body: Uint8Array;
+}
+
+export type EvaluateBodyOutcome =
+  /** The 200 answer's JSON text, as the route's response serializer writes it. */
+  | { kind: 'answer'; json: string }
+  | { kind: 'refused'; failure: BodyFailure }
+  /** The core refused the network or the batch (a 422 naming the body field). */
+  | { kind: 'spec_error'; path: (string | number)[]; message: string };
 
 /** POST /v1/theory's computation (a 100 × 100 grid takes seconds), run on a pool thread of its own. */
 export type TheoryTask = TheoryRequest;

@@ -5,15 +5,17 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { RunSpec } from '../core/index.ts';
 import { HelperLender } from './lender.ts';
+import type { ParsedBody } from '../http/json-body.ts';
+import type { BodyOf, BodySchemaName } from './body-schemas.ts';
 import {
   CONTROL_CANCEL,
   CONTROL_PAUSE,
   CONTROL_SLOTS,
-  type EvaluateOutcome,
-  type EvaluateTask,
+  type EvaluateBodyOutcome,
   type GemmHelperTask,
   type JobResult,
   type JobTask,
+  type ParseBodyTask,
   type PortMessage,
   type RecordBatch,
   type TheoryOutcome,
@@ -62,7 +64,10 @@ export interface JobPool {
   /** Workers lent to running jobs as helper threads for their matrix products (see splitMinMultiplyAdds). */
   readonly helpers: number;
   start(runId: string, spec: RunSpec, onBatch: (batch: RecordBatch) => void): RunningJob;
-  evaluate(task: EvaluateTask): Promise<EvaluateOutcome>;
+  /** POST /v1/evaluate from its raw JSON body (transferred: the caller must not use it again). */
+  evaluate(body: Uint8Array): Promise<EvaluateBodyOutcome>;
+  /** Reads a large JSON request body against a schema on the evaluate thread (the body is transferred). */
+  parseBody<K extends BodySchemaName>(schema: K, body: Uint8Array): Promise<ParsedBody<BodyOf<K>>>;
   /** POST /v1/theory's computation, on a thread of its own (started on first use, stopped when idle). */
   theory(task: TheoryTask): Promise<TheoryOutcome>;
   close(): Promise<void>;
@@ -88,7 +93,8 @@ export function createJobPool(options: JobPoolOptions): JobPool {
       : undefined,
   });
   // /v1/evaluate answers in milliseconds; behind hours-long training jobs it would wait for a free
-  // worker, so it gets a thread of its own (started on first use, stopped when idle).
+  // worker, so it gets a thread of its own (started on first use, stopped when idle). Large JSON request
+  // bodies are read there too, off the event loop (http/json-body.ts).
   const evaluator = new Piscina({ filename, minThreads: 0, maxThreads: 1, idleTimeout: 60_000 });
   // /v1/theory's grids take seconds: a thread of their own, so that they never hold up an evaluate.
   const theorist = new Piscina({ filename, minThreads: 0, maxThreads: 1, idleTimeout: 60_000 });
@@ -165,8 +171,18 @@ export function createJobPool(options: JobPoolOptions): JobPool {
         pause: (paused) => set(CONTROL_PAUSE, paused ? 1 : 0),
       };
     },
-    evaluate(task) {
-      return evaluator.run(task, { name: 'evaluate' }) as Promise<EvaluateOutcome>;
+    evaluate(body) {
+      return evaluator.run(
+        { body },
+        { name: 'evaluateBody', transferList: [body.buffer as ArrayBuffer] },
+      ) as Promise<EvaluateBodyOutcome>;
+    },
+    parseBody(schema, body) {
+      const task: ParseBodyTask = { schema, body };
+      return evaluator.run(task, {
+        name: 'parseBody',
+        transferList: [body.buffer as ArrayBuffer],
+      }) as Promise<ParsedBody<BodyOf<typeof schema>>>;
     },
     theory(task) {
       return theorist.run(task, { name: 'theory' }) as Promise<TheoryOutcome>;

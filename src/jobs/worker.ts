@@ -12,6 +12,7 @@ import {
   SpecError,
   serveSplits,
 } from '../core/index.ts';
+import { type ParsedBody, parseJsonBody } from '../http/json-body.ts';
 import { histogramSettings } from '../model/run.ts';
 import {
   gradcheckResultJson,
@@ -20,14 +21,19 @@ import {
   trainSummaryJson,
 } from '../schemas/results.ts';
 import { theoryResponseJson } from '../schemas/theory.ts';
+import { BODY_SCHEMAS } from './body-schemas.ts';
+import { evaluateBody as evaluateRawBody } from './evaluate-body.ts';
 import {
   CONTROL_CANCEL,
   CONTROL_PAUSE,
+  type EvaluateBodyOutcome,
+  type EvaluateBodyTask,
   type EvaluateOutcome,
   type EvaluateTask,
   type GemmHelperTask,
   type JobResult,
   type JobTask,
+  type ParseBodyTask,
   type TheoryOutcome,
   type TheoryTask,
 } from './messages.ts';
@@ -123,6 +129,16 @@ export function evaluate(task: EvaluateTask): EvaluateOutcome {
     if (e instanceof SpecError) return { ok: false, path: e.path, message: e.message };
     throw e;
   }
+}
+
+/** POST /v1/evaluate from its raw body (evaluate-body.ts). */
+export function evaluateBody(task: EvaluateBodyTask): EvaluateBodyOutcome {
+  return evaluateRawBody(task, evaluate);
+}
+
+/** A large JSON request body, read and validated here rather than on the event loop. */
+export function parseBody(task: ParseBodyTask): ParsedBody<unknown> {
+  return parseJsonBody(task.body, BODY_SCHEMAS[task.schema]);
 }
 
 export function theory(task: TheoryTask): TheoryOutcome {

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { exactSerializerCompiler } from '../http/exact-serializer.ts';
+import { keepRawJsonBodies, validateExcept } from '../http/json-body.ts';
 import { isFinal } from '../model/status.ts';
 import { ProblemSchema } from '../schemas/problem.ts';
 import {
@@ -18,40 +19,51 @@ import {
 } from '../schemas/sweeps.ts';
 import { SweepSession } from '../stream/sweep-session.ts';
 import { pointsCsv, sweepLinks } from '../sweeps/results.ts';
+import { readJsonBody } from './read-body.ts';
 import { keepAlive, upgradeRequired } from './websocket.ts';
 
 export const sweepRoutes: FastifyPluginAsyncZod<{ pingMs: number }> = async (app, { pingMs }) => {
   /** The sweep as the handshake found it (404 before upgrading when there is none): the stream's hello. */
   const hellos = new WeakMap<FastifyRequest, SweepListItem>();
 
-  app.post(
-    '/v1/sweeps',
-    {
-      schema: {
-        tags: ['sweeps'],
-        summary: 'Submit a sweep (a grid over a base spec, or the trainability map)',
-        description:
-          'Expands the axes into points, validates every point as a run spec (a bad point is a 422 naming its index ' +
-          'and the field), checks the budget of each point and of the whole sweep, then queues one run per point ' +
-          '(202). Nothing is stored when any point is refused.',
-        body: SweepRequestSchema,
-        response: {
-          202: CreateSweepResponseSchema,
-          400: ProblemSchema,
-          422: ProblemSchema,
-          429: ProblemSchema,
+  // A base spec may carry inline data: a large body is read off the event loop (read-body.ts).
+  await app.register(async (scope) => {
+    keepRawJsonBodies(scope);
+    scope.post(
+      '/v1/sweeps',
+      {
+        schema: {
+          tags: ['sweeps'],
+          summary: 'Submit a sweep (a grid over a base spec, or the trainability map)',
+          description:
+            'Expands the axes into points, validates every point as a run spec (a bad point is a 422 naming its index ' +
+            'and the field), checks the budget of each point and of the whole sweep, then queues one run per point ' +
+            '(202). Nothing is stored when any point is refused.',
+          body: SweepRequestSchema,
+          response: {
+            202: CreateSweepResponseSchema,
+            400: ProblemSchema,
+            422: ProblemSchema,
+            429: ProblemSchema,
+          },
         },
+        validatorCompiler: validateExcept('body'),
+        serializerCompiler: exactSerializerCompiler,
       },
-      serializerCompiler: exactSerializerCompiler,
-    },
-    async (req, reply) => {
-      const sweep = await app.sweeps.create(req.body);
-      reply.header('location', sweepLinks(sweep.id).self);
-      return reply
-        .status(202)
-        .send({ id: sweep.id, status: 'queued', pointCount: sweep.pointCount, links: sweepLinks(sweep.id) });
-    },
-  );
+      async (req, reply) => {
+        const sweep = await app.sweeps.create(
+          await readJsonBody(app.pool, 'sweep', req.body as unknown as Buffer),
+        );
+        reply.header('location', sweepLinks(sweep.id).self);
+        return reply.status(202).send({
+          id: sweep.id,
+          status: 'queued',
+          pointCount: sweep.pointCount,
+          links: sweepLinks(sweep.id),
+        });
+      },
+    );
+  });
 
   app.get(
     '/v1/sweeps',

@@ -14,7 +14,11 @@ import { CONTENT_TYPES, exportChunks } from './export.ts';
 
 /** Statistics per page read (1 MB of float32): a page of a 50-layer run is 291 steps. */
 const PAGE_VALUES = 1 << 18;
-const MAX_PAGE_ROWS = 5000;
+/**
+ * Rows per page at most: a page's rows are decoded in one turn of the event loop, and 5,000 rows of a small
+ * network took tens of ms there (`npm run bench:stall`, the metrics row); 1,000 keep each turn short.
+ */
+const MAX_PAGE_ROWS = 1000;
 
 /** How many of `recorded` steps a stride keeps: positions 0, s, 2s, … plus the last. */
 export function keptSteps(recorded: number, stride: number): number {
