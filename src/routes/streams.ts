@@ -7,15 +7,17 @@ import type {} from '@fastify/websocket';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { WebSocket } from 'ws';
 import { LAYER_FIELDS, layoutOf } from '../core/index.ts';
+import { AppError } from '../http/problems.ts';
 import { rawHandshakeError } from '../http/raw-problems.ts';
 import { histogramSettings, type RunRecord } from '../model/run.ts';
 import { isFinal } from '../model/status.ts';
 import { toListItem } from '../schemas/run-view.ts';
-import { RunIdParamsSchema } from '../schemas/runs.ts';
+import { RunIdParamsSchema, type RunListItem } from '../schemas/runs.ts';
 import { RunStreamQuerySchema } from '../schemas/stream.ts';
 import { FirehoseSession } from '../stream/firehose-session.ts';
 import { Pacer } from '../stream/pacer.ts';
 import { RunSession } from '../stream/run-session.ts';
+import { freshFlight, singleFlight } from '../stream/shared-reads.ts';
 import { encodeStep } from '../stream/step-encoding.ts';
 import { keepAlive, upgradeRequired } from './websocket.ts';
 
@@ -27,19 +29,6 @@ declare module 'fastify' {
 
 /** RFC 6455 close code 1013, "Try Again Later": the server is at its subscriber limit. */
 export const CLOSE_TRY_AGAIN_LATER = 1013;
-
-/** Concurrent calls for one key share one call (nothing is kept once it settles). */
-function singleFlight<T>(fn: (key: string) => Promise<T>): (key: string) => Promise<T> {
-  const inFlight = new Map<string, Promise<T>>();
-  return (key) => {
-    let p = inFlight.get(key);
-    if (!p) {
-      p = fn(key).finally(() => inFlight.delete(key));
-      inFlight.set(key, p);
-    }
-    return p;
-  };
-}
 
 export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number; maxSubscribers: number }> = async (
   app,
@@ -53,6 +42,15 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number; maxSubscriber
   const admission = new Pacer(50);
   const admitted = () => admission.take();
   const readRun = singleFlight((id) => app.runs.get(id));
+  // The re-check after subscribing (the join race: see run-session.ts), one read for the joiners of a turn.
+  const recheckRun = freshFlight(async (id): Promise<RunListItem | null> => {
+    try {
+      return toListItem(await app.runs.get(id));
+    } catch (e) {
+      if (e instanceof AppError && e.code === 'run_not_found') return null;
+      throw e;
+    }
+  });
   // A handshake the ws library refuses (bad key, version, protocol list) is answered as a problem.
   app.websocketServer.on('wsClientError', rawHandshakeError);
 
@@ -119,6 +117,7 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number; maxSubscriber
           })),
         },
         isFinal: (r) => isFinal(r.status),
+        recheck: () => recheckRun(run.id),
         readPage: (fromStep, limit) => {
           since ??= history.mark();
           return history.page(run.id, fromStep, limit, encode, { since, final });

@@ -4,6 +4,10 @@
 // The seam: the sink persists steps before it publishes them, and this session subscribes before it
 // reads history. It replays database pages until a read finds nothing new AND nothing was published
 // during that read; only then does it go live, sending live steps whose step is above the last sent.
+//
+// The end has the same seam: the run record the handshake read may be older than the subscription (the run
+// can finish, publishing its end to no one, between that read and the subscribe). So the session also reads
+// the run again after subscribing (`recheck`): an end published before it listened is found there.
 import type { WebSocket } from 'ws';
 import type { RunListItem } from '../schemas/runs.ts';
 import type { StreamHub } from './hub.ts';
@@ -29,6 +33,11 @@ export interface RunSessionOptions {
   /** The run as it was when the client connected. */
   run: RunListItem;
   isFinal(run: RunListItem): boolean;
+  /**
+   * The run read again, by a read that starts after the session subscribed (null: it was deleted since). Its end,
+   * if it ended before the subscription, is sent after the history. Without it the session trusts `run`.
+   */
+  recheck?(): Promise<RunListItem | null>;
   /** Up to `limit` recorded steps from `fromStep` on, ascending, encoded (e.g. through a StepHistory). */
   readPage(fromStep: number, limit: number): Promise<StepPayload[]>;
   /** Before each chunk of history messages: undefined to go on, or a promise to wait for (a Pacer's take). */
@@ -88,6 +97,10 @@ export class RunSession {
         if (this.live) this.finish();
       },
     });
+    // Called only now, after subscribing: an end it finds was published before this session listened.
+    let rechecked = this.options.recheck?.();
+    // Awaited below unless the client leaves first: a failure then is nobody's to report.
+    rechecked?.catch(() => {});
     this.send('hello', helloBody(this.options.hello));
     if (this.options.isFinal(this.options.run)) this.pendingEnd = this.options.run;
     const page = this.options.pageSize ?? 500;
@@ -110,6 +123,15 @@ export class RunSession {
         this.paced += this.seq - seq;
       }
       if (steps.length === page || this.dirty) continue;
+      if (rechecked) {
+        const run = await rechecked;
+        rechecked = undefined;
+        if (this.closed) return;
+        if (run === null) this.pendingEnd ??= this.options.run;
+        else if (this.options.isFinal(run)) this.pendingEnd ??= run;
+        // Steps published while it was read are not sent live yet: read them as history.
+        if (this.dirty) continue;
+      }
       break;
     }
     this.live = true;

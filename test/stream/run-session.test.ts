@@ -44,6 +44,7 @@ function session(
     status?: RunListItem['status'];
     pace?: () => Promise<void> | undefined;
     connection?: { cork(): void; uncork(): void };
+    recheck?: () => Promise<RunListItem | null>;
   } = {},
 ) {
   const hub = new StreamHub();
@@ -70,6 +71,7 @@ function session(
     softBufferBytes: 100,
     pace: opts.pace,
     connection: opts.connection,
+    recheck: opts.recheck,
   });
   const steps = () => sent.filter((m) => m.type === 'step').map((m) => m.step);
   return { hub, socket, sent, s, store, reads, steps };
@@ -117,6 +119,34 @@ describe('run session: the history/live seam', () => {
     await t.s.start();
     expect(t.sent.map((m) => m.type)).toEqual(['hello', 'step', 'step', 'end']);
     expect(t.socket.closed?.code).toBe(1000);
+  });
+
+  it('a run that ended before the session subscribed (found by the re-check) gets its history, then end', async () => {
+    const t = session([0, 1].map(row), { recheck: async () => run('succeeded') });
+    await t.s.start();
+    expect(t.sent.map((m) => m.type)).toEqual(['hello', 'step', 'step', 'end']);
+    expect(t.sent.at(-1)).toMatchObject({ type: 'end', run: { status: 'succeeded' } });
+    expect(t.socket.closed?.code).toBe(1000);
+  });
+
+  it('a deleted run (the re-check finds none) ends; steps published during the re-check are read as history', async () => {
+    let firstRead = () => {};
+    const read = new Promise<void>((r) => {
+      firstRead = r;
+    });
+    const t = session([0].map(row), {
+      recheck: async () => {
+        await read;
+        t.store.rows = [0, 1].map(row); // persisted and published after the first read was answered
+        t.hub.publishSteps('r1', [payload(1)]);
+        return null;
+      },
+    });
+    t.store.onRead = () => firstRead();
+    await t.s.start();
+    expect(t.reads).toEqual([0, 1]);
+    expect(t.steps()).toEqual([0, 1]);
+    expect(t.sent.at(-1)).toMatchObject({ type: 'end', run: { id: 'r1', status: 'running' } });
   });
 
   it('skips live steps while the reader is behind, then says how many in a coalesced notice', async () => {
