@@ -40,8 +40,12 @@ export interface RunSessionOptions {
   recheck?(): Promise<RunListItem | null>;
   /** Up to `limit` recorded steps from `fromStep` on, ascending, encoded (e.g. through a StepHistory). */
   readPage(fromStep: number, limit: number): Promise<StepPayload[]>;
-  /** Before each chunk of history messages: undefined to go on, or a promise to wait for (a Pacer's take). */
-  pace?(): Promise<void> | undefined;
+  /**
+   * Runs the history replay's pieces (each sends a chunk of messages and writes it; true while more remain) in
+   * turns shared with the other subscribers (a TimeSlicer's run); resolves when one returns false. Without it,
+   * a page is sent at once.
+   */
+  pace?(piece: () => boolean): Promise<void>;
   /**
    * The connection under the WebSocket (a net.Socket): what is sent in one tick is corked into one write, not
    * one system call per message.
@@ -54,7 +58,7 @@ export interface RunSessionOptions {
   pageSize?: number;
 }
 
-/** History messages sent between two paces. */
+/** History messages a replay piece sends (and writes in one go). */
 const HISTORY_CHUNK = 32;
 
 export class RunSession {
@@ -70,8 +74,6 @@ export class RunSession {
   private overSince = 0;
   private closed = false;
   private corked = false;
-  /** History messages sent since the last pace. */
-  private paced = 0;
   private unsubscribe: () => void = () => {};
   private readonly soft: number;
   private readonly slowMs: number;
@@ -94,7 +96,8 @@ export class RunSession {
       status: (run) => this.send('status', statusBody(run)),
       end: (run) => {
         this.pendingEnd = run;
-        if (this.live) this.finish();
+        // Every subscriber of the run ends at once: in the replay's turns, not in one stretch of the loop.
+        if (this.live) void (this.options.pace ? this.options.pace(() => this.finish()) : this.finish());
       },
     });
     // Called only now, after subscribing: an end it finds was published before this session listened.
@@ -110,17 +113,23 @@ export class RunSession {
       const steps = await this.options.readPage(this.nextToRead, page);
       if (this.closed) return;
       if (steps.length > 0) this.nextToRead = steps[steps.length - 1].step + 1;
-      for (const step of steps) {
-        if (this.paced >= HISTORY_CHUNK) {
-          this.paced = 0;
-          const turn = this.options.pace?.();
-          if (turn) await turn;
+      let i = 0;
+      // One piece: up to HISTORY_CHUNK messages, written before it returns (so a slicer's budget counts the write).
+      const piece = (): boolean => {
+        const before = this.seq;
+        while (i < steps.length && this.seq - before < HISTORY_CHUNK && !this.closed) {
+          if (this.socket.bufferedAmount > this.soft) break;
+          this.offer(steps[i++], false);
         }
+        this.flush();
+        return i < steps.length && !this.closed && this.socket.bufferedAmount <= this.soft;
+      };
+      while (i < steps.length) {
         if (this.socket.bufferedAmount > this.soft) await this.drained();
         if (this.closed) return;
-        const seq = this.seq;
-        this.offer(step, false);
-        this.paced += this.seq - seq;
+        if (this.options.pace) await this.options.pace(piece);
+        else for (let more = true; more; ) more = piece();
+        if (this.closed) return;
       }
       if (steps.length === page || this.dirty) continue;
       if (rechecked) {
@@ -184,8 +193,9 @@ export class RunSession {
     this.send('step', s.body);
   }
 
-  private finish(): void {
-    if (this.closed || !this.pendingEnd) return;
+  /** Sends the end and closes (false: nothing more to do, as a paced piece). */
+  private finish(): false {
+    if (this.closed || !this.pendingEnd) return false;
     const held = this.heldBack;
     if (held && held.step > this.lastSent) {
       this.lastSent = held.step;
@@ -194,6 +204,7 @@ export class RunSession {
     this.send('end', endBody(this.pendingEnd));
     this.stop();
     this.socket.close(1000, 'run finished');
+    return false;
   }
 
   private disconnectSlow(): void {
@@ -214,11 +225,15 @@ export class RunSession {
     if (connection && !this.corked) {
       this.corked = true;
       connection.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        connection.uncork();
-      });
+      process.nextTick(() => this.flush());
     }
     this.socket.send(frame(type, this.seq++, body));
+  }
+
+  /** Writes what is corked now (else it goes at the end of the tick). */
+  private flush(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.options.connection?.uncork();
   }
 }
