@@ -8,12 +8,14 @@ import type {
   EndMessageSchema,
   FirehoseMessage,
   FirehoseRunMessageSchema,
+  FirehoseSweepMessageSchema,
   HelloMessageSchema,
   NoticeMessageSchema,
   RunStreamMessage,
 } from '../schemas/stream.ts';
+import type { SweepListItem, SweepPoint, SweepStreamMessage } from '../schemas/sweeps.ts';
 
-export type MessageType = RunStreamMessage['type'] | FirehoseMessage['type'];
+export type MessageType = RunStreamMessage['type'] | FirehoseMessage['type'] | SweepStreamMessage['type'];
 type Body<S extends z.ZodType> = Omit<z.output<S>, 'type' | 'seq'>;
 export type HelloBody = Body<typeof HelloMessageSchema>;
 export type NoticeBody = Body<typeof NoticeMessageSchema>;
@@ -50,3 +52,20 @@ export const endBody = oncePerObject((run: RunListItem): string =>
 );
 export const firehoseRunBody = (event: Body<typeof FirehoseRunMessageSchema>['event'], run: RunListItem) =>
   JSON.stringify({ event, run } satisfies Body<typeof FirehoseRunMessageSchema>);
+export const firehoseSweepBody = (
+  event: Body<typeof FirehoseSweepMessageSchema>['event'],
+  sweep: SweepListItem,
+  point?: SweepPoint,
+): string =>
+  JSON.stringify(
+    (point ? { event, sweep, point } : { event, sweep }) satisfies Body<typeof FirehoseSweepMessageSchema>,
+  );
+
+/** The sweep stream's hello and end: the sweep. */
+export const sweepBody = (sweep: SweepListItem): string =>
+  JSON.stringify({ sweep } satisfies Omit<
+    Extract<SweepStreamMessage, { type: 'hello' | 'end' }>,
+    'type' | 'seq'
+  >);
+export const sweepPointBody = (point: SweepPoint): string =>
+  JSON.stringify({ point } satisfies Omit<Extract<SweepStreamMessage, { type: 'point' }>, 'type' | 'seq'>);
