@@ -97,7 +97,9 @@ export class RunSession {
       end: (run) => {
         this.pendingEnd = run;
         // Every subscriber of the run ends at once: in the replay's turns, not in one stretch of the loop.
-        if (this.live) void (this.options.pace ? this.options.pace(() => this.finish()) : this.finish());
+        if (!this.live) return;
+        if (this.options.pace) this.options.pace(() => this.finish()).catch(() => this.socket.terminate());
+        else this.finish();
       },
     });
     // Called only now, after subscribing: an end it finds was published before this session listened.
