@@ -1,22 +1,28 @@
 // WebSocket streams: /v1/runs/:id/stream (history then live steps of one run) and /v1/stream (lifecycle firehose).
 // A flood of subscribers is bounded: at most maxSubscribers at once (beyond, closed 1013), the run record read
-// once for the joiners arriving together, the history read through one StepHistory (one read per page), and
-// both the upgrades and the history replay paced (Pacers: so many per turn of the event loop, over all joiners).
+// once for the joiners arriving together, the history read through one StepHistory (one read per page), the
+// upgrades paced (a Pacer: so many per turn of the event loop) and the history replay time-sliced (a TimeSlicer:
+// so many milliseconds of it per turn, over all joiners), so that a health check or a lease renewal waits behind
+// one bounded turn, not behind the flood.
 
 import type {} from '@fastify/websocket';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { WebSocket } from 'ws';
 import { LAYER_FIELDS, layoutOf } from '../core/index.ts';
+import { AppError } from '../http/problems.ts';
 import { rawHandshakeError } from '../http/raw-problems.ts';
 import { histogramSettings, type RunRecord } from '../model/run.ts';
 import { isFinal } from '../model/status.ts';
 import { toListItem } from '../schemas/run-view.ts';
-import { RunIdParamsSchema } from '../schemas/runs.ts';
+import { RunIdParamsSchema, type RunListItem } from '../schemas/runs.ts';
 import { RunStreamQuerySchema } from '../schemas/stream.ts';
 import { FirehoseSession } from '../stream/firehose-session.ts';
+import type { HelloBody } from '../stream/messages.ts';
 import { Pacer } from '../stream/pacer.ts';
 import { RunSession } from '../stream/run-session.ts';
+import { freshFlight, singleFlight } from '../stream/shared-reads.ts';
 import { encodeStep } from '../stream/step-encoding.ts';
+import { TimeSlicer } from '../stream/time-slicer.ts';
 import { keepAlive, upgradeRequired } from './websocket.ts';
 
 declare module 'fastify' {
@@ -28,33 +34,59 @@ declare module 'fastify' {
 /** RFC 6455 close code 1013, "Try Again Later": the server is at its subscriber limit. */
 export const CLOSE_TRY_AGAIN_LATER = 1013;
 
-/** Concurrent calls for one key share one call (nothing is kept once it settles). */
-function singleFlight<T>(fn: (key: string) => Promise<T>): (key: string) => Promise<T> {
-  const inFlight = new Map<string, Promise<T>>();
-  return (key) => {
-    let p = inFlight.get(key);
-    if (!p) {
-      p = fn(key).finally(() => inFlight.delete(key));
-      inFlight.set(key, p);
-    }
-    return p;
-  };
-}
-
 export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number; maxSubscribers: number }> = async (
   app,
   { pingMs, maxSubscribers },
 ) => {
   const history = app.stepHistory;
-  // History messages of all joiners together: at most 64 chunks of 32 (2,048) per turn of the event loop.
-  const pacer = new Pacer(64);
-  // Upgrades go on at most 50 per turn: a burst of thousands would otherwise run its handshakes, hellos and
-  // first reads in one stretch of the loop (seconds, with every lease renewal and health check behind it).
-  const admission = new Pacer(50);
+  // History replay of all joiners together: pieces of 32 messages, round-robin, ~20 ms of them per turn of the
+  // event loop (measured on the pieces, which write what they send; more, up to 100 ms, when the rest of the loop
+  // takes longer, so that the replay still ends on a busy machine).
+  const slicer = new TimeSlicer(20, 100);
+  // Upgrades go on at most 32 per turn (each a handshake, a hello and a first read, ~0.5 ms here): a burst of
+  // thousands would otherwise run in one stretch of the loop, with every lease renewal and health check behind it.
+  const admission = new Pacer(32);
   const admitted = () => admission.take();
   const readRun = singleFlight((id) => app.runs.get(id));
+  // The re-check after subscribing (the join race: see run-session.ts), one read for the joiners of a turn.
+  const recheckRun = freshFlight(async (id): Promise<RunListItem | null> => {
+    try {
+      return toListItem(await app.runs.get(id));
+    } catch (e) {
+      if (e instanceof AppError && e.code === 'run_not_found') return null;
+      throw e;
+    }
+  });
   // A handshake the ws library refuses (bad key, version, protocol list) is answered as a problem.
   app.websocketServer.on('wsClientError', rawHandshakeError);
+
+  /** What the joiners of one run record read share: its layout, step encoder, list item and hello (built once). */
+  const joins = new WeakMap<RunRecord, ReturnType<typeof buildJoin>>();
+  const buildJoin = (run: RunRecord) => {
+    const layout = layoutOf(run.spec.network);
+    const meta = histogramSettings(run.spec);
+    const item = toListItem(run);
+    const hello: HelloBody = {
+      run: item,
+      fields: [...LAYER_FIELDS],
+      layers: layout.layers.map((l) => ({
+        index: l.index,
+        fanIn: l.fanIn,
+        fanOut: l.fanOut,
+        activation: l.activation,
+      })),
+    };
+    const encode = (row: Parameters<typeof encodeStep>[0]) => encodeStep(row, layout.layers.length, meta);
+    return { encode, item, hello };
+  };
+  const joinOf = (run: RunRecord) => {
+    let join = joins.get(run);
+    if (!join) {
+      join = buildJoin(run);
+      joins.set(run, join);
+    }
+    return join;
+  };
 
   let subscribers = 0;
   const refuse = (socket: WebSocket) =>
@@ -84,10 +116,11 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number; maxSubscriber
       querystring: RunStreamQuerySchema,
     },
     preHandler: async (req) => {
-      await admitted();
       // At the limit the upgrade is closed 1013 anyway: spare the database the read.
-      if (subscribers >= maxSubscribers) return;
-      req.streamRun = await readRun((req.params as { id: string }).id);
+      if (subscribers < maxSubscribers) req.streamRun = await readRun((req.params as { id: string }).id);
+      // Admitted last: the upgrade work then runs in the admission's turn, not all at once when a read that many
+      // joiners share answers.
+      await admitted();
     },
     handler: upgradeRequired,
     wsHandler: (socket, req) => {
@@ -97,9 +130,7 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number; maxSubscriber
       if (!admit(socket)) return;
       const { from = 0, every = 1 } = req.query;
       keepAlive(socket, pingMs);
-      const layout = layoutOf(run.spec.network);
-      const meta = histogramSettings(run.spec);
-      const encode = (row: Parameters<typeof encodeStep>[0]) => encodeStep(row, layout.layers.length, meta);
+      const { encode, item, hello } = joinOf(run);
       const final = isFinal(run.status);
       // The session subscribes to live steps before its first read, so a mark taken at that read follows it.
       let since: number | undefined;
@@ -107,23 +138,15 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number; maxSubscriber
         runId: run.id,
         from,
         every,
-        run: toListItem(run),
-        hello: {
-          run: toListItem(run),
-          fields: [...LAYER_FIELDS],
-          layers: layout.layers.map((l) => ({
-            index: l.index,
-            fanIn: l.fanIn,
-            fanOut: l.fanOut,
-            activation: l.activation,
-          })),
-        },
+        run: item,
+        hello,
         isFinal: (r) => isFinal(r.status),
+        recheck: () => recheckRun(run.id),
         readPage: (fromStep, limit) => {
           since ??= history.mark();
           return history.page(run.id, fromStep, limit, encode, { since, final });
         },
-        pace: () => pacer.take(),
+        pace: (piece) => slicer.run(piece),
         connection: req.socket,
       });
       session.start().catch((err) => {

@@ -4,7 +4,7 @@ import type { WebSocket } from 'ws';
 import type { RunListItem } from '../schemas/runs.ts';
 import type { SweepEvent, SweepListItem, SweepPoint } from '../schemas/sweeps.ts';
 import type { LifecycleEvent, StreamHub } from './hub.ts';
-import { firehoseRunBody, frame, type MessageType, noticeBody } from './messages.ts';
+import { firehoseRunBody, firehoseSweepBody, frame, type MessageType, noticeBody } from './messages.ts';
 
 export class FirehoseSession {
   private seq = 0;
@@ -36,7 +36,7 @@ export class FirehoseSession {
 
   private onSweepEvent(event: SweepEvent, sweep: SweepListItem, point?: SweepPoint): void {
     if (!this.writable()) return;
-    this.send('sweep', JSON.stringify(point ? { event, sweep, point } : { event, sweep }));
+    this.send('sweep', firehoseSweepBody(event, sweep, point));
   }
 
   /** Open and not behind: else the event is dropped (counted, and said in the next notice). */

@@ -8,12 +8,14 @@ import type {
   EndMessageSchema,
   FirehoseMessage,
   FirehoseRunMessageSchema,
+  FirehoseSweepMessageSchema,
   HelloMessageSchema,
   NoticeMessageSchema,
   RunStreamMessage,
 } from '../schemas/stream.ts';
+import type { SweepListItem, SweepPoint, SweepStreamMessage } from '../schemas/sweeps.ts';
 
-export type MessageType = RunStreamMessage['type'] | FirehoseMessage['type'];
+export type MessageType = RunStreamMessage['type'] | FirehoseMessage['type'] | SweepStreamMessage['type'];
 type Body<S extends z.ZodType> = Omit<z.output<S>, 'type' | 'seq'>;
 export type HelloBody = Body<typeof HelloMessageSchema>;
 export type NoticeBody = Body<typeof NoticeMessageSchema>;
@@ -24,10 +26,46 @@ export function frame(type: MessageType, seq: number, body: string): string {
   return body === '{}' ? `${head}}` : `${head},${body.slice(1)}`;
 }
 
-export const helloBody = (hello: HelloBody): string => JSON.stringify(hello);
-export const statusBody = (run: RunListItem): string => JSON.stringify({ status: run.status, run });
+/**
+ * A body serialized once per object: a run's status or end goes to every subscriber of the run with the same
+ * object, as does the hello the joiners of one handshake read share (the objects are never changed once built).
+ */
+function oncePerObject<T extends object>(serialize: (value: T) => string): (value: T) => string {
+  const bodies = new WeakMap<T, string>();
+  return (value) => {
+    let body = bodies.get(value);
+    if (body === undefined) {
+      body = serialize(value);
+      bodies.set(value, body);
+    }
+    return body;
+  };
+}
+
+export const helloBody = oncePerObject((hello: HelloBody): string => JSON.stringify(hello));
+export const statusBody = oncePerObject((run: RunListItem): string =>
+  JSON.stringify({ status: run.status, run }),
+);
 export const noticeBody = (notice: NoticeBody): string => JSON.stringify(notice);
-export const endBody = (run: RunListItem): string =>
-  JSON.stringify({ run } satisfies Body<typeof EndMessageSchema>);
+export const endBody = oncePerObject((run: RunListItem): string =>
+  JSON.stringify({ run } satisfies Body<typeof EndMessageSchema>),
+);
 export const firehoseRunBody = (event: Body<typeof FirehoseRunMessageSchema>['event'], run: RunListItem) =>
   JSON.stringify({ event, run } satisfies Body<typeof FirehoseRunMessageSchema>);
+export const firehoseSweepBody = (
+  event: Body<typeof FirehoseSweepMessageSchema>['event'],
+  sweep: SweepListItem,
+  point?: SweepPoint,
+): string =>
+  JSON.stringify(
+    (point ? { event, sweep, point } : { event, sweep }) satisfies Body<typeof FirehoseSweepMessageSchema>,
+  );
+
+/** The sweep stream's hello and end: the sweep. */
+export const sweepBody = (sweep: SweepListItem): string =>
+  JSON.stringify({ sweep } satisfies Omit<
+    Extract<SweepStreamMessage, { type: 'hello' | 'end' }>,
+    'type' | 'seq'
+  >);
+export const sweepPointBody = (point: SweepPoint): string =>
+  JSON.stringify({ point } satisfies Omit<Extract<SweepStreamMessage, { type: 'point' }>, 'type' | 'seq'>);

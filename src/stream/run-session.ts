@@ -4,6 +4,10 @@
 // The seam: the sink persists steps before it publishes them, and this session subscribes before it
 // reads history. It replays database pages until a read finds nothing new AND nothing was published
 // during that read; only then does it go live, sending live steps whose step is above the last sent.
+//
+// The end has the same seam: the run record the handshake read may be older than the subscription (the run
+// can finish, publishing its end to no one, between that read and the subscribe). So the session also reads
+// the run again after subscribing (`recheck`): an end published before it listened is found there.
 import type { WebSocket } from 'ws';
 import type { RunListItem } from '../schemas/runs.ts';
 import type { StreamHub } from './hub.ts';
@@ -29,10 +33,19 @@ export interface RunSessionOptions {
   /** The run as it was when the client connected. */
   run: RunListItem;
   isFinal(run: RunListItem): boolean;
+  /**
+   * The run read again, by a read that starts after the session subscribed (null: it was deleted since). Its end,
+   * if it ended before the subscription, is sent after the history. Without it the session trusts `run`.
+   */
+  recheck?(): Promise<RunListItem | null>;
   /** Up to `limit` recorded steps from `fromStep` on, ascending, encoded (e.g. through a StepHistory). */
   readPage(fromStep: number, limit: number): Promise<StepPayload[]>;
-  /** Before each chunk of history messages: undefined to go on, or a promise to wait for (a Pacer's take). */
-  pace?(): Promise<void> | undefined;
+  /**
+   * Runs the history replay's pieces (each sends a chunk of messages and writes it; true while more remain) in
+   * turns shared with the other subscribers (a TimeSlicer's run); resolves when one returns false. Without it,
+   * a page is sent at once.
+   */
+  pace?(piece: () => boolean): Promise<void>;
   /**
    * The connection under the WebSocket (a net.Socket): what is sent in one tick is corked into one write, not
    * one system call per message.
@@ -45,7 +58,7 @@ export interface RunSessionOptions {
   pageSize?: number;
 }
 
-/** History messages sent between two paces. */
+/** History messages a replay piece sends (and writes in one go). */
 const HISTORY_CHUNK = 32;
 
 export class RunSession {
@@ -61,8 +74,6 @@ export class RunSession {
   private overSince = 0;
   private closed = false;
   private corked = false;
-  /** History messages sent since the last pace. */
-  private paced = 0;
   private unsubscribe: () => void = () => {};
   private readonly soft: number;
   private readonly slowMs: number;
@@ -85,9 +96,16 @@ export class RunSession {
       status: (run) => this.send('status', statusBody(run)),
       end: (run) => {
         this.pendingEnd = run;
-        if (this.live) this.finish();
+        // Every subscriber of the run ends at once: in the replay's turns, not in one stretch of the loop.
+        if (!this.live) return;
+        if (this.options.pace) this.options.pace(() => this.finish()).catch(() => this.socket.terminate());
+        else this.finish();
       },
     });
+    // Called only now, after subscribing: an end it finds was published before this session listened.
+    let rechecked = this.options.recheck?.();
+    // Awaited below unless the client leaves first: a failure then is nobody's to report.
+    rechecked?.catch(() => {});
     this.send('hello', helloBody(this.options.hello));
     if (this.options.isFinal(this.options.run)) this.pendingEnd = this.options.run;
     const page = this.options.pageSize ?? 500;
@@ -97,19 +115,34 @@ export class RunSession {
       const steps = await this.options.readPage(this.nextToRead, page);
       if (this.closed) return;
       if (steps.length > 0) this.nextToRead = steps[steps.length - 1].step + 1;
-      for (const step of steps) {
-        if (this.paced >= HISTORY_CHUNK) {
-          this.paced = 0;
-          const turn = this.options.pace?.();
-          if (turn) await turn;
+      let i = 0;
+      // One piece: up to HISTORY_CHUNK messages, written before it returns (so a slicer's budget counts the write).
+      const piece = (): boolean => {
+        const before = this.seq;
+        while (i < steps.length && this.seq - before < HISTORY_CHUNK && !this.closed) {
+          if (this.socket.bufferedAmount > this.soft) break;
+          this.offer(steps[i++], false);
         }
+        this.flush();
+        return i < steps.length && !this.closed && this.socket.bufferedAmount <= this.soft;
+      };
+      while (i < steps.length) {
         if (this.socket.bufferedAmount > this.soft) await this.drained();
         if (this.closed) return;
-        const seq = this.seq;
-        this.offer(step, false);
-        this.paced += this.seq - seq;
+        if (this.options.pace) await this.options.pace(piece);
+        else for (let more = true; more; ) more = piece();
+        if (this.closed) return;
       }
       if (steps.length === page || this.dirty) continue;
+      if (rechecked) {
+        const run = await rechecked;
+        rechecked = undefined;
+        if (this.closed) return;
+        if (run === null) this.pendingEnd ??= this.options.run;
+        else if (this.options.isFinal(run)) this.pendingEnd ??= run;
+        // Steps published while it was read are not sent live yet: read them as history.
+        if (this.dirty) continue;
+      }
       break;
     }
     this.live = true;
@@ -162,8 +195,9 @@ export class RunSession {
     this.send('step', s.body);
   }
 
-  private finish(): void {
-    if (this.closed || !this.pendingEnd) return;
+  /** Sends the end and closes (false: nothing more to do, as a paced piece). */
+  private finish(): false {
+    if (this.closed || !this.pendingEnd) return false;
     const held = this.heldBack;
     if (held && held.step > this.lastSent) {
       this.lastSent = held.step;
@@ -172,6 +206,7 @@ export class RunSession {
     this.send('end', endBody(this.pendingEnd));
     this.stop();
     this.socket.close(1000, 'run finished');
+    return false;
   }
 
   private disconnectSlow(): void {
@@ -192,11 +227,15 @@ export class RunSession {
     if (connection && !this.corked) {
       this.corked = true;
       connection.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        connection.uncork();
-      });
+      process.nextTick(() => this.flush());
     }
     this.socket.send(frame(type, this.seq++, body));
+  }
+
+  /** Writes what is corked now (else it goes at the end of the tick). */
+  private flush(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.options.connection?.uncork();
   }
 }

@@ -7,6 +7,7 @@
 import type { WebSocket } from 'ws';
 import type { SweepListItem, SweepPoint } from '../schemas/sweeps.ts';
 import type { StreamHub } from './hub.ts';
+import { frame, type MessageType, sweepBody, sweepPointBody } from './messages.ts';
 
 export interface SweepSessionOptions {
   sweepId: string;
@@ -41,7 +42,7 @@ export class SweepSession {
         if (this.live) this.finish();
       },
     });
-    this.send('hello', `"sweep":${JSON.stringify(this.options.hello)}}`);
+    this.send('hello', sweepBody(this.options.hello));
     const history = await this.options.readHistory();
     if (this.closed) return;
     for (const p of history.points) if (this.options.isFinal(p.status)) this.sendPoint(p);
@@ -63,18 +64,18 @@ export class SweepSession {
   private sendPoint(p: SweepPoint): void {
     if (this.sent.has(p.index)) return;
     this.sent.add(p.index);
-    this.send('point', `"point":${JSON.stringify(p)}}`);
+    this.send('point', sweepPointBody(p));
   }
 
   private finish(): void {
     if (this.closed || !this.pendingEnd) return;
-    this.send('end', `"sweep":${JSON.stringify(this.pendingEnd)}}`);
+    this.send('end', sweepBody(this.pendingEnd));
     this.stop();
     this.socket.close(1000, 'sweep finished');
   }
 
-  private send(type: string, body: string): void {
+  private send(type: MessageType, body: string): void {
     if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
-    this.socket.send(`{"type":"${type}","seq":${this.seq++},${body}`);
+    this.socket.send(frame(type, this.seq++, body));
   }
 }

@@ -42,8 +42,9 @@ function session(
     every?: number;
     pageSize?: number;
     status?: RunListItem['status'];
-    pace?: () => Promise<void> | undefined;
+    pace?: (piece: () => boolean) => Promise<void>;
     connection?: { cork(): void; uncork(): void };
+    recheck?: () => Promise<RunListItem | null>;
   } = {},
 ) {
   const hub = new StreamHub();
@@ -70,6 +71,7 @@ function session(
     softBufferBytes: 100,
     pace: opts.pace,
     connection: opts.connection,
+    recheck: opts.recheck,
   });
   const steps = () => sent.filter((m) => m.type === 'step').map((m) => m.step);
   return { hub, socket, sent, s, store, reads, steps };
@@ -119,6 +121,34 @@ describe('run session: the history/live seam', () => {
     expect(t.socket.closed?.code).toBe(1000);
   });
 
+  it('a run that ended before the session subscribed (found by the re-check) gets its history, then end', async () => {
+    const t = session([0, 1].map(row), { recheck: async () => run('succeeded') });
+    await t.s.start();
+    expect(t.sent.map((m) => m.type)).toEqual(['hello', 'step', 'step', 'end']);
+    expect(t.sent.at(-1)).toMatchObject({ type: 'end', run: { status: 'succeeded' } });
+    expect(t.socket.closed?.code).toBe(1000);
+  });
+
+  it('a deleted run (the re-check finds none) ends; steps published during the re-check are read as history', async () => {
+    let firstRead = () => {};
+    const read = new Promise<void>((r) => {
+      firstRead = r;
+    });
+    const t = session([0].map(row), {
+      recheck: async () => {
+        await read;
+        t.store.rows = [0, 1].map(row); // persisted and published after the first read was answered
+        t.hub.publishSteps('r1', [payload(1)]);
+        return null;
+      },
+    });
+    t.store.onRead = () => firstRead();
+    await t.s.start();
+    expect(t.reads).toEqual([0, 1]);
+    expect(t.steps()).toEqual([0, 1]);
+    expect(t.sent.at(-1)).toMatchObject({ type: 'end', run: { id: 'r1', status: 'running' } });
+  });
+
   it('skips live steps while the reader is behind, then says how many in a coalesced notice', async () => {
     const t = session([0].map(row));
     await t.s.start();
@@ -141,7 +171,7 @@ describe('run session: the history/live seam', () => {
     expect(t.sent.map((m) => m.type)).toEqual(['hello', 'step']);
   });
 
-  it('paces its history every 32 messages, and corks what one tick sends into one write', async () => {
+  it('replays its history in paced pieces of 32 messages, each written (uncorked) before the piece returns', async () => {
     let corked = 0;
     const writes: number[] = [];
     const connection = {
@@ -154,12 +184,20 @@ describe('run session: the history/live seam', () => {
       },
     };
     let paces = 0;
+    let pieces = 0;
     const t = session(
       Array.from({ length: 100 }, (_, i) => row(i)),
       {
-        pace: () => {
+        // One piece a turn, as a slicer with a tiny budget would run them.
+        pace: async (piece) => {
           paces++;
-          return new Promise((r) => setImmediate(r));
+          for (;;) {
+            await new Promise((r) => setImmediate(r));
+            pieces++;
+            const more = piece();
+            expect(corked).toBe(0);
+            if (!more) return;
+          }
         },
         connection,
       },
@@ -173,9 +211,30 @@ describe('run session: the history/live seam', () => {
     await t.s.start();
     await new Promise((r) => process.nextTick(r));
     expect(t.steps()).toEqual(Array.from({ length: 100 }, (_, i) => i));
-    // A pace after each 32 history steps, and one write per chunk between paces (hello rides with the first).
-    expect(paces).toBe(3);
-    expect(writes).toEqual([33, 32, 32, 4]);
+    // One paced replay of the page, in four pieces; the hello goes in its own tick's write before the first.
+    expect(paces).toBe(1);
+    expect(pieces).toBe(4);
+    expect(writes).toEqual([1, 32, 32, 32, 4]);
     expect(corked).toBe(0);
+  });
+
+  it('a piece stops at the soft buffer limit and the replay goes on once the socket drained', async () => {
+    const t = session(
+      Array.from({ length: 10 }, (_, i) => row(i)),
+      { pace: async (piece) => void piece() },
+    );
+    const originalSend = t.socket.send;
+    t.socket.send = (text: string) => {
+      originalSend(text);
+      // The reader falls behind after the fourth step, and catches up a little later.
+      if (t.steps().length === 4) {
+        t.socket.bufferedAmount = 1_000;
+        setTimeout(() => {
+          t.socket.bufferedAmount = 0;
+        }, 20);
+      }
+    };
+    await t.s.start();
+    expect(t.steps()).toEqual(Array.from({ length: 10 }, (_, i) => i));
   });
 });
