@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { RunSpec } from '../core/index.ts';
-import { HelperLender } from './lender.ts';
 import type { ParsedBody } from '../http/json-body.ts';
 import type { BodyOf, BodySchemaName } from './body-schemas.ts';
+import { HelperLender } from './lender.ts';
 import {
   CONTROL_CANCEL,
   CONTROL_PAUSE,
