@@ -1,72 +1,84 @@
-// Optimizers over the flat parameter vector (PyTorch's update rules), and gradient clipping.
-// An optimizer writes the step Δθ into `update`; the caller applies θ += Δθ (so Δθ can be measured).
+// Optimizers over the flat parameter vector (PyTorch's update rules) and gradient clipping. An optimizer's state
+// (its moments and hyper-parameters) lives in the run's arena; its step applies θ += Δθ through the kernels'
+// updateParams (kernels/updates.ts, or the reference update-rules.ts), fused with the update's statistics.
 import { sumSquares } from './reduce.ts';
 import type { OptimizerSpec } from './spec.ts';
+import { UPDATE_PARAMS, UPDATE_RULE, type UpdateRule } from './update-rules.ts';
+import type { Kernels } from './wasm/kernels.ts';
 
-export interface Optimizer {
-  /** Writes Δθ for gradient g into `update` (all three of length `size`). */
-  computeUpdate(grad: Float64Array, update: Float64Array): void;
+/** An optimizer's buffers: its hyper-parameters (UpdateRule.p) and moments m, v (`size` values each, or empty). */
+export interface OptimizerState {
+  p: Float64Array;
+  m: Float64Array;
+  v: Float64Array;
 }
 
-export function createOptimizer(spec: OptimizerSpec, size: number): Optimizer {
-  const { lr } = spec;
+/** Allocates an optimizer's state with `f64` (the run's arena allocator; createOptimizer fills it). */
+export function allocateOptimizer(
+  spec: OptimizerSpec,
+  size: number,
+  f64: (n: number) => Float64Array,
+): OptimizerState {
+  const moments = spec.kind === 'sgd' ? 0 : spec.kind === 'adam' ? 2 : 1;
+  return { p: f64(UPDATE_PARAMS), m: f64(moments >= 1 ? size : 0), v: f64(moments >= 2 ? size : 0) };
+}
+
+/** The rule of an optimizer spec, its hyper-parameters written into p (PyTorch's defaults filled in). */
+function ruleOf(spec: OptimizerSpec, p: Float64Array): UpdateRule {
+  p[0] = -spec.lr;
   switch (spec.kind) {
     case 'sgd':
-      return {
-        computeUpdate(g, u) {
-          for (let i = 0; i < size; i++) u[i] = -lr * g[i];
-        },
-      };
-    case 'momentum': {
-      // torch.optim.SGD(momentum=β): v = β·v + g; Δθ = −lr·v (Nesterov: −lr·(g + β·v)).
-      const beta = spec.beta ?? 0.9;
-      const v = new Float64Array(size);
-      const nesterov = spec.nesterov ?? false;
-      return {
-        computeUpdate(g, u) {
-          for (let i = 0; i < size; i++) {
-            v[i] = beta * v[i] + g[i];
-            u[i] = -lr * (nesterov ? g[i] + beta * v[i] : v[i]);
-          }
-        },
-      };
-    }
+      return { kind: UPDATE_RULE.sgd, p };
+    case 'momentum':
+      p[1] = spec.beta ?? 0.9;
+      return { kind: spec.nesterov ? UPDATE_RULE.nesterov : UPDATE_RULE.momentum, p };
     case 'rmsprop': {
-      // torch.optim.RMSprop: s = α·s + (1−α)·g²; Δθ = −lr·g / (√s + ε).
       const alpha = spec.alpha ?? 0.99;
-      const eps = spec.eps ?? 1e-8;
-      const s = new Float64Array(size);
-      return {
-        computeUpdate(g, u) {
-          for (let i = 0; i < size; i++) {
-            s[i] = alpha * s[i] + (1 - alpha) * g[i] * g[i];
-            u[i] = (-lr * g[i]) / (Math.sqrt(s[i]) + eps);
-          }
-        },
-      };
+      p.set([alpha, 1 - alpha, spec.eps ?? 1e-8], 1);
+      return { kind: UPDATE_RULE.rmsprop, p };
     }
     case 'adam': {
-      // torch.optim.Adam: m, v moving averages with bias correction; Δθ = −lr·m̂ / (√v̂ + ε).
       const b1 = spec.beta1 ?? 0.9;
       const b2 = spec.beta2 ?? 0.999;
-      const eps = spec.eps ?? 1e-8;
-      const m = new Float64Array(size);
-      const v = new Float64Array(size);
-      let t = 0;
-      return {
-        computeUpdate(g, u) {
-          t++;
-          const c1 = 1 - b1 ** t;
-          const c2 = 1 - b2 ** t;
-          for (let i = 0; i < size; i++) {
-            m[i] = b1 * m[i] + (1 - b1) * g[i];
-            v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
-            u[i] = (-lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + eps);
-          }
-        },
-      };
+      p.set([b1, 1 - b1, b2, 1 - b2, spec.eps ?? 1e-8], 1);
+      return { kind: UPDATE_RULE.adam, p };
     }
   }
+}
+
+export interface Optimizer {
+  /** Starts step t = 1, 2, …: Adam's bias corrections c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ. Once per step, first. */
+  beginStep(): void;
+  /**
+   * θ[from, from + len) += Δθ for the gradient g over the same range; with `into`, also
+   * [Σθ², ΣΔθ², Σg, Σg², min g, max g] over the range (θ before the update) into it.
+   */
+  apply(from: number, len: number, into: Float64Array | null): void;
+}
+
+/** The optimizer of parameters θ with gradient g, its state from allocateOptimizer (all from the kernels' arena). */
+export function createOptimizer(
+  spec: OptimizerSpec,
+  state: OptimizerState,
+  kernels: Kernels,
+  theta: Float64Array,
+  g: Float64Array,
+): Optimizer {
+  const { p, m, v } = state;
+  const rule = ruleOf(spec, p);
+  const [b1, b2] = [p[1], p[3]];
+  let t = 0;
+  return {
+    beginStep() {
+      t++;
+      if (rule.kind !== UPDATE_RULE.adam) return;
+      p[6] = 1 - b1 ** t;
+      p[7] = 1 - b2 ** t;
+    },
+    apply(from, len, into) {
+      kernels.updateParams(rule, theta, g, m, v, from, len, into);
+    },
+  };
 }
 
 /** ‖g‖₂ over the whole parameter vector (NaN/Infinity propagate), summed four ways (reduce.ts). */

@@ -6,13 +6,21 @@ import { evaluateDataset } from './evaluate.ts';
 import type { LsuvLayerReport } from './lsuv.ts';
 import { type Layout, viewsOf } from './model.ts';
 import { backward, batchLoss, createWorkspace, forward, type Network, type Workspace } from './network.ts';
-import { clipGradient, createOptimizer, globalNorm } from './optimizers.ts';
+import { allocateOptimizer, clipGradient, createOptimizer, globalNorm } from './optimizers.ts';
 import { hasHistograms, isRecordedStep, recordingPlan } from './recording.ts';
 import { RNG_STREAM, Rng } from './rng.ts';
 import type { TrainRunSpec } from './run-spec.ts';
 import { type Prepared, prepare } from './setup.ts';
 import { DEFAULTS } from './spec.ts';
-import { applyUpdateWithStats, FIELD_COUNT, histogram, histogramStride, layerStatistics } from './stats.ts';
+import {
+  FIELD,
+  FIELD_COUNT,
+  gradientFields,
+  histogram,
+  histogramStride,
+  layerStatistics,
+  recordUpdate,
+} from './stats.ts';
 import { arenaSize, createWasmKernels, jsKernels, wasmSimdAvailable } from './wasm/kernels.ts';
 
 export interface StepRecord {
@@ -66,8 +74,13 @@ export function plannedSteps(spec: TrainRunSpec, n: number): number {
   return spec.training.steps ?? DEFAULTS.steps;
 }
 
-/** The buffers the matrix kernels touch, from one arena sized by this same list (see arenaSize). */
-function allocateBuffers(p: Prepared, batchSize: number, f64: (n: number) => Float64Array) {
+/** The buffers the kernels touch, from one arena sized by this same list (see arenaSize). */
+function allocateBuffers(
+  p: Prepared,
+  spec: TrainRunSpec,
+  batchSize: number,
+  f64: (n: number) => Float64Array,
+) {
   const { layout } = p.net;
   const fullBatch = batchSize === p.train.n;
   const trainX = f64(p.train.x.length);
@@ -75,6 +88,8 @@ function allocateBuffers(p: Prepared, batchSize: number, f64: (n: number) => Flo
   return {
     theta: f64(layout.size),
     grad: f64(layout.size),
+    /** The optimizer's moments and hyper-parameters. */
+    optimizer: allocateOptimizer(spec.training.optimizer, layout.size, f64),
     ws: createWorkspace(layout, batchSize, f64),
     trainX,
     trainY,
@@ -111,7 +126,7 @@ function allocateRun(spec: TrainRunSpec) {
   const n = p.train.n;
   const batchSize = Math.min(spec.training.batchSize ?? n, n);
   const totalSteps = plannedSteps(spec, n);
-  const allocate = (f64: (n: number) => Float64Array) => allocateBuffers(p, batchSize, f64);
+  const allocate = (f64: (n: number) => Float64Array) => allocateBuffers(p, spec, batchSize, f64);
   const kernels = wasmSimdAvailable() ? createWasmKernels(arenaSize(allocate)) : jsKernels;
   const buffers = allocate(kernels.f64);
   buffers.theta.set(p.theta);
@@ -119,7 +134,6 @@ function allocateRun(spec: TrainRunSpec) {
   buffers.trainY.set(p.trainY);
   if (p.test) buffers.testX?.set(p.test.x);
   if (p.testY) buffers.testY?.set(p.testY);
-  const update = new Float64Array(layout.size);
   return {
     spec,
     plan: recordingPlan(spec, totalSteps),
@@ -132,10 +146,15 @@ function allocateRun(spec: TrainRunSpec) {
     buffers,
     params: viewsOf(layout, buffers.theta),
     grads: viewsOf(layout, buffers.grad),
-    updates: viewsOf(layout, update),
-    /** The optimizer's update, applied to theta after the statistics of a recorded step. */
-    update,
-    optimizer: createOptimizer(spec.training.optimizer, layout.size),
+    optimizer: createOptimizer(
+      spec.training.optimizer,
+      buffers.optimizer,
+      kernels,
+      buffers.theta,
+      buffers.grad,
+    ),
+    /** Scratch for the kernels' sums on recorded steps (allocated once). */
+    sums: new Float64Array(8),
     train: evaluationSet({ ...p.train, x: buffers.trainX }, buffers.trainY),
     test:
       p.test &&
@@ -217,7 +236,9 @@ function recordStep(
   const { net, grads, plan, buffers } = run;
   const L = run.layout.layers.length;
   const layers = new Float64Array(L * FIELD_COUNT);
-  layerStatistics(net, grads, buffers.ws, batch, layers);
+  // Without clipping the update pass reads the raw gradient and takes its moments (applyUpdate); otherwise here.
+  const gradients = diverged || run.spec.training.clip !== undefined;
+  layerStatistics(net, grads, buffers.ws, batch, layers, gradients, run.sums);
   let histograms: Float64Array | null = null;
   if (plan.histograms && hasHistograms(step, plan)) {
     const { bins, logScale } = plan.histograms;
@@ -242,14 +263,29 @@ function recordStep(
   };
 }
 
-/** Step: clip, the optimizer's update, applied (with the update statistics when the step is recorded). */
+/**
+ * Step: clip, then the optimizer's update applied to θ in one pass; on a recorded step the pass goes layer by layer
+ * and sets each layer's update statistics and, without clipping (so it reads the raw gradient), its gradient ones.
+ */
 function applyUpdate(run: TrainingRun, record: StepRecord | null): void {
   const { grad, theta } = run.buffers;
+  const { optimizer, sums } = run;
   const clip = run.spec.training.clip;
   if (clip) clipGradient(grad, clip);
-  run.optimizer.computeUpdate(grad, run.update);
-  if (record) applyUpdateWithStats(run.params, run.updates, record.layers);
-  else for (let i = 0; i < theta.length; i++) theta[i] += run.update[i];
+  optimizer.beginStep();
+  if (!record) {
+    optimizer.apply(0, theta.length, null);
+    return;
+  }
+  const out = record.layers;
+  run.layout.layers.forEach((shape, l) => {
+    optimizer.apply(shape.wOffset, shape.fanIn * shape.fanOut, sums);
+    recordUpdate(out, l, sums[0], sums[1]);
+    if (!clip) gradientFields(out, l, sums[2], sums[3], sums[4], sums[5], run.grads[l].W);
+    const bias = shape.hasBias ? shape.fanOut : 0;
+    optimizer.apply(shape.bOffset, bias, sums);
+    if (!clip) out[l * FIELD_COUNT + FIELD.biasGradNorm] = Math.sqrt(sums[3]);
+  });
 }
 
 /** Finish: evaluation over the whole sets, divergence in the last update, the diagnosis, the outcome. */
@@ -298,6 +334,7 @@ function finish(
   };
 }
 
+/** dst (rows, width) = the rows order[from …] of src (·, width), copied value by value (no view per row). */
 function gatherRows(
   src: Float64Array,
   order: Int32Array,
@@ -306,9 +343,10 @@ function gatherRows(
   width: number,
   dst: Float64Array,
 ) {
+  let d = 0;
   for (let r = 0; r < rows; r++) {
     const s = order[from + r] * width;
-    dst.set(src.subarray(s, s + width), r * width);
+    for (let j = 0; j < width; j++) dst[d++] = src[s + j];
   }
 }
 

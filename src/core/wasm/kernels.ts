@@ -8,6 +8,7 @@ import { bceLossSum } from '../losses.ts';
 import { gemmAB, gemmABt, gemmAtB } from '../matmul.ts';
 import { layerSums, moments } from '../reduce.ts';
 import type { ActivationName } from '../spec.ts';
+import { UPDATE_SUMS, updateParams } from '../update-rules.ts';
 import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels-wasm.ts';
 
 type Gemm = (A: Float64Array, B: Float64Array, C: Float64Array, m: number, n: number, k: number) => void;
@@ -58,6 +59,8 @@ export interface Kernels {
   layerSums: typeof layerSums;
   /** y[i] = op(x[i]) for i < len. */
   unary(op: UnaryName, x: Float64Array, y: Float64Array, len: number): void;
+  /** θ[i] += Δθ[i] over [from, from + len) by an optimizer's rule, with its statistics into `into` (update-rules.ts). */
+  updateParams: typeof updateParams;
   /** Allocates a zeroed Float64Array of n values that these kernels can operate on. */
   f64(n: number): Float64Array;
 }
@@ -82,6 +85,7 @@ export const jsKernels: Kernels = {
   bceLossSum,
   moments,
   layerSums,
+  updateParams,
   unary(op, x, y, len) {
     const f = UNARY_REFERENCE[op];
     for (let i = 0; i < len; i++) y[i] = f(x[i]);
@@ -89,7 +93,7 @@ export const jsKernels: Kernels = {
   f64: (n) => new Float64Array(n),
 };
 
-/** What kernels/gemm.ts and kernels/elementwise.ts export; pointers are byte offsets into `memory`. */
+/** What kernels/gemm.ts, elementwise.ts and updates.ts export; pointers are byte offsets into `memory`. */
 interface KernelsExports {
   memory: WebAssembly.Memory;
   /** First byte past the kernels' static data and packing scratch (16-byte aligned). */
@@ -102,6 +106,17 @@ interface KernelsExports {
   bceLossSum(z: number, y: number, len: number): number;
   moments(x: number, len: number, out: number): void;
   layerSums(z: number, a: number, d: number, len: number, lo: number, hi: number, out: number): void;
+  updateParams(
+    kind: number,
+    stats: number,
+    theta: number,
+    g: number,
+    m: number,
+    v: number,
+    len: number,
+    p: number,
+    out: number,
+  ): void;
   /** forwardTanh, forwardRelu, …: A[i] = f(Z[i]). */
   [forward: `forward${string}`]: (z: number, a: number, len: number, slope: number, alpha: number) => void;
   /** backwardTanh, …: dZ[i] = dA[i] · f′(Z[i]). */
@@ -126,7 +141,7 @@ function kernelOf<F>(kernel: string, table: Partial<Record<ActivationName, F>>, 
 }
 
 const PAGE_BYTES = 65536;
-/** Doubles the reductions write past the arena (layerSums: 6). */
+/** Doubles the reductions write past the arena (layerSums and updateParams: 6). */
 const SCRATCH_DOUBLES = 8;
 /** wasm32 addresses at most 65536 pages (4 GiB). */
 const MAX_PAGES = 65536;
@@ -309,6 +324,17 @@ export function createWasmKernels(
       const a = offsetOf('layerSums', 'A', A, len);
       exports.layerSums(z, a, offsetOf('layerSums', 'dZ', dZ, len), len, lo, hi, scratch);
       readSums(into, 6);
+    },
+    updateParams(rule, theta, g, m, v, from, len, into) {
+      const end = from + len;
+      const w = offsetOf('updateParams', 'theta', theta, end) + from * 8;
+      const d = offsetOf('updateParams', 'g', g, end) + from * 8;
+      // The moments a rule does not use are empty; their pointers are never read.
+      const mp = offsetOf('updateParams', 'm', m, m.length && end) + from * 8;
+      const vp = offsetOf('updateParams', 'v', v, v.length && end) + from * 8;
+      const p = offsetOf('updateParams', 'p', rule.p, 8);
+      exports.updateParams(rule.kind, into ? 1 : 0, w, d, mp, vp, len, p, scratch);
+      if (into) readSums(into, UPDATE_SUMS);
     },
     unary(op, x, y, len) {
       unaryOf[op](offsetOf('unary', 'x', x, len), offsetOf('unary', 'y', y, len), len);
