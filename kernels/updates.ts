@@ -1,5 +1,5 @@
 // WebAssembly SIMD (f64x2) optimizer updates in AssemblyScript: SGD, momentum (Nesterov or not), RMSprop and Adam
-// applied to θ[0 … len) in place, fused with the statistics that read the update, in ONE pass over θ, g and the
+// applied to ranges of θ in place, fused with the statistics that read the update, in ONE pass over θ, g and the
 // optimizer's moments. Pointers are byte offsets into this module's memory (the arena of src/core/wasm/kernels.ts);
 // lengths count values.
 //
@@ -110,22 +110,35 @@ const ADAM = 4; // [−lr, β₁, 1−β₁, β₂, 1−β₂, ε, c₁, c₂]
   storeMoments(out + 16, gs, g2, mn, mx, tail, gt);
 }
 
+/** Every range r < count of `ranges` (pairs [from, len] of doubles) by one rule; the sums of range r at out + 48·r. */
+// @ts-ignore: decorator
+@inline function passes(
+  kind: i32, stats: bool, theta: usize, g: usize, m: usize, v: usize, ranges: usize, count: i32, p: usize, out: usize,
+): void {
+  for (let r = 0; r < count; r++) {
+    const at = <usize>(<i32>load<f64>(ranges + (<usize>r << 4))) << 3;
+    const len = <i32>load<f64>(ranges + (<usize>r << 4), 8);
+    pass(kind, stats, theta + at, g + at, m + at, v + at, len, p, out + <usize>r * 48);
+  }
+}
+
 /**
- * θ[i] += Δθ[i] for i < len by rule `kind` (hyper-parameters at p, 8 doubles; moments at m and v, which the rule
- * updates; unused ones may be 0), with the sums into out[0 … 6) when stats ≠ 0.
+ * θ[i] += Δθ[i] by rule `kind` over each of `count` ranges [from, from + len) (pairs of doubles at `ranges`), with
+ * the hyper-parameters at p (8 doubles) and the moments at m and v, which the rule updates (unused ones may be
+ * anything); when stats ≠ 0 the sums of range r go to out[6r … 6r + 6).
  */
 export function updateParams(
-  kind: i32, stats: i32, theta: usize, g: usize, m: usize, v: usize, len: i32, p: usize, out: usize,
+  kind: i32, stats: i32, theta: usize, g: usize, m: usize, v: usize, ranges: usize, count: i32, p: usize, out: usize,
 ): void {
   if (stats) {
-    if (kind == SGD) pass(SGD, true, theta, g, m, v, len, p, out);
-    else if (kind == MOMENTUM) pass(MOMENTUM, true, theta, g, m, v, len, p, out);
-    else if (kind == NESTEROV) pass(NESTEROV, true, theta, g, m, v, len, p, out);
-    else if (kind == RMSPROP) pass(RMSPROP, true, theta, g, m, v, len, p, out);
-    else pass(ADAM, true, theta, g, m, v, len, p, out);
-  } else if (kind == SGD) pass(SGD, false, theta, g, m, v, len, p, out);
-  else if (kind == MOMENTUM) pass(MOMENTUM, false, theta, g, m, v, len, p, out);
-  else if (kind == NESTEROV) pass(NESTEROV, false, theta, g, m, v, len, p, out);
-  else if (kind == RMSPROP) pass(RMSPROP, false, theta, g, m, v, len, p, out);
-  else pass(ADAM, false, theta, g, m, v, len, p, out);
+    if (kind == SGD) passes(SGD, true, theta, g, m, v, ranges, count, p, out);
+    else if (kind == MOMENTUM) passes(MOMENTUM, true, theta, g, m, v, ranges, count, p, out);
+    else if (kind == NESTEROV) passes(NESTEROV, true, theta, g, m, v, ranges, count, p, out);
+    else if (kind == RMSPROP) passes(RMSPROP, true, theta, g, m, v, ranges, count, p, out);
+    else passes(ADAM, true, theta, g, m, v, ranges, count, p, out);
+  } else if (kind == SGD) passes(SGD, false, theta, g, m, v, ranges, count, p, out);
+  else if (kind == MOMENTUM) passes(MOMENTUM, false, theta, g, m, v, ranges, count, p, out);
+  else if (kind == NESTEROV) passes(NESTEROV, false, theta, g, m, v, ranges, count, p, out);
+  else if (kind == RMSPROP) passes(RMSPROP, false, theta, g, m, v, ranges, count, p, out);
+  else passes(ADAM, false, theta, g, m, v, ranges, count, p, out);
 }

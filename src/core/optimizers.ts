@@ -50,10 +50,11 @@ export interface Optimizer {
   /** Starts step t = 1, 2, …: Adam's bias corrections c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ. Once per step, first. */
   beginStep(): void;
   /**
-   * θ[from, from + len) += Δθ for the gradient g over the same range; with `into`, also
-   * [Σθ², ΣΔθ², Σg, Σg², min g, max g] over the range (θ before the update) into it.
+   * θ += Δθ over each of `count` ranges [from, from + len) of θ (pairs of `ranges`) for the gradient g there; with
+   * `into`, also [Σθ², ΣΔθ², Σg, Σg², min g, max g] of range r (θ before the update) into into[6r …]. The
+   * ranges and `into` come from the kernels' arena.
    */
-  apply(from: number, len: number, into: Float64Array | null): void;
+  apply(ranges: Float64Array, count: number, into: Float64Array | null): void;
 }
 
 /** The optimizer of parameters θ with gradient g, its state from allocateOptimizer (all from the kernels' arena). */
@@ -75,8 +76,8 @@ export function createOptimizer(
       p[6] = 1 - b1 ** t;
       p[7] = 1 - b2 ** t;
     },
-    apply(from, len, into) {
-      kernels.updateParams(rule, theta, g, m, v, from, len, into);
+    apply(ranges, count, into) {
+      kernels.updateParams(rule, theta, g, m, v, ranges, count, into);
     },
   };
 }

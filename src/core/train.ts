@@ -21,6 +21,7 @@ import {
   layerStatistics,
   recordUpdate,
 } from './stats.ts';
+import { UPDATE_SUMS } from './update-rules.ts';
 import { arenaSize, createWasmKernels, jsKernels, wasmSimdAvailable } from './wasm/kernels.ts';
 
 export interface StepRecord {
@@ -90,6 +91,10 @@ function allocateBuffers(
     grad: f64(layout.size),
     /** The optimizer's moments and hyper-parameters. */
     optimizer: allocateOptimizer(spec.training.optimizer, layout.size, f64),
+    /** The update's ranges [from, len]: the whole θ, or each layer's W and b (recorded steps, sums into layerSums). */
+    wholeRange: f64(2),
+    layerRanges: f64(4 * layout.layers.length),
+    layerSums: f64(2 * UPDATE_SUMS * layout.layers.length),
     ws: createWorkspace(layout, batchSize, f64),
     trainX,
     trainY,
@@ -134,6 +139,13 @@ function allocateRun(spec: TrainRunSpec) {
   buffers.trainY.set(p.trainY);
   if (p.test) buffers.testX?.set(p.test.x);
   if (p.testY) buffers.testY?.set(p.testY);
+  buffers.wholeRange.set([0, layout.size]);
+  layout.layers.forEach((shape, l) => {
+    buffers.layerRanges.set(
+      [shape.wOffset, shape.fanIn * shape.fanOut, shape.bOffset, shape.hasBias ? shape.fanOut : 0],
+      4 * l,
+    );
+  });
   return {
     spec,
     plan: recordingPlan(spec, totalSteps),
@@ -268,24 +280,36 @@ function recordStep(
  * and sets each layer's update statistics and, without clipping (so it reads the raw gradient), its gradient ones.
  */
 function applyUpdate(run: TrainingRun, record: StepRecord | null): void {
-  const { grad, theta } = run.buffers;
-  const { optimizer, sums } = run;
+  const { grad } = run.buffers;
+  const { optimizer } = run;
   const clip = run.spec.training.clip;
   if (clip) clipGradient(grad, clip);
   optimizer.beginStep();
   if (!record) {
-    optimizer.apply(0, theta.length, null);
+    optimizer.apply(run.buffers.wholeRange, 1, null);
     return;
   }
+  const { layerRanges, layerSums } = run.buffers;
+  const L = run.layout.layers.length;
+  optimizer.apply(layerRanges, 2 * L, layerSums);
   const out = record.layers;
-  run.layout.layers.forEach((shape, l) => {
-    optimizer.apply(shape.wOffset, shape.fanIn * shape.fanOut, sums);
-    recordUpdate(out, l, sums[0], sums[1]);
-    if (!clip) gradientFields(out, l, sums[2], sums[3], sums[4], sums[5], run.grads[l].W);
-    const bias = shape.hasBias ? shape.fanOut : 0;
-    optimizer.apply(shape.bOffset, bias, sums);
-    if (!clip) out[l * FIELD_COUNT + FIELD.biasGradNorm] = Math.sqrt(sums[3]);
-  });
+  for (let l = 0; l < L; l++) {
+    // Range 2l is layer l's W, range 2l + 1 its b: [Σθ², ΣΔθ², Σg, Σg², min g, max g] each.
+    const w = 2 * l * UPDATE_SUMS;
+    const b = w + UPDATE_SUMS;
+    recordUpdate(out, l, layerSums[w], layerSums[w + 1]);
+    if (clip) continue;
+    gradientFields(
+      out,
+      l,
+      layerSums[w + 2],
+      layerSums[w + 3],
+      layerSums[w + 4],
+      layerSums[w + 5],
+      run.grads[l].W,
+    );
+    out[l * FIELD_COUNT + FIELD.biasGradNorm] = Math.sqrt(layerSums[b + 3]);
+  }
 }
 
 /** Finish: evaluation over the whole sets, divergence in the last update, the diagnosis, the outcome. */

@@ -47,11 +47,30 @@ function delta(rule: UpdateRule, m: Float64Array, v: Float64Array, i: number, g:
 }
 
 /**
- * θ[i] += Δθ[i] for from ≤ i < from + len, Δθ from g[i] by `rule` (updating its moments m, v: views of the whole
- * parameter vector, like θ and g), and, when `into` is given, the UPDATE_SUMS sums over the range into it: two
- * values at a time, the first of each pair (and an odd tail) into one set of sums, the second into another.
+ * θ[i] += Δθ[i] over each of `count` ranges [from, from + len) (pairs of `ranges`), Δθ from g[i] by `rule`
+ * (updating its moments m, v: like θ and g, views of the whole parameter vector); when `into` is given, the
+ * UPDATE_SUMS sums of range r into into[UPDATE_SUMS·r …].
  */
 export function updateParams(
+  rule: UpdateRule,
+  theta: Float64Array,
+  g: Float64Array,
+  m: Float64Array,
+  v: Float64Array,
+  ranges: Float64Array,
+  count: number,
+  into: Float64Array | null,
+): void {
+  for (let r = 0; r < count; r++) {
+    updateRange(rule, theta, g, m, v, ranges[2 * r], ranges[2 * r + 1], into, UPDATE_SUMS * r);
+  }
+}
+
+/**
+ * One range: two values at a time, the first of each pair (and an odd tail) into one set of sums, the second
+ * into another, then the two sets added (into[at …]).
+ */
+function updateRange(
   rule: UpdateRule,
   theta: Float64Array,
   g: Float64Array,
@@ -60,6 +79,7 @@ export function updateParams(
   from: number,
   len: number,
   into: Float64Array | null,
+  at: number,
 ): void {
   let [w20, u20, gs0, g20, min0, max0] = [0, 0, 0, 0, Infinity, -Infinity];
   let [w21, u21, gs1, g21, min1, max1] = [0, 0, 0, 0, Infinity, -Infinity];
@@ -84,10 +104,10 @@ export function updateParams(
     }
   }
   if (into === null) return;
-  into[0] = w20 + w21;
-  into[1] = u20 + u21;
-  into[2] = gs0 + gs1;
-  into[3] = g20 + g21;
-  into[4] = min1 < min0 ? min1 : min0;
-  into[5] = max1 > max0 ? max1 : max0;
+  into[at] = w20 + w21;
+  into[at + 1] = u20 + u21;
+  into[at + 2] = gs0 + gs1;
+  into[at + 3] = g20 + g21;
+  into[at + 4] = min1 < min0 ? min1 : min0;
+  into[at + 5] = max1 > max0 ? max1 : max0;
 }

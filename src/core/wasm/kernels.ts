@@ -59,7 +59,7 @@ export interface Kernels {
   layerSums: typeof layerSums;
   /** y[i] = op(x[i]) for i < len. */
   unary(op: UnaryName, x: Float64Array, y: Float64Array, len: number): void;
-  /** θ[i] += Δθ[i] over [from, from + len) by an optimizer's rule, with its statistics into `into` (update-rules.ts). */
+  /** θ[i] += Δθ[i] over ranges of θ by an optimizer's rule, with their statistics into `into` (update-rules.ts). */
   updateParams: typeof updateParams;
   /** Allocates a zeroed Float64Array of n values that these kernels can operate on. */
   f64(n: number): Float64Array;
@@ -113,7 +113,8 @@ interface KernelsExports {
     g: number,
     m: number,
     v: number,
-    len: number,
+    ranges: number,
+    count: number,
     p: number,
     out: number,
   ): void;
@@ -141,7 +142,7 @@ function kernelOf<F>(kernel: string, table: Partial<Record<ActivationName, F>>, 
 }
 
 const PAGE_BYTES = 65536;
-/** Doubles the reductions write past the arena (layerSums and updateParams: 6). */
+/** Doubles the reductions write past the arena (layerSums: 6). */
 const SCRATCH_DOUBLES = 8;
 /** wasm32 addresses at most 65536 pages (4 GiB). */
 const MAX_PAGES = 65536;
@@ -325,16 +326,18 @@ export function createWasmKernels(
       exports.layerSums(z, a, offsetOf('layerSums', 'dZ', dZ, len), len, lo, hi, scratch);
       readSums(into, 6);
     },
-    updateParams(rule, theta, g, m, v, from, len, into) {
-      const end = from + len;
-      const w = offsetOf('updateParams', 'theta', theta, end) + from * 8;
-      const d = offsetOf('updateParams', 'g', g, end) + from * 8;
+    updateParams(rule, theta, g, m, v, ranges, count, into) {
+      const r = offsetOf('updateParams', 'ranges', ranges, 2 * count);
+      let end = 0;
+      for (let i = 0; i < count; i++) end = Math.max(end, ranges[2 * i] + ranges[2 * i + 1]);
+      const w = offsetOf('updateParams', 'theta', theta, end);
+      const d = offsetOf('updateParams', 'g', g, end);
       // The moments a rule does not use are empty; their pointers are never read.
-      const mp = offsetOf('updateParams', 'm', m, m.length && end) + from * 8;
-      const vp = offsetOf('updateParams', 'v', v, v.length && end) + from * 8;
+      const mp = offsetOf('updateParams', 'm', m, m.length && end);
+      const vp = offsetOf('updateParams', 'v', v, v.length && end);
       const p = offsetOf('updateParams', 'p', rule.p, 8);
-      exports.updateParams(rule.kind, into ? 1 : 0, w, d, mp, vp, len, p, scratch);
-      if (into) readSums(into, UPDATE_SUMS);
+      const out = into ? offsetOf('updateParams', 'into', into, UPDATE_SUMS * count) : 0;
+      exports.updateParams(rule.kind, into ? 1 : 0, w, d, mp, vp, r, count, p, out);
     },
     unary(op, x, y, len) {
       unaryOf[op](offsetOf('unary', 'x', x, len), offsetOf('unary', 'y', y, len), len);
