@@ -142,3 +142,63 @@ export function updateParams(
   else if (kind == RMSPROP) passes(RMSPROP, false, theta, g, m, v, ranges, count, p, out);
   else passes(ADAM, false, theta, g, m, v, ranges, count, p, out);
 }
+
+// ---- gradient clipping and the global norm ----
+
+/**
+ * Σx² of x[0 … len) in four sets — x[4k], x[4k+1], x[4k+2], x[4k+3], a tail of < 4 values into the first — added
+ * in that order at the end: sumSquares in src/core/reduce.ts, bit for bit.
+ */
+export function sumSquares(x: usize, len: i32): f64 {
+  let a = f64x2.splat(0);
+  let b = a;
+  const quads = <usize>(len >> 2) << 5;
+  for (let o: usize = 0; o < quads; o += 32) {
+    const u = v128.load(x + o);
+    const v = v128.load(x + o, 16);
+    a = f64x2.add(a, f64x2.mul(u, u));
+    b = f64x2.add(b, f64x2.mul(v, v));
+  }
+  let s0 = f64x2.extract_lane(a, 0);
+  const end = <usize>len << 3;
+  for (let o = quads; o < end; o += 8) {
+    const t = load<f64>(x + o);
+    s0 += t * t;
+  }
+  return s0 + f64x2.extract_lane(a, 1) + f64x2.extract_lane(b, 0) + f64x2.extract_lane(b, 1);
+}
+
+/** x[i] = min(max(x[i], −c), c) for i < len, NaN left as is (clip_grad_value_); returns 1 if any value changed. */
+export function clampValues(x: usize, len: i32, c: f64): i32 {
+  const hi = f64x2.splat(c);
+  const lo = f64x2.splat(-c);
+  let changed = f64x2.splat(0);
+  const pairs = <usize>(len >> 1) << 4;
+  for (let o: usize = 0; o < pairs; o += 16) {
+    const v = v128.load(x + o);
+    const above = f64x2.gt(v, hi);
+    const below = f64x2.lt(v, lo);
+    v128.store(x + o, v128.bitselect(lo, v128.bitselect(hi, v, above), below));
+    changed = v128.or(changed, v128.or(above, below));
+  }
+  let any = v128.any_true(changed);
+  if (len & 1) {
+    const t = load<f64>(x + pairs);
+    if (t > c) {
+      store<f64>(x + pairs, c);
+      any = true;
+    } else if (t < -c) {
+      store<f64>(x + pairs, -c);
+      any = true;
+    }
+  }
+  return any ? 1 : 0;
+}
+
+/** x[i] *= s for i < len (clip_grad_norm_'s rescaling). */
+export function scaleValues(x: usize, len: i32, s: f64): void {
+  const sv = f64x2.splat(s);
+  const pairs = <usize>(len >> 1) << 4;
+  for (let o: usize = 0; o < pairs; o += 16) v128.store(x + o, f64x2.mul(v128.load(x + o), sv));
+  if (len & 1) store<f64>(x + pairs, load<f64>(x + pairs) * s);
+}

@@ -1,7 +1,6 @@
 // Optimizers over the flat parameter vector (PyTorch's update rules) and gradient clipping. An optimizer's state
 // (its moments and hyper-parameters) lives in the run's arena; its step applies θ += Δθ through the kernels'
 // updateParams (kernels/updates.ts, or the reference update-rules.ts), fused with the update's statistics.
-import { sumSquares } from './reduce.ts';
 import type { OptimizerSpec } from './spec.ts';
 import { UPDATE_PARAMS, UPDATE_RULE, type UpdateRule } from './update-rules.ts';
 import type { Kernels } from './wasm/kernels.ts';
@@ -82,35 +81,26 @@ export function createOptimizer(
   };
 }
 
-/** ‖g‖₂ over the whole parameter vector (NaN/Infinity propagate), summed four ways (reduce.ts). */
-export function globalNorm(g: Float64Array): number {
-  return Math.sqrt(sumSquares(g));
+/** ‖g‖₂ over the whole parameter vector (NaN/Infinity propagate), summed four ways (reduce.ts's order). */
+export function globalNorm(g: Float64Array, kernels: Kernels): number {
+  return Math.sqrt(kernels.sumSquares(g));
 }
 
 /**
  * The standard cures for exploding gradients: clamp each component to ±maxValue
- * (torch.nn.utils.clip_grad_value_), then rescale to global norm ≤ maxNorm (clip_grad_norm_).
- * Returns whether anything was clipped.
+ * (torch.nn.utils.clip_grad_value_), then rescale to global norm ≤ maxNorm (clip_grad_norm_), through the kernels
+ * (g from their arena). Returns whether anything was clipped.
  */
-export function clipGradient(g: Float64Array, clip: { maxNorm?: number; maxValue?: number }): boolean {
-  let clipped = false;
-  if (clip.maxValue !== undefined) {
-    const c = clip.maxValue;
-    for (let i = 0; i < g.length; i++) {
-      if (g[i] > c) {
-        g[i] = c;
-        clipped = true;
-      } else if (g[i] < -c) {
-        g[i] = -c;
-        clipped = true;
-      }
-    }
-  }
+export function clipGradient(
+  g: Float64Array,
+  clip: { maxNorm?: number; maxValue?: number },
+  kernels: Kernels,
+): boolean {
+  let clipped = clip.maxValue !== undefined && kernels.clampValues(g, clip.maxValue);
   if (clip.maxNorm !== undefined) {
-    const norm = globalNorm(g);
+    const norm = globalNorm(g, kernels);
     if (norm > clip.maxNorm) {
-      const scale = clip.maxNorm / (norm + 1e-6);
-      for (let i = 0; i < g.length; i++) g[i] *= scale;
+      kernels.scaleValues(g, clip.maxNorm / (norm + 1e-6));
       clipped = true;
     }
   }

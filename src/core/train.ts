@@ -233,7 +233,7 @@ function computeGradient(run: TrainingRun): { batch: number; loss: number; gradN
   const loss = batchLoss(net, params, batchY, batch, ws);
   grad.fill(0);
   backward(net, params, grads, batchX, batchY, batch, ws);
-  return { batch, loss, gradNorm: globalNorm(grad) };
+  return { batch, loss, gradNorm: globalNorm(grad, net.kernels) };
 }
 
 /** Record: per-layer statistics, histograms when due, accuracy on evaluation steps (unless diverged). */
@@ -283,7 +283,7 @@ function applyUpdate(run: TrainingRun, record: StepRecord | null): void {
   const { grad } = run.buffers;
   const { optimizer } = run;
   const clip = run.spec.training.clip;
-  if (clip) clipGradient(grad, clip);
+  if (clip) clipGradient(grad, clip, run.net.kernels);
   optimizer.beginStep();
   if (!record) {
     optimizer.apply(run.buffers.wholeRange, 1, null);

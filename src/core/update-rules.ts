@@ -1,5 +1,5 @@
 // The optimizers' element-wise update rules (PyTorch's), applied to θ in place and fused with the statistics that
-// read the update: the plain TypeScript reference of kernels/updates.ts, bit for bit (same operations, same order,
+// read the update, and gradient clipping's element-wise passes: the plain TypeScript reference of kernels/updates.ts, bit for bit (same operations, same order,
 // the sums in two sets as that kernel's two lanes).
 
 /** Rule kinds, as kernels/updates.ts numbers them. */
@@ -110,4 +110,24 @@ function updateRange(
   into[at + 3] = g20 + g21;
   into[at + 4] = min1 < min0 ? min1 : min0;
   into[at + 5] = max1 > max0 ? max1 : max0;
+}
+
+/** x[i] = min(max(x[i], −c), c), NaN left as is (torch.nn.utils.clip_grad_value_); whether any value changed. */
+export function clampValues(x: Float64Array, c: number): boolean {
+  let changed = false;
+  for (let i = 0; i < x.length; i++) {
+    if (x[i] > c) {
+      x[i] = c;
+      changed = true;
+    } else if (x[i] < -c) {
+      x[i] = -c;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+/** x[i] *= s (clip_grad_norm_'s rescaling). */
+export function scaleValues(x: Float64Array, s: number): void {
+  for (let i = 0; i < x.length; i++) x[i] *= s;
 }

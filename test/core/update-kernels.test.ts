@@ -115,6 +115,38 @@ describe.each(VARIANTS)('updateParams, %s build', (variant) => {
   });
 });
 
+describe.each(VARIANTS)('gradient clipping and the global norm, %s build', (variant) => {
+  it.each([1, 2, 3, 4, 5, 7, 300, 1027])(
+    'sumSquares, clampValues and scaleValues give the references bit for bit on %i values',
+    (n) => {
+      const rng = new Rng(n + 11);
+      const x = Float64Array.from({ length: n }, () => rng.normal());
+      x.set([...SPECIAL, Number.NaN, 0.7, -0.7].slice(0, n));
+      const wasm = createWasmKernels(2 * n + 8, variant);
+      const wx = wasm.f64(n);
+      wx.set(x);
+      const jx = Float64Array.from(x);
+      expect(exact([wasm.sumSquares(wx)])).toEqual(exact([jsKernels.sumSquares(jx)]));
+      expect(wasm.clampValues(wx, 0.5)).toBe(jsKernels.clampValues(jx, 0.5));
+      expect(exact(wx)).toEqual(exact(jx));
+      wasm.scaleValues(wx, 0.3);
+      jsKernels.scaleValues(jx, 0.3);
+      expect(exact(wx)).toEqual(exact(jx));
+      expect(exact([wasm.sumSquares(wx)])).toEqual(exact([jsKernels.sumSquares(jx)]));
+    },
+  );
+
+  it('clampValues reports whether anything changed and leaves NaN as is', () => {
+    const wasm = createWasmKernels(8, variant);
+    const x = wasm.f64(3);
+    x.set([0.1, Number.NaN, -0.2]);
+    expect(wasm.clampValues(x, 0.5)).toBe(false);
+    x.set([0.1, Number.NaN, -0.7]);
+    expect(wasm.clampValues(x, 0.5)).toBe(true);
+    expect(Array.from(x)).toEqual([0.1, Number.NaN, -0.5]);
+  });
+});
+
 describe('the reference', () => {
   /** PyTorch's rules for one value, restated as torch.optim documents them (the state advanced in place). */
   function torchStep(spec: OptimizerSpec, t: number, g: number, s: { m: number; v: number }): number {

@@ -1,14 +1,15 @@
 // The numeric core's kernels behind one interface: the plain TypeScript ones (matmul.ts, activations.ts, bias.ts,
-// elementary.ts), or the WebAssembly SIMD ones of kernels/ (GEMM with relaxed-SIMD FMA where the runtime has it;
-// element-wise functions bit-identical to the TypeScript ones), on Float64Arrays from a bump arena in wasm memory.
+// elementary.ts, update-rules.ts), or the WebAssembly SIMD ones of kernels/ (GEMM with relaxed-SIMD FMA where the
+// runtime has it; element-wise functions and optimizer updates bit-identical to the TypeScript ones), on
+// Float64Arrays from a bump arena in wasm memory.
 import { type ActivationParams, activationBackward, activationForward } from '../activations.ts';
 import { addColumnSums, broadcastRows } from '../bias.ts';
 import { exp, expm1Negative, log1p, sigmoid, softplus, tanh } from '../elementary.ts';
 import { bceLossSum } from '../losses.ts';
 import { gemmAB, gemmABt, gemmAtB } from '../matmul.ts';
-import { layerSums, moments } from '../reduce.ts';
+import { layerSums, moments, sumSquares } from '../reduce.ts';
 import type { ActivationName } from '../spec.ts';
-import { UPDATE_SUMS, updateParams } from '../update-rules.ts';
+import { clampValues, scaleValues, UPDATE_SUMS, updateParams } from '../update-rules.ts';
 import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels-wasm.ts';
 
 type Gemm = (A: Float64Array, B: Float64Array, C: Float64Array, m: number, n: number, k: number) => void;
@@ -61,6 +62,12 @@ export interface Kernels {
   unary(op: UnaryName, x: Float64Array, y: Float64Array, len: number): void;
   /** θ[i] += Δθ[i] over ranges of θ by an optimizer's rule, with their statistics into `into` (update-rules.ts). */
   updateParams: typeof updateParams;
+  /** Σx² (four sets of sums, as reduce.ts). */
+  sumSquares: typeof sumSquares;
+  /** Clamps x to [−c, c]; whether any value changed. */
+  clampValues: typeof clampValues;
+  /** x[i] *= s. */
+  scaleValues: typeof scaleValues;
   /** Allocates a zeroed Float64Array of n values that these kernels can operate on. */
   f64(n: number): Float64Array;
 }
@@ -86,6 +93,9 @@ export const jsKernels: Kernels = {
   moments,
   layerSums,
   updateParams,
+  sumSquares,
+  clampValues,
+  scaleValues,
   unary(op, x, y, len) {
     const f = UNARY_REFERENCE[op];
     for (let i = 0; i < len; i++) y[i] = f(x[i]);
@@ -118,6 +128,9 @@ interface KernelsExports {
     p: number,
     out: number,
   ): void;
+  sumSquares(x: number, len: number): number;
+  clampValues(x: number, len: number, c: number): number;
+  scaleValues(x: number, len: number, s: number): void;
   /** forwardTanh, forwardRelu, …: A[i] = f(Z[i]). */
   [forward: `forward${string}`]: (z: number, a: number, len: number, slope: number, alpha: number) => void;
   /** backwardTanh, …: dZ[i] = dA[i] · f′(Z[i]). */
@@ -338,6 +351,15 @@ export function createWasmKernels(
       const p = offsetOf('updateParams', 'p', rule.p, 8);
       const out = into ? offsetOf('updateParams', 'into', into, UPDATE_SUMS * count) : 0;
       exports.updateParams(rule.kind, into ? 1 : 0, w, d, mp, vp, r, count, p, out);
+    },
+    sumSquares(x) {
+      return exports.sumSquares(offsetOf('sumSquares', 'x', x, x.length), x.length);
+    },
+    clampValues(x, c) {
+      return exports.clampValues(offsetOf('clampValues', 'x', x, x.length), x.length, c) !== 0;
+    },
+    scaleValues(x, s) {
+      exports.scaleValues(offsetOf('scaleValues', 'x', x, x.length), x.length, s);
     },
     unary(op, x, y, len) {
       unaryOf[op](offsetOf('unary', 'x', x, len), offsetOf('unary', 'y', y, len), len);
