@@ -1,7 +1,7 @@
 // WebAssembly SIMD (f64x2) optimizer updates in AssemblyScript: SGD, momentum (Nesterov or not), RMSprop and Adam
 // applied to ranges of θ in place, fused with the statistics that read the update, in ONE pass over θ, g and the
-// optimizer's moments. Pointers are byte offsets into this module's memory (the arena of src/core/wasm/kernels.ts);
-// lengths count values.
+// optimizer's moments; and gradient clipping's passes with the global norm. Pointers are byte offsets into this
+// module's memory (the arena of src/core/wasm/kernels.ts); lengths count values.
 //
 // Each rule is the same sequence of IEEE-754 operations (+ − × ÷ √, no fused multiply-add in either build) as its
 // TypeScript reference in src/core/update-rules.ts, lane by lane, so the two agree bit for bit. With `stats` ≠ 0

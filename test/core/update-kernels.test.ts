@@ -1,7 +1,8 @@
 // The optimizer updates in WebAssembly SIMD (kernels/updates.ts) against their TypeScript reference
 // (update-rules.ts) bit for bit, in both builds, over several steps, on odd and even ranges at odd and even
-// offsets, with ±0, subnormals, huge and non-finite gradients; the reference against PyTorch's rules restated
-// value by value; and whole training runs on the JS and the WASM paths giving the same bits.
+// offsets, with ±0, subnormals, huge and non-finite gradients; the clipping kernels and the global norm likewise;
+// the reference against PyTorch's rules restated value by value; and whole training runs on the JS and the WASM
+// paths giving the same bits.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runTraining, type TrainRunSpec } from '../../src/core/index.ts';
 import { allocateOptimizer, createOptimizer } from '../../src/core/optimizers.ts';
