@@ -482,12 +482,20 @@ export function moments(x: usize, len: i32, out: usize): void {
     mn = v128.bitselect(v, mn, f64x2.lt(v, mn));
     mx = v128.bitselect(v, mx, f64x2.gt(v, mx));
   }
+  storeMoments(out, s, q, mn, mx, (len & 1) != 0, len & 1 ? load<f64>(x + pairs) : 0);
+}
+
+/**
+ * Writes [Σx, Σx², min, max] of two lanes' sums s, q and extremes mn, mx to out[0 … 4): lane 0 first takes an
+ * odd-length tail u when `tail`, then lane 0 + lane 1 (min and max skip NaNs). Also used by kernels/updates.ts.
+ */
+// @ts-ignore: decorator
+@inline export function storeMoments(out: usize, s: v128, q: v128, mn: v128, mx: v128, tail: bool, u: f64): void {
   let s0 = f64x2.extract_lane(s, 0);
   let q0 = f64x2.extract_lane(q, 0);
   let min0 = f64x2.extract_lane(mn, 0);
   let max0 = f64x2.extract_lane(mx, 0);
-  if (len & 1) {
-    const u = load<f64>(x + pairs);
+  if (tail) {
     s0 += u;
     q0 += u * u;
     if (u < min0) min0 = u;

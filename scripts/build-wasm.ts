@@ -1,4 +1,4 @@
-// Compiles the AssemblyScript kernels (kernels/gemm.ts and kernels/elementwise.ts, one module) twice — plain SIMD
+// Compiles the AssemblyScript kernels (kernels/gemm.ts, elementwise.ts and updates.ts, one module) twice — plain SIMD
 // and relaxed SIMD — and writes src/core/wasm/kernels-wasm.ts, both modules' bytes as base64 constants, so the
 // core needs no file I/O.
 // Run: node --import tsx scripts/build-wasm.ts   (test/core/wasm-kernels.test.ts fails if the output is stale)
@@ -8,7 +8,7 @@ import asc from 'assemblyscript/asc';
 
 const ROOT_URL = new URL('..', import.meta.url);
 /** Entry files: the module exports what each of them exports. */
-const SOURCES = ['kernels/gemm.ts', 'kernels/elementwise.ts'];
+const SOURCES = ['kernels/gemm.ts', 'kernels/elementwise.ts', 'kernels/updates.ts'];
 const OUTPUT = 'src/core/wasm/kernels-wasm.ts';
 
 /** The two builds: plain 128-bit SIMD, and the same source with relaxed SIMD (fused multiply-add). */

@@ -35,8 +35,10 @@ export const FIELD: { [K in LayerField]: number } = Object.fromEntries(
 };
 
 /**
- * Fills `out` (layers × FIELD_COUNT) after forward and backward of a batch, from the raw (unclipped)
- * gradients. updateRatio is left NaN: `applyUpdateWithStats` fills it once the step's update is known.
+ * Fills `out` (layers × FIELD_COUNT) after forward and backward of a batch. weightNorm and updateRatio are left NaN
+ * (recordUpdate fills them in the pass that applies the step's update); so are the gradient fields when
+ * `gradients` is false, for that same pass to fill them (gradientFields) from the raw gradient it reads. `sums` is
+ * scratch for the kernels' sums (8 values; pass one allocated per run to allocate nothing here).
  */
 export function layerStatistics(
   net: Network,
@@ -44,31 +46,18 @@ export function layerStatistics(
   ws: Workspace,
   batch: number,
   out: Float64Array,
+  gradients = true,
+  sums: Float64Array = new Float64Array(8),
 ): void {
-  // The kernels' moments and layerSums write their sums here (8 doubles, one allocation per record).
-  const sums = new Float64Array(8);
   net.layout.layers.forEach((shape, l) => {
     const o = l * FIELD_COUNT;
-    const dW = grads[l].W;
-    const n = dW.length;
-    net.kernels.moments(dW, sums);
-    const sum = sums[0];
-    const sq = sums[1];
-    const min = sums[2];
-    const max = sums[3];
-    // Σg² is finite exactly when every g is (barring overflow of the sum): count only then.
-    let nonFinite = 0;
-    if (!Number.isFinite(sq)) for (let i = 0; i < n; i++) if (!Number.isFinite(dW[i])) nonFinite++;
-    const mean = sum / n;
-    out[o + FIELD.gradNorm] = Math.sqrt(sq);
-    out[o + FIELD.gradRms] = Math.sqrt(sq / n);
-    out[o + FIELD.gradMean] = mean;
-    out[o + FIELD.gradStd] = Math.sqrt(Math.max(sq / n - mean * mean, 0));
-    out[o + FIELD.gradMin] = min;
-    out[o + FIELD.gradMax] = max;
-    out[o + FIELD.gradAbsMax] = Math.max(Math.abs(min), Math.abs(max));
-    out[o + FIELD.gradNonFinite] = nonFinite;
-    out[o + FIELD.biasGradNorm] = Math.sqrt(sumSquares(grads[l].b));
+    if (gradients) {
+      net.kernels.moments(grads[l].W, sums);
+      gradientFields(out, l, sums[0], sums[1], sums[2], sums[3], grads[l].W);
+      out[o + FIELD.biasGradNorm] = Math.sqrt(sumSquares(grads[l].b));
+    } else {
+      out.fill(Number.NaN, o + FIELD.gradNorm, o + FIELD.biasGradNorm + 1);
+    }
     out[o + FIELD.weightNorm] = Number.NaN;
     out[o + FIELD.updateRatio] = Number.NaN;
     // One pass over the layer's (batch, out) buffers for deltas, pre-activations, activations and saturation;
@@ -117,44 +106,37 @@ export function weightNorms(params: LayerView[], out: Float64Array): void {
 }
 
 /**
- * Applies θ += Δθ and, in the same pass, sets weightNorm = ‖W‖ (before the update) and
- * updateRatio = ‖ΔW‖/‖W‖ per layer into `out` (one pass over θ and Δθ instead of three).
+ * Sets layer l's gradient fields from Σg, Σg², min and max of its weight gradient dW (counting non-finite values
+ * only when Σg² is not finite: it is finite exactly when every g is, barring overflow of the sum).
  */
-export function applyUpdateWithStats(params: LayerView[], updates: LayerView[], out: Float64Array): void {
-  params.forEach(({ W, b }, l) => {
-    const dW = updates[l].W;
-    // Two sets of sums (even and odd i) so the adds do not wait on each other.
-    let w2 = 0;
-    let u2 = 0;
-    let v2 = 0;
-    let t2 = 0;
-    const n2 = W.length - (W.length % 2);
-    for (let i = 0; i < n2; i += 2) {
-      const w = W[i];
-      const u = dW[i];
-      const v = W[i + 1];
-      const t = dW[i + 1];
-      w2 += w * w;
-      u2 += u * u;
-      v2 += v * v;
-      t2 += t * t;
-      W[i] = w + u;
-      W[i + 1] = v + t;
-    }
-    if (n2 < W.length) {
-      const w = W[n2];
-      const u = dW[n2];
-      w2 += w * w;
-      u2 += u * u;
-      W[n2] = w + u;
-    }
-    w2 += v2;
-    u2 += t2;
-    const db = updates[l].b;
-    for (let i = 0; i < b.length; i++) b[i] += db[i];
-    out[l * FIELD_COUNT + FIELD.weightNorm] = Math.sqrt(w2);
-    out[l * FIELD_COUNT + FIELD.updateRatio] = w2 === 0 ? (u2 === 0 ? 0 : Infinity) : Math.sqrt(u2 / w2);
-  });
+export function gradientFields(
+  out: Float64Array,
+  l: number,
+  sum: number,
+  sq: number,
+  min: number,
+  max: number,
+  dW: Float64Array,
+): void {
+  const o = l * FIELD_COUNT;
+  const n = dW.length;
+  let nonFinite = 0;
+  if (!Number.isFinite(sq)) for (let i = 0; i < n; i++) if (!Number.isFinite(dW[i])) nonFinite++;
+  const mean = sum / n;
+  out[o + FIELD.gradNorm] = Math.sqrt(sq);
+  out[o + FIELD.gradRms] = Math.sqrt(sq / n);
+  out[o + FIELD.gradMean] = mean;
+  out[o + FIELD.gradStd] = Math.sqrt(Math.max(sq / n - mean * mean, 0));
+  out[o + FIELD.gradMin] = min;
+  out[o + FIELD.gradMax] = max;
+  out[o + FIELD.gradAbsMax] = Math.max(Math.abs(min), Math.abs(max));
+  out[o + FIELD.gradNonFinite] = nonFinite;
+}
+
+/** Sets layer l's weightNorm = ‖W‖ (before the update) and updateRatio = ‖ΔW‖/‖W‖ from Σw² and Σu². */
+export function recordUpdate(out: Float64Array, l: number, w2: number, u2: number): void {
+  out[l * FIELD_COUNT + FIELD.weightNorm] = Math.sqrt(w2);
+  out[l * FIELD_COUNT + FIELD.updateRatio] = w2 === 0 ? (u2 === 0 ? 0 : Infinity) : Math.sqrt(u2 / w2);
 }
 
 /** One layer's record as a plain object (for JSON answers). */

@@ -6,13 +6,22 @@ import { evaluateDataset } from './evaluate.ts';
 import type { LsuvLayerReport } from './lsuv.ts';
 import { type Layout, viewsOf } from './model.ts';
 import { backward, batchLoss, createWorkspace, forward, type Network, type Workspace } from './network.ts';
-import { clipGradient, createOptimizer, globalNorm } from './optimizers.ts';
+import { allocateOptimizer, clipGradient, createOptimizer, globalNorm } from './optimizers.ts';
 import { hasHistograms, isRecordedStep, recordingPlan } from './recording.ts';
 import { RNG_STREAM, Rng } from './rng.ts';
 import type { TrainRunSpec } from './run-spec.ts';
 import { type Prepared, prepare } from './setup.ts';
 import { DEFAULTS } from './spec.ts';
-import { applyUpdateWithStats, FIELD_COUNT, histogram, histogramStride, layerStatistics } from './stats.ts';
+import {
+  FIELD,
+  FIELD_COUNT,
+  gradientFields,
+  histogram,
+  histogramStride,
+  layerStatistics,
+  recordUpdate,
+} from './stats.ts';
+import { UPDATE_SUMS } from './update-rules.ts';
 import type { GemmThreads } from './wasm/gemm-split.ts';
 import { arenaSize, createWasmKernels, jsKernels, wasmSimdAvailable } from './wasm/kernels.ts';
 
@@ -69,8 +78,13 @@ export function plannedSteps(spec: TrainRunSpec, n: number): number {
   return spec.training.steps ?? DEFAULTS.steps;
 }
 
-/** The buffers the matrix kernels touch, from one arena sized by this same list (see arenaSize). */
-function allocateBuffers(p: Prepared, batchSize: number, f64: (n: number) => Float64Array) {
+/** The buffers the kernels touch, from one arena sized by this same list (see arenaSize). */
+function allocateBuffers(
+  p: Prepared,
+  spec: TrainRunSpec,
+  batchSize: number,
+  f64: (n: number) => Float64Array,
+) {
   const { layout } = p.net;
   const fullBatch = batchSize === p.train.n;
   const trainX = f64(p.train.x.length);
@@ -78,6 +92,12 @@ function allocateBuffers(p: Prepared, batchSize: number, f64: (n: number) => Flo
   return {
     theta: f64(layout.size),
     grad: f64(layout.size),
+    /** The optimizer's moments and hyper-parameters. */
+    optimizer: allocateOptimizer(spec.training.optimizer, layout.size, f64),
+    /** The update's ranges [from, len]: the whole θ, or each layer's W and b (recorded steps, sums into layerSums). */
+    wholeRange: f64(2),
+    layerRanges: f64(4 * layout.layers.length),
+    layerSums: f64(2 * UPDATE_SUMS * layout.layers.length),
     ws: createWorkspace(layout, batchSize, f64),
     trainX,
     trainY,
@@ -114,7 +134,7 @@ function allocateRun(spec: TrainRunSpec, threads?: GemmThreads) {
   const n = p.train.n;
   const batchSize = Math.min(spec.training.batchSize ?? n, n);
   const totalSteps = plannedSteps(spec, n);
-  const allocate = (f64: (n: number) => Float64Array) => allocateBuffers(p, batchSize, f64);
+  const allocate = (f64: (n: number) => Float64Array) => allocateBuffers(p, spec, batchSize, f64);
   const kernels = wasmSimdAvailable()
     ? createWasmKernels(arenaSize(allocate), undefined, threads)
     : jsKernels;
@@ -124,7 +144,13 @@ function allocateRun(spec: TrainRunSpec, threads?: GemmThreads) {
   buffers.trainY.set(p.trainY);
   if (p.test) buffers.testX?.set(p.test.x);
   if (p.testY) buffers.testY?.set(p.testY);
-  const update = new Float64Array(layout.size);
+  buffers.wholeRange.set([0, layout.size]);
+  layout.layers.forEach((shape, l) => {
+    buffers.layerRanges.set(
+      [shape.wOffset, shape.fanIn * shape.fanOut, shape.bOffset, shape.hasBias ? shape.fanOut : 0],
+      4 * l,
+    );
+  });
   return {
     spec,
     plan: recordingPlan(spec, totalSteps),
@@ -137,10 +163,15 @@ function allocateRun(spec: TrainRunSpec, threads?: GemmThreads) {
     buffers,
     params: viewsOf(layout, buffers.theta),
     grads: viewsOf(layout, buffers.grad),
-    updates: viewsOf(layout, update),
-    /** The optimizer's update, applied to theta after the statistics of a recorded step. */
-    update,
-    optimizer: createOptimizer(spec.training.optimizer, layout.size),
+    optimizer: createOptimizer(
+      spec.training.optimizer,
+      buffers.optimizer,
+      kernels,
+      buffers.theta,
+      buffers.grad,
+    ),
+    /** Scratch for the kernels' sums on recorded steps (allocated once). */
+    sums: new Float64Array(8),
     train: evaluationSet({ ...p.train, x: buffers.trainX }, buffers.trainY),
     test:
       p.test &&
@@ -207,7 +238,7 @@ function computeGradient(run: TrainingRun): { batch: number; loss: number; gradN
   const loss = batchLoss(net, params, batchY, batch, ws);
   grad.fill(0);
   backward(net, params, grads, batchX, batchY, batch, ws);
-  return { batch, loss, gradNorm: globalNorm(grad) };
+  return { batch, loss, gradNorm: globalNorm(grad, net.kernels) };
 }
 
 /** Record: per-layer statistics, histograms when due, accuracy on evaluation steps (unless diverged). */
@@ -222,7 +253,9 @@ function recordStep(
   const { net, grads, plan, buffers } = run;
   const L = run.layout.layers.length;
   const layers = new Float64Array(L * FIELD_COUNT);
-  layerStatistics(net, grads, buffers.ws, batch, layers);
+  // Without clipping the update pass reads the raw gradient and takes its moments (applyUpdate); otherwise here.
+  const gradients = diverged || run.spec.training.clip !== undefined;
+  layerStatistics(net, grads, buffers.ws, batch, layers, gradients, run.sums);
   let histograms: Float64Array | null = null;
   if (plan.histograms && hasHistograms(step, plan)) {
     const { bins, logScale } = plan.histograms;
@@ -247,14 +280,41 @@ function recordStep(
   };
 }
 
-/** Step: clip, the optimizer's update, applied (with the update statistics when the step is recorded). */
+/**
+ * Step: clip, then the optimizer's update applied to θ in one pass; on a recorded step the pass goes layer by layer
+ * and sets each layer's update statistics and, without clipping (so it reads the raw gradient), its gradient ones.
+ */
 function applyUpdate(run: TrainingRun, record: StepRecord | null): void {
-  const { grad, theta } = run.buffers;
+  const { grad } = run.buffers;
+  const { optimizer } = run;
   const clip = run.spec.training.clip;
-  if (clip) clipGradient(grad, clip);
-  run.optimizer.computeUpdate(grad, run.update);
-  if (record) applyUpdateWithStats(run.params, run.updates, record.layers);
-  else for (let i = 0; i < theta.length; i++) theta[i] += run.update[i];
+  if (clip) clipGradient(grad, clip, run.net.kernels);
+  optimizer.beginStep();
+  if (!record) {
+    optimizer.apply(run.buffers.wholeRange, 1, null);
+    return;
+  }
+  const { layerRanges, layerSums } = run.buffers;
+  const L = run.layout.layers.length;
+  optimizer.apply(layerRanges, 2 * L, layerSums);
+  const out = record.layers;
+  for (let l = 0; l < L; l++) {
+    // Range 2l is layer l's W, range 2l + 1 its b: [Σθ², ΣΔθ², Σg, Σg², min g, max g] each.
+    const w = 2 * l * UPDATE_SUMS;
+    const b = w + UPDATE_SUMS;
+    recordUpdate(out, l, layerSums[w], layerSums[w + 1]);
+    if (clip) continue;
+    gradientFields(
+      out,
+      l,
+      layerSums[w + 2],
+      layerSums[w + 3],
+      layerSums[w + 4],
+      layerSums[w + 5],
+      run.grads[l].W,
+    );
+    out[l * FIELD_COUNT + FIELD.biasGradNorm] = Math.sqrt(layerSums[b + 3]);
+  }
 }
 
 /** Finish: evaluation over the whole sets, divergence in the last update, the diagnosis, the outcome. */
@@ -303,6 +363,7 @@ function finish(
   };
 }
 
+/** dst (rows, width) = the rows order[from …] of src (·, width), copied value by value (no view per row). */
 function gatherRows(
   src: Float64Array,
   order: Int32Array,
@@ -311,9 +372,10 @@ function gatherRows(
   width: number,
   dst: Float64Array,
 ) {
+  let d = 0;
   for (let r = 0; r < rows; r++) {
     const s = order[from + r] * width;
-    dst.set(src.subarray(s, s + width), r * width);
+    for (let j = 0; j < width; j++) dst[d++] = src[s + j];
   }
 }
 

@@ -1,13 +1,15 @@
 // The numeric core's kernels behind one interface: the plain TypeScript ones (matmul.ts, activations.ts, bias.ts,
-// elementary.ts), or the WebAssembly SIMD ones of kernels/ (GEMM with relaxed-SIMD FMA where the runtime has it;
-// element-wise functions bit-identical to the TypeScript ones), on Float64Arrays from a bump arena in wasm memory.
+// elementary.ts, update-rules.ts), or the WebAssembly SIMD ones of kernels/ (GEMM with relaxed-SIMD FMA where the
+// runtime has it; element-wise functions and optimizer updates bit-identical to the TypeScript ones), on
+// Float64Arrays from a bump arena in wasm memory.
 import { type ActivationParams, activationBackward, activationForward } from '../activations.ts';
 import { addColumnSums, broadcastRows } from '../bias.ts';
 import { exp, expm1Negative, log1p, sigmoid, softplus, tanh } from '../elementary.ts';
 import { bceLossSum } from '../losses.ts';
 import { gemmAB, gemmABt, gemmAtB } from '../matmul.ts';
-import { layerSums, moments } from '../reduce.ts';
+import { layerSums, moments, sumSquares } from '../reduce.ts';
 import type { ActivationName } from '../spec.ts';
+import { clampValues, scaleValues, UPDATE_SUMS, updateParams } from '../update-rules.ts';
 import {
   createSplitControl,
   createSplitter,
@@ -65,6 +67,14 @@ export interface Kernels {
   layerSums: typeof layerSums;
   /** y[i] = op(x[i]) for i < len. */
   unary(op: UnaryName, x: Float64Array, y: Float64Array, len: number): void;
+  /** θ[i] += Δθ[i] over ranges of θ by an optimizer's rule, with their statistics into `into` (update-rules.ts). */
+  updateParams: typeof updateParams;
+  /** Σx² (four sets of sums, as reduce.ts). */
+  sumSquares: typeof sumSquares;
+  /** Clamps x to [−c, c]; whether any value changed. */
+  clampValues: typeof clampValues;
+  /** x[i] *= s. */
+  scaleValues: typeof scaleValues;
   /** Allocates a zeroed Float64Array of n values that these kernels can operate on. */
   f64(n: number): Float64Array;
 }
@@ -89,6 +99,10 @@ export const jsKernels: Kernels = {
   bceLossSum,
   moments,
   layerSums,
+  updateParams,
+  sumSquares,
+  clampValues,
+  scaleValues,
   unary(op, x, y, len) {
     const f = UNARY_REFERENCE[op];
     for (let i = 0; i < len; i++) y[i] = f(x[i]);
@@ -96,7 +110,7 @@ export const jsKernels: Kernels = {
   f64: (n) => new Float64Array(n),
 };
 
-/** What kernels/gemm.ts and kernels/elementwise.ts export; pointers are byte offsets into `memory`. */
+/** What kernels/gemm.ts, elementwise.ts and updates.ts export; pointers are byte offsets into `memory`. */
 interface KernelsExports {
   /** First byte past the kernels' static data and packing scratch (16-byte aligned). */
   arenaStart(): number;
@@ -112,6 +126,21 @@ interface KernelsExports {
   bceLossSum(z: number, y: number, len: number): number;
   moments(x: number, len: number, out: number): void;
   layerSums(z: number, a: number, d: number, len: number, lo: number, hi: number, out: number): void;
+  updateParams(
+    kind: number,
+    stats: number,
+    theta: number,
+    g: number,
+    m: number,
+    v: number,
+    ranges: number,
+    count: number,
+    p: number,
+    out: number,
+  ): void;
+  sumSquares(x: number, len: number): number;
+  clampValues(x: number, len: number, c: number): number;
+  scaleValues(x: number, len: number, s: number): void;
   /** forwardTanh, forwardRelu, …: A[i] = f(Z[i]). */
   [forward: `forward${string}`]: (z: number, a: number, len: number, slope: number, alpha: number) => void;
   /** backwardTanh, …: dZ[i] = dA[i] · f′(Z[i]). */
@@ -356,6 +385,28 @@ export function createWasmKernels(
       const a = offsetOf('layerSums', 'A', A, len);
       exports.layerSums(z, a, offsetOf('layerSums', 'dZ', dZ, len), len, lo, hi, scratch);
       readSums(into, 6);
+    },
+    updateParams(rule, theta, g, m, v, ranges, count, into) {
+      const r = offsetOf('updateParams', 'ranges', ranges, 2 * count);
+      let end = 0;
+      for (let i = 0; i < count; i++) end = Math.max(end, ranges[2 * i] + ranges[2 * i + 1]);
+      const w = offsetOf('updateParams', 'theta', theta, end);
+      const d = offsetOf('updateParams', 'g', g, end);
+      // The moments a rule does not use are empty; their pointers are never read.
+      const mp = offsetOf('updateParams', 'm', m, m.length && end);
+      const vp = offsetOf('updateParams', 'v', v, v.length && end);
+      const p = offsetOf('updateParams', 'p', rule.p, 8);
+      const out = into ? offsetOf('updateParams', 'into', into, UPDATE_SUMS * count) : 0;
+      exports.updateParams(rule.kind, into ? 1 : 0, w, d, mp, vp, r, count, p, out);
+    },
+    sumSquares(x) {
+      return exports.sumSquares(offsetOf('sumSquares', 'x', x, x.length), x.length);
+    },
+    clampValues(x, c) {
+      return exports.clampValues(offsetOf('clampValues', 'x', x, x.length), x.length, c) !== 0;
+    },
+    scaleValues(x, s) {
+      exports.scaleValues(offsetOf('scaleValues', 'x', x, x.length), x.length, s);
     },
     unary(op, x, y, len) {
       unaryOf[op](offsetOf('unary', 'x', x, len), offsetOf('unary', 'y', y, len), len);
