@@ -40,6 +40,14 @@ export function parseJsonBody<S extends z.ZodType>(bytes: Uint8Array, schema: S)
   } catch {
     return { ok: false, failure: { kind: 'json' } };
   }
+  return validateBody(data, schema);
+}
+
+/**
+ * Validates a parsed body as the app's validator does. Also for a body that was not JSON bytes: none at all, or
+ * one another content-type parser made (fastify validates those as they are).
+ */
+export function validateBody<S extends z.ZodType>(data: unknown, schema: S): ParsedBody<z.output<S>> {
   const result = validatorCompiler({ schema, method: 'POST', url: '' })(data) as
     | { value: z.output<S> }
     | { error: Parameters<typeof issuesFromFastifyValidation>[0] };

@@ -3,7 +3,13 @@
 // answer's JSON text (jobs/evaluate-body.ts): the event loop only receives bytes and sends bytes.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { SpecError } from '../core/index.ts';
-import { bodyFailureError, keepRawJsonBodies, ownedBytes, validateExcept } from '../http/json-body.ts';
+import {
+  bodyFailureError,
+  keepRawJsonBodies,
+  ownedBytes,
+  validateBody,
+  validateExcept,
+} from '../http/json-body.ts';
 import { specProblem } from '../http/problems.ts';
 import { EVALUATE_CONVENTIONS, EvaluateRequestSchema, EvaluateResponseSchema } from '../schemas/evaluate.ts';
 import { ProblemSchema } from '../schemas/problem.ts';
@@ -28,7 +34,15 @@ export const evaluateRoutes: FastifyPluginAsyncZod<{ bodyLimit: number }> = asyn
       },
     },
     async (req, reply) => {
-      const r = await app.pool.evaluate(ownedBytes(req.body as unknown as Buffer));
+      const body: unknown = req.body;
+      if (!Buffer.isBuffer(body)) {
+        // No body, or one another content-type parser made: refused by the schema, as fastify would.
+        const v = validateBody(body, EvaluateRequestSchema);
+        throw v.ok
+          ? new Error('evaluate: a body that is not JSON bytes passed validation')
+          : bodyFailureError(v.failure);
+      }
+      const r = await app.pool.evaluate(ownedBytes(body));
       if (r.kind === 'refused') throw bodyFailureError(r.failure);
       if (r.kind === 'spec_error') throw specProblem(new SpecError(r.path, r.message));
       // Already serialized by the route's response schema, in the thread: sent as is.

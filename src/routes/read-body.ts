@@ -1,6 +1,12 @@
 // Reads a JSON body its route kept raw (http/json-body.ts): a small one here, a large one on the evaluate thread,
 // with the same function and so the same answers either way.
-import { bodyFailureError, ownedBytes, type ParsedBody, parseJsonBody } from '../http/json-body.ts';
+import {
+  bodyFailureError,
+  ownedBytes,
+  type ParsedBody,
+  parseJsonBody,
+  validateBody,
+} from '../http/json-body.ts';
 import { BODY_SCHEMAS, type BodyOf, type BodySchemaName } from '../jobs/body-schemas.ts';
 import type { JobPool } from '../jobs/pool.ts';
 
@@ -10,15 +16,19 @@ import type { JobPool } from '../jobs/pool.ts';
  */
 export const OFF_LOOP_BODY_BYTES = 64 * 1024;
 
+/** `body` is the request's: JSON bytes (a Buffer), or what another parser made of it, or nothing. */
 export async function readJsonBody<K extends BodySchemaName>(
   pool: JobPool,
   schema: K,
-  body: Buffer,
+  body: unknown,
 ): Promise<BodyOf<K>> {
-  const parsed: ParsedBody<BodyOf<K>> =
-    body.length >= OFF_LOOP_BODY_BYTES
-      ? await pool.parseBody(schema, ownedBytes(body))
-      : (parseJsonBody(body, BODY_SCHEMAS[schema]) as ParsedBody<BodyOf<K>>);
+  const parsed = (
+    !Buffer.isBuffer(body)
+      ? validateBody(body, BODY_SCHEMAS[schema])
+      : body.length >= OFF_LOOP_BODY_BYTES
+        ? await pool.parseBody(schema, ownedBytes(body))
+        : parseJsonBody(body, BODY_SCHEMAS[schema])
+  ) as ParsedBody<BodyOf<K>>;
   if (!parsed.ok) throw bodyFailureError(parsed.failure);
   return parsed.value;
 }

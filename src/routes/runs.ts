@@ -81,7 +81,7 @@ export const runRoutes: FastifyPluginAsyncZod<{ waitMaxSeconds: number }> = asyn
         serializerCompiler: exactSerializerCompiler,
       },
       async (req, reply) => {
-        const spec = await readJsonBody(app.pool, 'run', req.body as unknown as Buffer);
+        const spec = await readJsonBody(app.pool, 'run', req.body);
         const headers = validatePart(CreateHeadersSchema, req.headers, 'headers');
         const key = headers['idempotency-key'] ?? null;
         const { run, created } = await app.runs.create(spec, key);

@@ -51,9 +51,7 @@ export const sweepRoutes: FastifyPluginAsyncZod<{ pingMs: number }> = async (app
         serializerCompiler: exactSerializerCompiler,
       },
       async (req, reply) => {
-        const sweep = await app.sweeps.create(
-          await readJsonBody(app.pool, 'sweep', req.body as unknown as Buffer),
-        );
+        const sweep = await app.sweeps.create(await readJsonBody(app.pool, 'sweep', req.body));
         reply.header('location', sweepLinks(sweep.id).self);
         return reply.status(202).send({
           id: sweep.id,

@@ -185,6 +185,20 @@ describeServiceOnEachDatabase('bodies read off the event loop', (svc) => {
     },
   );
 
+  it.each([
+    ['/v1/evaluate', undefined],
+    ['/v1/runs', undefined],
+    ['/v1/sweeps', undefined],
+    ['/v1/evaluate', 'text/plain'],
+    ['/v1/runs', 'text/plain'],
+  ])('%s with no body, or a %s one: the same problem as on the loop', async (url, type) => {
+    const init = type ? { headers: { 'content-type': type }, body: '{}' } : {};
+    const res = await fetch(`${svc().url}${url}`, { method: 'POST', ...init });
+    const ref = await reference.inject({ method: 'POST', url, ...(type ? { ...init, payload: '{}' } : {}) });
+    expect(res.status).toBe(ref.statusCode);
+    expect(await res.json()).toEqual(ref.json());
+  });
+
   it('a large body is read off the loop: the cases above are over 64 KiB', () => {
     for (const c of [...evaluateCases.slice(0, 4), ...runCases.slice(0, 5), runCases[6]]) {
       expect(Buffer.byteLength(c.body), c.what).toBeGreaterThan(64 * 1024);
