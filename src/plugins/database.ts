@@ -30,8 +30,16 @@ export const databasePlugin = fp<{ config: Config; database?: Database; migrate?
         {
           onPoolError: (err) =>
             app.log.warn({ err }, 'database connection lost; it will be re-opened on demand'),
-          onEmbeddedExit: (err) =>
-            app.log.error({ err }, 'the embedded database stopped; restart the service to reopen it'),
+          embedded: {
+            onUnexpectedExit: (err) =>
+              app.log.error(
+                { err },
+                'the embedded database thread stopped; restarting it (requests get 503)',
+              ),
+            onRestartFailed: (err) =>
+              app.log.error({ err }, 'the embedded database thread did not restart; trying again'),
+            onRestarted: () => app.log.warn('the embedded database thread serves again'),
+          },
         },
       ));
     // Through the open database: an embedded folder is opened once (PGlite's start-up is most of a cold
