@@ -2,7 +2,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { DatabaseConfig } from './config.ts';
 import { PrismaClient } from './generated/client.ts';
-import { type EmbeddedOptions, type EmbeddedPostgres, startEmbeddedPostgres } from './pglite.ts';
+import { type EmbeddedObserver, type EmbeddedPostgres, startEmbeddedPostgres } from './pglite.ts';
 
 export type { DatabaseConfig } from './config.ts';
 export type { PrismaClient } from './generated/client.ts';
@@ -37,7 +37,9 @@ export interface OpenOptions {
   /** Called with errors of idle pooled connections (e.g. the server restarted). */
   onPoolError?(err: Error): void;
   /** The embedded database's thread: its unexpected end (queries fail as an outage until it is restarted). */
-  embedded?: Omit<EmbeddedOptions, 'restartDelayMs'>;
+  embedded?: EmbeddedObserver;
+  /** The embedded server, already being started (main.ts: PGlite opens while the app's modules load). */
+  started?: Promise<EmbeddedPostgres>;
 }
 
 /**
@@ -51,7 +53,8 @@ export async function openDatabase(config: DatabaseConfig, opts: OpenOptions = {
     const control = postgresClient(url, { ...opts, poolSize: opts.controlPoolSize ?? 2 });
     return wrap(postgresClient(url, opts), 'postgres', url, () => control.$disconnect(), control);
   }
-  const embedded = await startEmbeddedPostgres(config.dataDir, opts.embedded);
+  const embedded = await (opts.started ?? startEmbeddedPostgres(config.dataDir));
+  embedded.observe(opts.embedded ?? {});
   return {
     ...wrap(postgresClient(embedded.url, opts), 'pglite', embedded.url, () => embedded.close()),
     embedded,

@@ -25,15 +25,20 @@ export interface EmbeddedPostgres {
   close(): Promise<void>;
   /** Ends the thread abruptly, as a crash in it would (tests of what follows: the restart). */
   crash(): Promise<void>;
+  /** Sets who hears of crashes and restarts (e.g. once the service's logger exists). */
+  observe(observer: EmbeddedObserver): void;
 }
 
-export interface EmbeddedOptions {
+export interface EmbeddedObserver {
   /** The thread ended without being asked to (it is restarted after `restartDelayMs`). */
   onUnexpectedExit?(err: Error): void;
   /** A restart failed (it is tried again, the delay doubling up to 30 s). */
   onRestartFailed?(err: Error): void;
   /** The thread serves again after a crash. */
   onRestarted?(): void;
+}
+
+export interface EmbeddedOptions extends EmbeddedObserver {
   /** Wait before the first restart (default 1 s): a thread that dies at once does not spin. */
   restartDelayMs?: number;
 }
@@ -59,11 +64,12 @@ export async function startEmbeddedPostgres(
   let closing: Promise<void> | null = null;
   let restart: { timer: NodeJS.Timeout } | { starting: Promise<void> } | null = null;
   let delay = opts.restartDelayMs ?? 1000;
+  let observer: EmbeddedObserver = opts;
 
   const watch = (w: Worker) =>
     w.once('exit', (code) => {
       if (closing) return;
-      opts.onUnexpectedExit?.(new Error(`the embedded database thread exited (code ${code})`));
+      observer.onUnexpectedExit?.(new Error(`the embedded database thread exited (code ${code})`));
       schedule();
     });
   const schedule = () => {
@@ -74,12 +80,12 @@ export async function startEmbeddedPostgres(
           worker = w;
           watch(w);
           delay = opts.restartDelayMs ?? 1000;
-          if (!closing) opts.onRestarted?.();
+          if (!closing) observer.onRestarted?.();
         },
         (err: Error) => {
           restart = null;
           if (closing) return;
-          opts.onRestartFailed?.(err);
+          observer.onRestartFailed?.(err);
           delay = Math.min(delay * 2, RESTART_MAX_DELAY_MS);
           schedule();
         },
@@ -105,12 +111,18 @@ export async function startEmbeddedPostgres(
     async crash() {
       await worker.terminate();
     },
+    observe(o) {
+      observer = o;
+    },
   };
 }
 
 /** A thread serving `data`, once it listens; it is ended (and the reason thrown) if it cannot. */
 async function startThread(data: EmbeddedServerData): Promise<Worker> {
-  const worker = new Worker(new URL('./pglite-server.ts', import.meta.url), { workerData: data });
+  const worker = new Worker(new URL('./pglite-server.ts', import.meta.url), {
+    workerData: data,
+    execArgv: withoutTsx(process.execArgv),
+  });
   worker.once('exit', () => ended.add(worker));
   try {
     const first = await message(worker, 'listening');
@@ -121,6 +133,21 @@ async function startThread(data: EmbeddedServerData): Promise<Worker> {
     await worker.terminate();
     throw err;
   }
+}
+
+/**
+ * The thread's options without tsx's loader when Node strips types itself (Node ≥ 22.18; our files here use
+ * only erasable syntax): tsx in the thread cost about 1 CPU s of a cold start, mostly re-reading PGlite's
+ * 0.8 MB of JavaScript, on the way to /readyz. (A loader given in NODE_OPTIONS, as in tests, still applies.)
+ */
+function withoutTsx(argv: string[]): string[] {
+  if (!process.features.typescript) return argv;
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--import' && argv[i + 1] === 'tsx') i++;
+    else if (argv[i] !== '--import=tsx') kept.push(argv[i] as string);
+  }
+  return kept;
 }
 
 /** Asks the thread to close PGlite (a checkpoint) and waits for it, ending it after CLOSE_TIMEOUT_MS. */

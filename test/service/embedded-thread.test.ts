@@ -6,7 +6,9 @@ import { http, type RunningService, startService, waitFor } from '../helpers/ser
 import { probe } from '../helpers/specs.ts';
 
 describe('the embedded database thread dies', () => {
-  it('answers 503 with Retry-After and is not ready meanwhile, then serves the same data again', async () => {
+  it('answers 503 with Retry-After and is not ready meanwhile, then serves the same data again', {
+    timeout: 180_000,
+  }, async () => {
     const db = await freshDatabase('pglite');
     const svc = await startService(db);
     try {
