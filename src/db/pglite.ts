@@ -121,7 +121,7 @@ export async function startEmbeddedPostgres(
 async function startThread(data: EmbeddedServerData): Promise<Worker> {
   const worker = new Worker(new URL('./pglite-server.ts', import.meta.url), {
     workerData: data,
-    execArgv: withoutTsx(process.execArgv),
+    execArgv: threadExecArgv(),
   });
   worker.once('exit', () => ended.add(worker));
   try {
@@ -136,19 +136,12 @@ async function startThread(data: EmbeddedServerData): Promise<Worker> {
 }
 
 /**
- * The thread's options without tsx's loader when Node strips types itself (Node ≥ 22.18; our files here use
- * only erasable syntax): tsx in the thread cost about 1 CPU s of a cold start, mostly re-reading PGlite's
- * 0.8 MB of JavaScript, on the way to /readyz. (A loader given in NODE_OPTIONS, as in tests, still applies.)
+ * No options for the thread when Node strips types itself (Node ≥ 22.18; our three files here use only
+ * erasable syntax), else the parent's (its loader). tsx in the thread cost 0.3–0.5 CPU s of every open, on
+ * the way to /readyz (BENCHMARKS.md). None rather than the parent's minus tsx: a Worker refuses V8 flags such
+ * as --expose-gc in execArgv. (A loader given in NODE_OPTIONS, as in tests, still applies.)
  */
-function withoutTsx(argv: string[]): string[] {
-  if (!process.features.typescript) return argv;
-  const kept: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--import' && argv[i + 1] === 'tsx') i++;
-    else if (argv[i] !== '--import=tsx') kept.push(argv[i] as string);
-  }
-  return kept;
-}
+const threadExecArgv = (): string[] | undefined => (process.features.typescript ? [] : undefined);
 
 /** Asks the thread to close PGlite (a checkpoint) and waits for it, ending it after CLOSE_TIMEOUT_MS. */
 async function stopThread(worker: Worker): Promise<void> {

@@ -208,7 +208,14 @@ describe('the embedded database folder', () => {
     const dir = join(root, 'killed');
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', fileURLToPath(new URL('../fixtures/embedded-writer.ts', import.meta.url)), dir],
+      // --expose-gc too: a V8 flag of the process must not reach the database thread (a Worker refuses it).
+      [
+        '--expose-gc',
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('../fixtures/embedded-writer.ts', import.meta.url)),
+        dir,
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     // The writer prints each id once its INSERT's COMMIT has answered.
