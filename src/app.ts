@@ -13,6 +13,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
+import type { EmbeddedPostgres } from './db/pglite.ts';
 import { limitConnectionsPerClient } from './http/connection-limit.ts';
 import { completeOpenApi } from './http/openapi.ts';
 import { problemOf, registerProblemHandling, sendProblem } from './http/problems.ts';
@@ -37,6 +38,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** An already open database (tests); otherwise opened from the config. */
   database?: Database;
+  /** The embedded server, already being started on config.DATA_DIR (main.ts starts it before importing this). */
+  embedded?: Promise<EmbeddedPostgres>;
   /** Bring the database it opens up to date first (`npm start`; tests migrate beforehand). */
   migrate?: boolean;
   /** Worker module override (tests). */
@@ -118,7 +121,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   }
 
   await app.register(authPlugin, { tokens: config.AUTH_TOKENS });
-  await app.register(databasePlugin, { config, database: opts.database, migrate: opts.migrate });
+  await app.register(databasePlugin, {
+    config,
+    database: opts.database,
+    embedded: opts.embedded,
+    migrate: opts.migrate,
+  });
   await app.register(metricsPlugin);
   await app.register(runtimePlugin, { config, workerFile: opts.workerFile });
 

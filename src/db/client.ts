@@ -2,7 +2,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { DatabaseConfig } from './config.ts';
 import { PrismaClient } from './generated/client.ts';
-import { startEmbeddedPostgres } from './pglite.ts';
+import { type EmbeddedObserver, type EmbeddedPostgres, startEmbeddedPostgres } from './pglite.ts';
 
 export type { DatabaseConfig } from './config.ts';
 export type { PrismaClient } from './generated/client.ts';
@@ -25,6 +25,8 @@ export interface Database {
   close(): Promise<void>;
   /** True when a trivial query answers within `timeoutMs` (default 2 s); false once closed. */
   ping(timeoutMs?: number): Promise<boolean>;
+  /** PGlite: its server thread (restarted on its own should it die). */
+  embedded?: EmbeddedPostgres;
 }
 
 export interface OpenOptions {
@@ -34,8 +36,10 @@ export interface OpenOptions {
   controlPoolSize?: number;
   /** Called with errors of idle pooled connections (e.g. the server restarted). */
   onPoolError?(err: Error): void;
-  /** Called if the embedded database's thread ends unexpectedly (queries then fail as an outage). */
-  onEmbeddedExit?(err: Error): void;
+  /** The embedded database's thread: its unexpected end (queries fail as an outage until it is restarted). */
+  embedded?: EmbeddedObserver;
+  /** The embedded server, already being started (main.ts: PGlite opens while the app's modules load). */
+  started?: Promise<EmbeddedPostgres>;
 }
 
 /**
@@ -49,10 +53,12 @@ export async function openDatabase(config: DatabaseConfig, opts: OpenOptions = {
     const control = postgresClient(url, { ...opts, poolSize: opts.controlPoolSize ?? 2 });
     return wrap(postgresClient(url, opts), 'postgres', url, () => control.$disconnect(), control);
   }
-  const embedded = await startEmbeddedPostgres(config.dataDir, {
-    onUnexpectedExit: (err) => opts.onEmbeddedExit?.(err),
-  });
-  return wrap(postgresClient(embedded.url, opts), 'pglite', embedded.url, () => embedded.close());
+  const embedded = await (opts.started ?? startEmbeddedPostgres(config.dataDir));
+  embedded.observe(opts.embedded ?? {});
+  return {
+    ...wrap(postgresClient(embedded.url, opts), 'pglite', embedded.url, () => embedded.close()),
+    embedded,
+  };
 }
 
 function postgresClient(connectionString: string, opts: OpenOptions): PrismaClient {

@@ -1,10 +1,10 @@
 // Worker thread: opens the embedded PGlite database and serves it over the Postgres wire protocol on a
 // Unix socket, so its queries (WASM, synchronous) run here instead of on the service's event loop.
-import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import type { EmbeddedServerData, EmbeddedServerMessage } from './pglite.ts';
+import { claimSocket } from './pglite-socket.ts';
 import { WireMultiplexer } from './pglite-wire.ts';
 
 const port = parentPort;
@@ -13,9 +13,21 @@ const { dataDir, socketPath } = workerData as EmbeddedServerData;
 const post = (m: EmbeddedServerMessage) => port.postMessage(m);
 
 try {
-  mkdirSync(dataDir, { recursive: true }); // PGlite itself creates only the last path segment
-  const db = await PGlite.create(dataDir);
-  const mux = new WireMultiplexer(
+  // Listening first holds the socket's path while PGlite opens: a second process on the same folder finds
+  // it answering and stops before it opens the folder too. Until then a connection can only be such a
+  // probe, and is dropped.
+  let mux: WireMultiplexer | null = null;
+  const server = createServer((socket: Socket) => (mux ? mux.attach(socket) : socket.destroy()));
+  await claimSocket(socketPath);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => resolve());
+  });
+  const db = await PGlite.create(dataDir).catch((err) => {
+    server.close();
+    throw err;
+  });
+  mux = new WireMultiplexer(
     {
       execute: (messages, onData) => db.execProtocolRawStream(messages, { onRawData: onData }),
       inTransaction: () => db.isInTransaction(),
@@ -23,18 +35,14 @@ try {
     },
     (err) => post({ type: 'warning', message: err instanceof Error ? err.message : String(err) }),
   );
-  const server = createServer((socket) => mux.attach(socket));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(socketPath, () => resolve());
-  });
   post({ type: 'listening' });
+  const served = mux;
   port.on('message', async (m: unknown) => {
     if (m !== 'close') return;
-    // Stop accepting, drop the clients (the parent has ended its pools), then close PGlite, which
-    // checkpoints the folder: the next open needs no recovery.
+    // Stop accepting (which removes the socket file), drop the clients (the parent has ended its pools),
+    // then close PGlite, which checkpoints the folder: the next open needs no recovery.
     server.close();
-    await mux.close();
+    await served.close();
     await db.close();
     post({ type: 'closed' });
     port.close();

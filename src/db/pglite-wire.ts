@@ -86,7 +86,11 @@ class Connection {
   /** Complete messages of the unit being assembled. */
   parts: Buffer[] = [];
 
-  constructor(readonly socket: Socket) {}
+  readonly socket: Socket;
+
+  constructor(socket: Socket) {
+    this.socket = socket;
+  }
 }
 
 export class WireMultiplexer {
@@ -97,10 +101,13 @@ export class WireMultiplexer {
   private running = false;
   private drained: Promise<void> = Promise.resolve();
 
-  constructor(
-    private readonly session: ProtocolSession,
-    private readonly onError: (err: unknown) => void = () => {},
-  ) {}
+  private readonly session: ProtocolSession;
+  private readonly onError: (err: unknown) => void;
+
+  constructor(session: ProtocolSession, onError: (err: unknown) => void = () => {}) {
+    this.session = session;
+    this.onError = onError;
+  }
 
   get connectionCount(): number {
     return this.connections.size;

@@ -5,6 +5,7 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
 import { type Database, migrateDatabase, openDatabase } from '../db/client.ts';
+import type { EmbeddedPostgres } from '../db/pglite.ts';
 import { createRunStore } from '../db/run-store.ts';
 import { createSweepStore } from '../db/sweep-store.ts';
 import type { RunStore } from '../model/store.ts';
@@ -21,17 +22,35 @@ declare module 'fastify' {
   }
 }
 
-export const databasePlugin = fp<{ config: Config; database?: Database; migrate?: boolean }>(
-  async (app, { config, database, migrate }) => {
+export interface DatabaseOptions {
+  config: Config;
+  /** An already open database (tests). */
+  database?: Database;
+  /** The embedded server, already being started on config.DATA_DIR (main.ts). */
+  embedded?: Promise<EmbeddedPostgres>;
+  migrate?: boolean;
+}
+
+export const databasePlugin = fp<DatabaseOptions>(
+  async (app, { config, database, embedded, migrate }) => {
     const db =
       database ??
       (await openDatabase(
         { databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR },
         {
+          started: embedded,
           onPoolError: (err) =>
             app.log.warn({ err }, 'database connection lost; it will be re-opened on demand'),
-          onEmbeddedExit: (err) =>
-            app.log.error({ err }, 'the embedded database stopped; restart the service to reopen it'),
+          embedded: {
+            onUnexpectedExit: (err) =>
+              app.log.error(
+                { err },
+                'the embedded database thread stopped; restarting it (requests get 503)',
+              ),
+            onRestartFailed: (err) =>
+              app.log.error({ err }, 'the embedded database thread did not restart; trying again'),
+            onRestarted: () => app.log.warn('the embedded database thread serves again'),
+          },
         },
       ));
     // Through the open database: an embedded folder is opened once (PGlite's start-up is most of a cold

@@ -39,6 +39,34 @@ export interface RuntimeOptions {
  */
 export const drainMs = (graceMs: number): number => graceMs - Math.min(2000, Math.floor(graceMs / 5));
 
+/**
+ * The training pool, its threads started on the first job or by `startNow` (once the service listens),
+ * whichever comes first. Each thread's start (loading the core, compiling its WASM kernels) costs about a
+ * CPU second, most of a cold start's that /readyz would otherwise wait for on two cores.
+ */
+function startedOnDemand(size: number, create: () => JobPool): JobPool & { startNow(): void } {
+  let pool: JobPool | null = null;
+  const started = () => {
+    pool ??= create();
+    return pool;
+  };
+  return {
+    size,
+    get active() {
+      return pool?.active ?? 0;
+    },
+    get helpers() {
+      return pool?.helpers ?? 0;
+    },
+    start: (runId, spec, onBatch) => started().start(runId, spec, onBatch),
+    evaluate: (body) => started().evaluate(body),
+    parseBody: (schema, body) => started().parseBody(schema, body),
+    theory: (task) => started().theory(task),
+    close: async () => pool?.close(),
+    startNow: () => void started(),
+  };
+}
+
 export const runtimePlugin = fp<RuntimeOptions>(
   async (app, { config, workerFile }) => {
     const store = app.store;
@@ -57,13 +85,15 @@ export const runtimePlugin = fp<RuntimeOptions>(
       },
       onWriteFailed: (runId, err) => dispatcher.writeFailed(runId, err),
     });
-    const pool = createJobPool({
-      size: config.WORKERS,
-      workerFile,
-      maxOldGenerationSizeMb: config.WORKER_MAX_MEMORY_MB,
-      niceIncrement: config.WORKER_NICE,
-      splitMinMultiplyAdds: config.SPLIT_PRODUCTS ? config.SPLIT_MIN_MULTIPLY_ADDS : null,
-    });
+    const pool = startedOnDemand(config.WORKERS, () =>
+      createJobPool({
+        size: config.WORKERS,
+        workerFile,
+        maxOldGenerationSizeMb: config.WORKER_MAX_MEMORY_MB,
+        niceIncrement: config.WORKER_NICE,
+        splitMinMultiplyAdds: config.SPLIT_PRODUCTS ? config.SPLIT_MIN_MULTIPLY_ADDS : null,
+      }),
+    );
     // Lifecycle events read the run back from the database; chain them per run so that 'started' is
     // never published after 'finished' when the two reads complete out of order.
     const lifecycle = new KeyedSerial();
@@ -135,6 +165,10 @@ export const runtimePlugin = fp<RuntimeOptions>(
         if (n > 0) app.log.warn({ runs: n }, 'recovering runs left running by a previous process');
       }
       dispatcher.start();
+    });
+    // Listening first: the threads then boot on the cores while /readyz already answers.
+    app.addHook('onListen', async () => {
+      setImmediate(() => pool.startNow());
     });
     app.addHook('preClose', async () => {
       sweeps.stop();

@@ -1,9 +1,10 @@
 // The embedded database served from its own thread over the wire protocol: many pg connections on one
 // PGlite session without mixing their queries, transactions that keep the session to themselves, clients
-// that fail or vanish, a clean close, and no committed row lost to kill -9.
+// that fail or vanish, a clean close, no committed row lost to kill -9, where the socket lives, a second
+// opening of a folder refused, and a thread that dies started again.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -143,13 +144,78 @@ describe('the embedded database folder', () => {
       await p2.end();
       await second.close();
     }
+    expect(existsSync(join(dir, '.s.PGSQL.5432'))).toBe(false);
+  });
+
+  it('refuses a second opening of a folder being served, and leaves the first serving', async () => {
+    const dir = join(root, 'twice');
+    const first = await startEmbeddedPostgres(dir);
+    const p = new pg.Pool({ connectionString: first.url });
+    try {
+      await expect(startEmbeddedPostgres(dir)).rejects.toThrow(/another process is serving/);
+      expect((await p.query('SELECT 1 AS one')).rows[0].one).toBe(1);
+    } finally {
+      await p.end();
+      await first.close();
+    }
+  });
+
+  it('puts the socket in a private temp folder when the data folder path is too long for one', async () => {
+    const dir = join(root, 'x'.repeat(120 - root.length));
+    const server = await startEmbeddedPostgres(dir);
+    const host = new URL(server.url).searchParams.get('host') as string;
+    try {
+      expect(host.startsWith(tmpdir())).toBe(true);
+      expect(lstatSync(host).mode & 0o777).toBe(0o700);
+      const p = new pg.Pool({ connectionString: server.url });
+      expect((await p.query('SELECT 1 AS one')).rows[0].one).toBe(1);
+      await p.end();
+    } finally {
+      await server.close();
+    }
+    expect(existsSync(host)).toBe(false);
+  });
+
+  it('starts its thread again after it dies, on the same socket, with the data', async () => {
+    const dir = join(root, 'crash');
+    const exits: Error[] = [];
+    let restarted: () => void = () => {};
+    const serving = new Promise<void>((resolve) => {
+      restarted = resolve;
+    });
+    const server = await startEmbeddedPostgres(dir, {
+      restartDelayMs: 50,
+      onUnexpectedExit: (err) => exits.push(err),
+      onRestarted: () => restarted(),
+    });
+    const p = new pg.Pool({ connectionString: server.url });
+    p.on('error', () => {});
+    try {
+      await p.query('CREATE TABLE kept (id int)');
+      await p.query('INSERT INTO kept VALUES (7)');
+      await server.crash();
+      await expect(p.query('SELECT 1')).rejects.toThrow(/ENOENT|ECONNREFUSED|terminated|EPIPE/);
+      await serving;
+      expect(exits.map((e) => e.message)).toEqual(['the embedded database thread exited (code 1)']);
+      expect((await p.query('SELECT id FROM kept')).rows).toEqual([{ id: 7 }]);
+    } finally {
+      await p.end();
+      await server.close();
+    }
   });
 
   it('loses no committed row to kill -9 of the process', { timeout: 90_000 }, async () => {
     const dir = join(root, 'killed');
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', fileURLToPath(new URL('../fixtures/embedded-writer.ts', import.meta.url)), dir],
+      // --expose-gc too: a V8 flag of the process must not reach the database thread (a Worker refuses it).
+      [
+        '--expose-gc',
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('../fixtures/embedded-writer.ts', import.meta.url)),
+        dir,
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     // The writer prints each id once its INSERT's COMMIT has answered.
@@ -166,7 +232,10 @@ describe('the embedded database folder', () => {
     });
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
+    // The killed process's socket stays in the data folder (nothing in /tmp); the next start replaces it.
+    expect(lstatSync(join(dir, '.s.PGSQL.5432')).isSocket()).toBe(true);
     const after = await startEmbeddedPostgres(dir);
+    expect(new URL(after.url).searchParams.get('host')).toBe(dir);
     const p = new pg.Pool({ connectionString: after.url });
     try {
       const stored = (await p.query('SELECT count(*)::int AS n, max(id) AS top FROM steps')).rows[0];
