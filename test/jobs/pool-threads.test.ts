@@ -1,25 +1,11 @@
 // Two threads for one run in the pool: a running job borrows the idle worker for its matrix products (same
 // weights bit for bit), and gives it back when a second job is submitted, which then starts at once.
 import { afterAll, describe, expect, it } from 'vitest';
-import { runTraining, type TrainRunSpec } from '../../src/core/index.ts';
+import { runTraining } from '../../src/core/index.ts';
 import { createJobPool } from '../../src/jobs/pool.ts';
+import { splitProductsRun } from '../helpers/specs.ts';
 
-const spec = (steps: number): TrainRunSpec => ({
-  kind: 'train',
-  network: {
-    inputSize: 30,
-    layers: [
-      { units: 61, activation: 'relu' },
-      { units: 47, activation: 'tanh' },
-      { units: 3, activation: 'softmax' },
-    ],
-    loss: 'categorical_cross_entropy',
-  },
-  init: { weights: { scheme: 'he_normal' }, seed: 4 },
-  data: { source: 'blobs', n: 200, classes: 3, features: 30, seed: 6 },
-  training: { optimizer: { kind: 'momentum', lr: 0.01 }, batchSize: 64, steps, seed: 8 },
-  telemetry: { every: 10 },
-});
+const spec = (steps: number) => splitProductsRun(steps, { kind: 'momentum', lr: 0.01 });
 
 const until = async (what: string, cond: () => boolean) => {
   for (let i = 0; i < 2000 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));

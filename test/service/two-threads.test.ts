@@ -2,26 +2,11 @@
 // and ends with the one-thread weights bit for bit; a second submitted run starts at once and finishes while the
 // first goes on, which then gets its helper back. On PGlite and on Postgres.
 import { expect, it } from 'vitest';
-import { runTraining, type TrainRunSpec, weightsToJson } from '../../src/core/index.ts';
+import { runTraining, weightsToJson } from '../../src/core/index.ts';
 import { describeServiceOnEachDatabase, http, runFinished, waitFor } from '../helpers/service.ts';
+import { splitProductsRun } from '../helpers/specs.ts';
 
-const spec = (steps: number) =>
-  ({
-    kind: 'train',
-    network: {
-      inputSize: 30,
-      layers: [
-        { units: 61, activation: 'relu' },
-        { units: 47, activation: 'tanh' },
-        { units: 3, activation: 'softmax' },
-      ],
-      loss: 'categorical_cross_entropy',
-    },
-    init: { weights: { scheme: 'he_normal' }, seed: 4 },
-    data: { source: 'blobs', n: 200, classes: 3, features: 30, seed: 6 },
-    training: { optimizer: { kind: 'adam', lr: 0.001 }, batchSize: 64, steps, seed: 8 },
-    telemetry: { every: 10 },
-  }) satisfies TrainRunSpec;
+const spec = (steps: number) => splitProductsRun(steps, { kind: 'adam', lr: 0.001 });
 
 describeServiceOnEachDatabase(
   'two threads for one run',
