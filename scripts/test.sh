@@ -41,9 +41,19 @@ npx spectral lint test-artifacts/openapi.json --ruleset .spectral.yaml --fail-se
 mkdir -p test-artifacts
 export NODE_OPTIONS="--import tsx"
 status=0
-npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json "$@" || status=$?
+# The output is kept in test-artifacts/vitest.log too: a test process that dies of a signal (a V8 or native crash)
+# prints why on its stderr somewhere in the middle of the run; it is repeated below, where the end of a log shows it.
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json "$@" 2>&1 |
+  tee test-artifacts/vitest.log || status=$?
+if grep -a -n -E -A12 '# Fatal error|Check failed|FATAL ERROR|Fatal JavaScript|Native stack trace|Segmentation fault' \
+  test-artifacts/vitest.log >test-artifacts/fatal.log; then
+  echo "a test process died; what it printed (test-artifacts/fatal.log):"
+  head -c 8000 test-artifacts/fatal.log
+fi
 node -e '
   const r = require("./test-artifacts/vitest.json");
-  console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+  const skipped = r.numPendingTests + r.numTodoTests;
+  const notRun = r.numTotalTests - r.numPassedTests - r.numFailedTests - skipped;
+  console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped, ${notRun} not run (a test process that died)`);
 ' || true
 exit $status

@@ -28,7 +28,7 @@ afterEach(async () => {
 });
 
 async function fresh(kind: 'pglite' | 'postgres'): Promise<TestDatabase> {
-  const t = await freshDatabase(kind);
+  const t = await freshDatabase(kind, { empty: true });
   cleanups.push(() => t.drop());
   return t;
 }
