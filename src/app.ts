@@ -40,7 +40,7 @@ export interface AppOptions {
   database?: Database;
   /** The embedded server, already being started on config.DATA_DIR (main.ts starts it before importing this). */
   embedded?: Promise<EmbeddedPostgres>;
-  /** Bring the database it opens up to date first (`npm start`; tests migrate beforehand). */
+  /** Bring the database it opens up to date first (`npm start`, and the tests' services). */
   migrate?: boolean;
   /** Worker module override (tests). */
   workerFile?: string;

@@ -1,5 +1,5 @@
 // Runs the service (loaded by main.ts): configuration, logger, the app (migrating its database), listen, and a
-// graceful SIGTERM/SIGINT shutdown. The embedded database's thread is started first, before the app's modules are
+// graceful SIGTERM/SIGINT shutdown. The embedded database's process is started first, before the app's modules are
 // loaded (they are most of a cold start's CPU on this thread): PGlite opens on the other core meanwhile.
 import { ConfigError, loadConfig } from './config.ts';
 import { startEmbeddedPostgres } from './db/pglite.ts';

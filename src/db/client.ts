@@ -36,7 +36,7 @@ export interface OpenOptions {
   controlPoolSize?: number;
   /** Called with errors of idle pooled connections (e.g. the server restarted). */
   onPoolError?(err: Error): void;
-  /** The embedded database's thread: its unexpected end (queries fail as an outage until it is restarted). */
+  /** The embedded database's process: its unexpected end (queries fail as an outage until it is restarted). */
   embedded?: EmbeddedObserver;
   /** The embedded server, already being started (main.ts: PGlite opens while the app's modules load). */
   started?: Promise<EmbeddedPostgres>;

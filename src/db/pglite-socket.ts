@@ -43,11 +43,24 @@ export function socketPlaceFor(dataDir: string): SocketPlace {
 
 /**
  * Makes `path` free to listen on. A socket that answers belongs to a live process serving the same data
- * folder: refused (two PGlite instances on one folder corrupt it). One that refuses was left by a process
- * that died without closing (kill -9, a crashed thread): removed.
+ * folder: waited for up to `busyWaitMs` (the database process of a service that was just killed closes the
+ * folder, then its socket), then refused (two PGlite instances on one folder corrupt it). One that refuses
+ * was left by a process that died without closing (kill -9 of the database process itself): removed.
  */
-export async function claimSocket(path: string): Promise<void> {
-  const answer = await new Promise<'live' | 'stale' | 'none'>((done) => {
+export async function claimSocket(path: string, busyWaitMs = 0): Promise<void> {
+  const deadline = Date.now() + busyWaitMs;
+  let answer = await probeSocket(path);
+  while (answer === 'live' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    answer = await probeSocket(path);
+  }
+  if (answer === 'live')
+    throw new Error(`another process is serving this embedded database (its socket ${path} answers)`);
+  if (answer === 'stale') unlinkSync(path);
+}
+
+function probeSocket(path: string): Promise<'live' | 'stale' | 'none'> {
+  return new Promise((done) => {
     const s = connect(path);
     s.once('connect', () => {
       s.destroy();
@@ -55,7 +68,4 @@ export async function claimSocket(path: string): Promise<void> {
     });
     s.once('error', (err: NodeJS.ErrnoException) => done(err.code === 'ENOENT' ? 'none' : 'stale'));
   });
-  if (answer === 'live')
-    throw new Error(`another process is serving this embedded database (its socket ${path} answers)`);
-  if (answer === 'stale') unlinkSync(path);
 }

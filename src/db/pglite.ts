@@ -1,17 +1,25 @@
-// The embedded PGlite database, served from a worker thread of its own (pglite-server.ts) over the Postgres
+// The embedded PGlite database, served from a child process of its own (pglite-server.ts) over the Postgres
 // wire protocol: the service reaches it through `pg` like a server, and its queries never run on this loop.
-// Should the thread die, it is started again on the same socket (queries fail as an outage meanwhile).
+// A process rather than a worker thread: V8 keeps one registry of JIT code pages for all the threads of a
+// process, and PGlite's large WASM module compiled and freed beside other threads' WASM (the training
+// kernels) races it — a `Check failed: jit_page…` abort (SIGTRAP) or a SIGSEGV of the whole service, seen in
+// our own test runs and upstream (nodejs/node#64500, Node 18–26, no fix). Should the process die, it is
+// started again on the same socket (queries fail as an outage meanwhile); should the service die, it closes
+// the folder and exits (its IPC channel closes).
+import { type ChildProcess, fork } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import { socketPlaceFor } from './pglite-socket.ts';
 
-/** What the server thread (pglite-server.ts) is started with. */
+/** What the server process (pglite-server.ts) is started with (as JSON in its argv). */
 export interface EmbeddedServerData {
   dataDir: string;
   socketPath: string;
+  /** How long to wait for another process serving the folder to stop (see claimSocket). */
+  busyWaitMs: number;
 }
 
-/** What the server thread tells its parent. */
+/** What the server process tells its parent. */
 export type EmbeddedServerMessage =
   | { type: 'listening' }
   | { type: 'failed'; message: string }
@@ -23,35 +31,40 @@ export interface EmbeddedPostgres {
   url: string;
   /** Stops serving and closes PGlite (checkpointing the folder); safe to call twice. */
   close(): Promise<void>;
-  /** Ends the thread abruptly, as a crash in it would (tests of what follows: the restart). */
+  /** Kills the server process (SIGKILL), as a crash in it would (tests of what follows: the restart). */
   crash(): Promise<void>;
   /** Sets who hears of crashes and restarts (e.g. once the service's logger exists). */
   observe(observer: EmbeddedObserver): void;
 }
 
 export interface EmbeddedObserver {
-  /** The thread ended without being asked to (it is restarted after `restartDelayMs`). */
+  /** The server process ended without being asked to (it is restarted after `restartDelayMs`). */
   onUnexpectedExit?(err: Error): void;
   /** A restart failed (it is tried again, the delay doubling up to 30 s). */
   onRestartFailed?(err: Error): void;
-  /** The thread serves again after a crash. */
+  /** The server process serves again after a crash. */
   onRestarted?(): void;
 }
 
 export interface EmbeddedOptions extends EmbeddedObserver {
-  /** Wait before the first restart (default 1 s): a thread that dies at once does not spin. */
+  /** Wait before the first restart (default 1 s): a process that dies at once does not spin. */
   restartDelayMs?: number;
+  /**
+   * How long a start waits for another process serving the folder to stop before it is refused (default
+   * 10 s): the server process of a service that was just killed needs a moment to close the folder.
+   */
+  busyWaitMs?: number;
 }
 
 /** The PGlite session answers one query at a time; this bounds how long a close may wait for one. */
 const CLOSE_TIMEOUT_MS = 10_000;
 const RESTART_MAX_DELAY_MS = 30_000;
-/** Threads that have exited (a Worker does not say so itself once its 'exit' has passed). */
-const ended = new WeakSet<Worker>();
+/** Server processes that have exited. */
+const ended = new WeakSet<ChildProcess>();
 
 /**
  * Starts PGlite on `dataDir` (creating the folder and its parents; a fresh folder costs an initdb, about
- * 2 s here) in a worker thread listening on a Unix socket in the data folder (pglite-socket.ts). Only one
+ * 2 s here) in a child process listening on a Unix socket in the data folder (pglite-socket.ts). Only one
  * process may open a folder: a second is refused while the first serves it.
  */
 export async function startEmbeddedPostgres(
@@ -59,25 +72,27 @@ export async function startEmbeddedPostgres(
   opts: EmbeddedOptions = {},
 ): Promise<EmbeddedPostgres> {
   const place = socketPlaceFor(dataDir);
-  const data: EmbeddedServerData = { dataDir, socketPath: place.path };
-  let worker = await startThread(data);
+  const data: EmbeddedServerData = { dataDir, socketPath: place.path, busyWaitMs: opts.busyWaitMs ?? 10_000 };
+  let server = await startServer(data);
   let closing: Promise<void> | null = null;
   let restart: { timer: NodeJS.Timeout } | { starting: Promise<void> } | null = null;
   let delay = opts.restartDelayMs ?? 1000;
   let observer: EmbeddedObserver = opts;
 
-  const watch = (w: Worker) =>
-    w.once('exit', (code) => {
+  const watch = (w: ChildProcess) =>
+    w.once('exit', (code, signal) => {
       if (closing) return;
-      observer.onUnexpectedExit?.(new Error(`the embedded database thread exited (code ${code})`));
+      observer.onUnexpectedExit?.(
+        new Error(`the embedded database process exited (${exitText(code, signal)})`),
+      );
       schedule();
     });
   const schedule = () => {
     const timer = setTimeout(() => {
-      const starting = startThread(data).then(
+      const starting = startServer(data).then(
         (w) => {
           restart = null;
-          worker = w;
+          server = w;
           watch(w);
           delay = opts.restartDelayMs ?? 1000;
           if (!closing) observer.onRestarted?.();
@@ -94,7 +109,7 @@ export async function startEmbeddedPostgres(
     }, delay);
     restart = { timer };
   };
-  watch(worker);
+  watch(server);
 
   const query = new URLSearchParams({ host: place.dir });
   return {
@@ -103,13 +118,15 @@ export async function startEmbeddedPostgres(
       closing ??= (async () => {
         if (restart && 'timer' in restart) clearTimeout(restart.timer);
         else if (restart) await restart.starting;
-        await stopThread(worker);
+        await stopServer(server);
         if (place.own) rmSync(place.dir, { recursive: true, force: true });
       })();
       return closing;
     },
     async crash() {
-      await worker.terminate();
+      const exited = new Promise((r) => (ended.has(server) ? r(null) : server.once('exit', r)));
+      server.kill('SIGKILL');
+      await exited;
     },
     observe(o) {
       observer = o;
@@ -117,52 +134,62 @@ export async function startEmbeddedPostgres(
   };
 }
 
-/** A thread serving `data`, once it listens; it is ended (and the reason thrown) if it cannot. */
-async function startThread(data: EmbeddedServerData): Promise<Worker> {
-  const worker = new Worker(new URL('./pglite-server.ts', import.meta.url), {
-    workerData: data,
-    execArgv: threadExecArgv(),
+/** A server process serving `data`, once it listens; it is ended (and the reason thrown) if it cannot. */
+async function startServer(data: EmbeddedServerData): Promise<ChildProcess> {
+  const child = fork(fileURLToPath(new URL('./pglite-server.ts', import.meta.url)), [JSON.stringify(data)], {
+    execArgv: serverExecArgv(),
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'json',
   });
-  worker.once('exit', () => ended.add(worker));
+  child.once('exit', () => ended.add(child));
   try {
-    const first = await message(worker, 'listening');
+    const first = await message(child, 'listening');
     if (first.type === 'failed')
       throw new Error(`cannot open the embedded database in ${data.dataDir}: ${first.message}`);
-    return worker;
+    return child;
   } catch (err) {
-    await worker.terminate();
+    await stopProcess(child, 2000); // it exits by itself once it has said why
     throw err;
   }
 }
 
 /**
- * No options for the thread when Node strips types itself (Node ≥ 22.18; our three files here use only
- * erasable syntax), else the parent's (its loader). tsx in the thread cost 0.3–0.5 CPU s of every open, on
- * the way to /readyz (BENCHMARKS.md). None rather than the parent's minus tsx: a Worker refuses V8 flags such
- * as --expose-gc in execArgv. (A loader given in NODE_OPTIONS, as in tests, still applies.)
+ * No options for the process when Node strips types itself (Node ≥ 22.18; our three files there use only
+ * erasable syntax), else the parent's (its loader). tsx there cost 0.3–0.5 CPU s of every open, on the way to
+ * /readyz (BENCHMARKS.md); and the parent's V8 flags (--expose-gc, --cpu-prof) are not the database's. (A
+ * loader given in NODE_OPTIONS, as in tests, still applies.)
  */
-const threadExecArgv = (): string[] | undefined => (process.features.typescript ? [] : undefined);
+const serverExecArgv = (): string[] => (process.features.typescript ? [] : process.execArgv);
 
-/** Asks the thread to close PGlite (a checkpoint) and waits for it, ending it after CLOSE_TIMEOUT_MS. */
-async function stopThread(worker: Worker): Promise<void> {
-  if (ended.has(worker)) return; // a crash not yet restarted
-  const closed = message(worker, 'closed').catch(() => undefined);
-  worker.postMessage('close');
-  const timer = setTimeout(() => void worker.terminate(), CLOSE_TIMEOUT_MS);
-  await closed;
-  clearTimeout(timer);
-  await worker.terminate();
+/** Asks the process to close PGlite (a checkpoint) and waits for it to exit, killing it after CLOSE_TIMEOUT_MS. */
+async function stopServer(child: ChildProcess): Promise<void> {
+  await stopProcess(child, CLOSE_TIMEOUT_MS);
 }
 
-function message(worker: Worker, type: EmbeddedServerMessage['type']): Promise<EmbeddedServerMessage> {
+async function stopProcess(child: ChildProcess, graceMs: number): Promise<void> {
+  if (ended.has(child)) return; // a crash not yet restarted
+  const exited = new Promise((r) => child.once('exit', r));
+  if (graceMs > 0 && child.connected) child.send('close', () => {});
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+function exitText(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal ? `signal ${signal}` : `code ${code}`;
+}
+
+function message(child: ChildProcess, type: EmbeddedServerMessage['type']): Promise<EmbeddedServerMessage> {
   return new Promise((resolve, reject) => {
     const onMessage = (m: EmbeddedServerMessage) => {
       if (m.type !== type && m.type !== 'failed') return;
-      worker.off('message', onMessage);
+      child.off('message', onMessage);
       resolve(m);
     };
-    worker.on('message', onMessage);
-    worker.once('exit', (code) => reject(new Error(`the embedded database thread exited (code ${code})`)));
-    worker.once('error', reject);
+    child.on('message', onMessage);
+    child.once('exit', (code, signal) =>
+      reject(new Error(`the embedded database process exited (${exitText(code, signal)})`)),
+    );
+    child.once('error', reject);
   });
 }

@@ -9,7 +9,7 @@ const CONNECTION_KINDS = new Set([
   'SocketTimeout',
   'TooManyConnections',
 ]);
-// `connect ENOENT …/.s.PGSQL.5432`: a Unix socket that is gone (the embedded database's thread restarting).
+// `connect ENOENT …/.s.PGSQL.5432`: a Unix socket that is gone (the embedded database's process restarting).
 const CONNECTION_TEXT =
   /connect ENOENT \S*\.s\.PGSQL\.|Can't reach database server|Connection terminated|ECONNREFUSED|ECONNRESET|EPIPE|connection (?:is )?closed|server has closed the connection|timeout exceeded when trying to connect|Connection ended unexpectedly|the database system is (?:starting up|shutting down)|terminating connection/i;
 

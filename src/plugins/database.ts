@@ -45,11 +45,11 @@ export const databasePlugin = fp<DatabaseOptions>(
             onUnexpectedExit: (err) =>
               app.log.error(
                 { err },
-                'the embedded database thread stopped; restarting it (requests get 503)',
+                'the embedded database process stopped; restarting it (requests get 503)',
               ),
             onRestartFailed: (err) =>
-              app.log.error({ err }, 'the embedded database thread did not restart; trying again'),
-            onRestarted: () => app.log.warn('the embedded database thread serves again'),
+              app.log.error({ err }, 'the embedded database process did not restart; trying again'),
+            onRestarted: () => app.log.warn('the embedded database process serves again'),
           },
         },
       ));

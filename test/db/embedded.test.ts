@@ -1,10 +1,11 @@
-// The embedded database served from its own thread over the wire protocol: many pg connections on one
+// The embedded database served from its own process over the wire protocol: many pg connections on one
 // PGlite session without mixing their queries, transactions that keep the session to themselves, clients
-// that fail or vanish, a clean close, no committed row lost to kill -9, where the socket lives, a second
-// opening of a folder refused, and a thread that dies started again.
+// that fail or vanish, a clean close, no committed row lost to kill -9 (of both processes, or of the service
+// alone: its database process then closes the folder itself), where the socket lives, a second opening of a
+// folder refused, and a database process that dies started again.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -152,7 +153,9 @@ describe('the embedded database folder', () => {
     const first = await startEmbeddedPostgres(dir);
     const p = new pg.Pool({ connectionString: first.url });
     try {
-      await expect(startEmbeddedPostgres(dir)).rejects.toThrow(/another process is serving/);
+      await expect(startEmbeddedPostgres(dir, { busyWaitMs: 500 })).rejects.toThrow(
+        /another process is serving/,
+      );
       expect((await p.query('SELECT 1 AS one')).rows[0].one).toBe(1);
     } finally {
       await p.end();
@@ -176,7 +179,7 @@ describe('the embedded database folder', () => {
     expect(existsSync(host)).toBe(false);
   });
 
-  it('starts its thread again after it dies, on the same socket, with the data', async () => {
+  it('starts its database process again after it dies, on the same socket, with the data', async () => {
     const dir = join(root, 'crash');
     const exits: Error[] = [];
     let restarted: () => void = () => {};
@@ -196,7 +199,7 @@ describe('the embedded database folder', () => {
       await server.crash();
       await expect(p.query('SELECT 1')).rejects.toThrow(/ENOENT|ECONNREFUSED|terminated|EPIPE/);
       await serving;
-      expect(exits.map((e) => e.message)).toEqual(['the embedded database thread exited (code 1)']);
+      expect(exits.map((e) => e.message)).toEqual(['the embedded database process exited (signal SIGKILL)']);
       expect((await p.query('SELECT id FROM kept')).rows).toEqual([{ id: 7 }]);
     } finally {
       await p.end();
@@ -204,11 +207,11 @@ describe('the embedded database folder', () => {
     }
   });
 
-  it('loses no committed row to kill -9 of the process', { timeout: 90_000 }, async () => {
-    const dir = join(root, 'killed');
+  /** Starts the writer fixture on `dir` (in a process group of its own) and resolves once 200 rows are committed. */
+  async function writer(dir: string) {
     const child = spawn(
       process.execPath,
-      // --expose-gc too: a V8 flag of the process must not reach the database thread (a Worker refuses it).
+      // --expose-gc too: a V8 flag of the service must not break the database process.
       [
         '--expose-gc',
         '--import',
@@ -216,7 +219,7 @@ describe('the embedded database folder', () => {
         fileURLToPath(new URL('../fixtures/embedded-writer.ts', import.meta.url)),
         dir,
       ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+      { stdio: ['ignore', 'pipe', 'inherit'], detached: true },
     );
     // The writer prints each id once its INSERT's COMMIT has answered.
     let committed = 0;
@@ -230,10 +233,11 @@ describe('the embedded database folder', () => {
       });
       child.once('exit', (code) => reject(new Error(`the writer exited early (code ${code})`)));
     });
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
-    // The killed process's socket stays in the data folder (nothing in /tmp); the next start replaces it.
-    expect(lstatSync(join(dir, '.s.PGSQL.5432')).isSocket()).toBe(true);
+    const exited = new Promise((r) => child.once('exit', r));
+    return { child, committed: () => committed, exited };
+  }
+
+  async function expectEveryCommittedRow(dir: string, committed: number) {
     const after = await startEmbeddedPostgres(dir);
     expect(new URL(after.url).searchParams.get('host')).toBe(dir);
     const p = new pg.Pool({ connectionString: after.url });
@@ -246,5 +250,54 @@ describe('the embedded database folder', () => {
       await p.end();
       await after.close();
     }
+  }
+
+  it('loses no committed row to kill -9 of the service and its database process at once', {
+    timeout: 90_000,
+  }, async () => {
+    const dir = join(root, 'killed');
+    const w = await writer(dir);
+    process.kill(-(w.child.pid as number), 'SIGKILL'); // the whole process group, as `docker kill` would
+    await w.exited;
+    await until(() => serversOf(dir).length === 0, 10_000);
+    // The killed database process's socket stays in the data folder (nothing in /tmp); the next start replaces it.
+    expect(lstatSync(join(dir, '.s.PGSQL.5432')).isSocket()).toBe(true);
+    await expectEveryCommittedRow(dir, w.committed());
+  });
+
+  it('closes the folder when the service is killed: its database process exits by itself', {
+    timeout: 90_000,
+  }, async () => {
+    const dir = join(root, 'orphaned');
+    const w = await writer(dir);
+    expect(serversOf(dir)).toHaveLength(1);
+    w.child.kill('SIGKILL'); // the service alone
+    await w.exited;
+    // A start at once waits for the orphan to close the folder (its socket answers until then), then opens it.
+    await expectEveryCommittedRow(dir, w.committed());
+    await until(() => serversOf(dir).length === 0, 10_000);
   });
 });
+
+/** Process ids of the embedded database processes serving `dir` (Linux: their command lines in /proc). */
+function serversOf(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        return cmd.includes('pglite-server.ts') && cmd.includes(JSON.stringify(dir).slice(1, -1));
+      } catch {
+        return false; // it ended meanwhile
+      }
+    })
+    .map(Number);
+}
+
+async function until(ok: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import WebSocket from 'ws';
 import { buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
-import { migrateDatabase } from '../../src/db/client.ts';
 import { isFinal } from '../../src/model/status.ts';
 import { DB_KINDS, freshDatabase, type TestDatabase } from './databases.ts';
 
@@ -34,9 +33,15 @@ export async function startService(
     HOST: '127.0.0.1',
     ...env,
   });
-  await migrateDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
   const logger = process.env.TEST_LOG_LEVEL ? { level: process.env.TEST_LOG_LEVEL } : false;
-  const app = await buildApp({ config, logger, workerFile: extra.workerFile, pingMs: extra.pingMs });
+  // Migrated through the database the app opens, as `npm start` does: an embedded folder is opened once.
+  const app = await buildApp({
+    config,
+    logger,
+    migrate: true,
+    workerFile: extra.workerFile,
+    pingMs: extra.pingMs,
+  });
   await app.listen({ port: 0, host: '127.0.0.1', backlog: config.LISTEN_BACKLOG });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('startService: no TCP address');

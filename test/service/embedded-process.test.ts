@@ -1,11 +1,11 @@
-// When the embedded database's thread dies: requests answer 503 problem+json with Retry-After (as in a
-// Postgres outage) and /readyz is not ready until the service has started the thread again, with the data.
+// When the embedded database's process dies: requests answer 503 problem+json with Retry-After (as in a
+// Postgres outage) and /readyz is not ready until the service has started the process again, with the data.
 import { describe, expect, it } from 'vitest';
 import { freshDatabase } from '../helpers/databases.ts';
 import { http, type RunningService, startService, waitFor } from '../helpers/service.ts';
 import { probe } from '../helpers/specs.ts';
 
-describe('the embedded database thread dies', () => {
+describe('the embedded database process dies', () => {
   it('answers 503 with Retry-After and is not ready meanwhile, then serves the same data again', {
     timeout: 180_000,
   }, async () => {
