@@ -54,6 +54,6 @@ node -e '
   const r = require("./test-artifacts/vitest.json");
   const skipped = r.numPendingTests + r.numTodoTests;
   const notRun = r.numTotalTests - r.numPassedTests - r.numFailedTests - skipped;
-  console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped, ${notRun} not run (a test process that died)`);
+  console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped (with those of ${r.numFailedTestSuites} failed files or hooks), ${notRun} not run (a test process that died)`);
 ' || true
 exit $status

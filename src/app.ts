@@ -55,7 +55,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     bodyLimit: config.BODY_LIMIT_BYTES,
     // Avvio times every close hook with this too, and the runtime's drain runs for up to the whole
     // SHUTDOWN_GRACE_MS: keep it above the grace, or a drain ≥ 10 s (fastify's default) fails the close.
-    pluginTimeout: Math.max(10_000, config.SHUTDOWN_GRACE_MS + 10_000),
+    // Opening the database is a plugin too: on a loaded machine PGlite's open alone took over 12 s (a test
+    // service failed to start at load 20), so a start gets at least a minute.
+    pluginTimeout: Math.max(60_000, config.SHUTDOWN_GRACE_MS + 10_000),
     // Slow clients: the whole request (headers and body) within REQUEST_TIMEOUT_MS, the headers within
     // HEADERS_TIMEOUT_MS, else 408 and the connection is closed. Node checks them every second here.
     requestTimeout: config.REQUEST_TIMEOUT_MS,
