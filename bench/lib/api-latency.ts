@@ -24,6 +24,12 @@ export interface ApiLatency {
   /** Longest event-loop stall in each idle / busy window (ms). */
   idleStallMs: number[];
   busyStallMs: number[];
+  /**
+   * CPU time of the service's main thread per answered request in each idle / busy window (ms): what each
+   * request costs the event loop, which the load on the machine changes far less than the latency.
+   */
+  idleCpuMsPerRequest: number[];
+  busyCpuMsPerRequest: number[];
   /** Both slow runs were running at the end of every busy window. */
   busyVerified: boolean;
 }
@@ -47,19 +53,33 @@ export async function getLoad(b: Bench, id: string, o: ApiLatencyOptions): Promi
 
 export async function apiLatency(b: Bench, o: ApiLatencyOptions): Promise<ApiLatency> {
   const target = await readTarget(b);
-  const out: ApiLatency = { idle: [], busy: [], idleStallMs: [], busyStallMs: [], busyVerified: true };
+  const out: ApiLatency = {
+    idle: [],
+    busy: [],
+    idleStallMs: [],
+    busyStallMs: [],
+    idleCpuMsPerRequest: [],
+    busyCpuMsPerRequest: [],
+    busyVerified: true,
+  };
   for (let r = 0; r < o.rounds; r++) {
     const m = await scrapeMetrics(b);
     if (m.get('gradscope_running_jobs') !== 0) throw new Error('apiLatency: workers are not idle');
     await b.takeMaxStallMs();
-    out.idle.push(await getLoad(b, target, o));
-    out.idleStallMs.push(await b.takeMaxStallMs());
+    const idle = await getLoad(b, target, o);
+    const idleLoop = await b.takeStall();
+    out.idle.push(idle);
+    out.idleStallMs.push(idleLoop.maxMs);
+    out.idleCpuMsPerRequest.push(idleLoop.mainCpuMs / Math.max(1, idle.total));
 
     const ids = [await submit(b, slowTrain('busy-1')), await submit(b, slowTrain('busy-2'))];
     await waitRuns(b, ids, isTraining, 30_000, 'both slow runs training');
     await b.takeMaxStallMs();
-    out.busy.push(await getLoad(b, target, o));
-    out.busyStallMs.push(await b.takeMaxStallMs());
+    const busy = await getLoad(b, target, o);
+    const busyLoop = await b.takeStall();
+    out.busy.push(busy);
+    out.busyStallMs.push(busyLoop.maxMs);
+    out.busyCpuMsPerRequest.push(busyLoop.mainCpuMs / Math.max(1, busy.total));
     const after = await Promise.all(ids.map((id) => getRun(b, id)));
     if (!after.every((x) => x.run?.status === 'running')) out.busyVerified = false;
     for (const id of ids) await cancel(b, id);

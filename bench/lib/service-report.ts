@@ -12,11 +12,12 @@ const bad = (rs: CannonResult[]) =>
   rs.reduce((n, r) => n + r.errors + r.timeouts + r.total - (r.statuses['200'] ?? 0), 0);
 const spread = (xs: number[]) => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
 
-const apiRow = (kind: string, label: string, rs: CannonResult[], stalls: number[]) => [
+const apiRow = (kind: string, label: string, rs: CannonResult[], stalls: number[], cpu: number[]) => [
   kind,
   label,
   ...(['p50', 'p90', 'p99'] as const).map((k) => ms(med(rs, k))),
   fmt(med(rs, 'rps')),
+  fmt(median(cpu), 3),
   bad(rs),
   ms(Math.max(...stalls)),
 ];
@@ -30,18 +31,26 @@ export function apiTable(results: { kind: DbKind; api: ApiLatency }[]): string {
       'p90 ms',
       'p99 ms',
       'req/s',
+      'main-thread CPU ms per request',
       'non-200 / errors',
       'longest event-loop stall ms',
     ],
     results.flatMap(({ kind, api }) => [
-      apiRow(kind, 'idle', api.idle, api.idleStallMs),
-      apiRow(kind, `both training${api.busyVerified ? '' : ' (NOT verified)'}`, api.busy, api.busyStallMs),
+      apiRow(kind, 'idle', api.idle, api.idleStallMs, api.idleCpuMsPerRequest),
+      apiRow(
+        kind,
+        `both training${api.busyVerified ? '' : ' (NOT verified)'}`,
+        api.busy,
+        api.busyStallMs,
+        api.busyCpuMsPerRequest,
+      ),
       [
         kind,
         '**ratio** training ÷ idle',
         ...(['p50', 'p90', 'p99', 'rps'] as const).map(
           (k) => `${fmt(med(api.busy, k) / med(api.idle, k), 2)}×`,
         ),
+        `${fmt(median(api.busyCpuMsPerRequest) / median(api.idleCpuMsPerRequest), 2)}×`,
         '',
         '',
       ],

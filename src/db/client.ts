@@ -1,5 +1,6 @@
 // Opens the database: embedded PGlite in a folder, or Postgres at a URL, behind one Prisma client and `pg`.
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import type { DatabaseConfig } from './config.ts';
 import { PrismaClient } from './generated/client.ts';
 import { type EmbeddedObserver, type EmbeddedPostgres, startEmbeddedPostgres } from './pglite.ts';
@@ -12,6 +13,11 @@ export type DatabaseKind = 'pglite' | 'postgres';
 
 export interface Database {
   prisma: PrismaClient;
+  /**
+   * The `pg` pool `prisma` queries through, for the few hot reads sent as plain SQL (run-read.ts): they skip
+   * Prisma's query compiler, a third of a request's CPU on this loop.
+   */
+  pool: pg.Pool;
   /**
    * The client of control traffic (claims, lease renewals, outcomes): on Postgres its own small pool, so that
    * it never waits for a connection behind reads; on PGlite the same client as `prisma` (one connection; the
@@ -51,7 +57,7 @@ export async function openDatabase(config: DatabaseConfig, opts: OpenOptions = {
   if (config.databaseUrl) {
     const url = config.databaseUrl;
     const control = postgresClient(url, { ...opts, poolSize: opts.controlPoolSize ?? 2 });
-    return wrap(postgresClient(url, opts), 'postgres', url, () => control.$disconnect(), control);
+    return wrap(postgresClient(url, opts), 'postgres', url, () => control.close(), control.prisma);
   }
   const embedded = await (opts.started ?? startEmbeddedPostgres(config.dataDir));
   embedded.observe(opts.embedded ?? {});
@@ -61,37 +67,56 @@ export async function openDatabase(config: DatabaseConfig, opts: OpenOptions = {
   };
 }
 
-function postgresClient(connectionString: string, opts: OpenOptions): PrismaClient {
+/** A Prisma client on a `pg` pool of its own, the pool beside it, and how to close both. */
+interface PooledClient {
+  prisma: PrismaClient;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+function postgresClient(connectionString: string, opts: OpenOptions): PooledClient {
+  const pool = new pg.Pool({
+    connectionString,
+    // A database that stops answering (not just refusing) must not hang requests: fail over to 503.
+    connectionTimeoutMillis: 5000,
+    ...(opts.poolSize ? { max: opts.poolSize } : {}),
+  });
+  // Before Prisma's first query too (its adapter listens only once connected): an idle connection's error
+  // without a listener would end the process.
+  pool.on('error', (err) => opts.onPoolError?.(err));
   // adapter-pg 7.10 beside the 6.19 client, deliberately: the Prisma CLI (prisma.config.ts) needs
   // 7.10, since 6.19's adapter cannot deserialize Postgres' `name` type that `migrate status` and
   // `deploy` read; and one adapter for both keeps one pg stack. test/db runs every query here on it.
-  const adapter = new PrismaPg(
-    {
-      connectionString,
-      // A database that stops answering (not just refusing) must not hang requests: fail over to 503.
-      connectionTimeoutMillis: 5000,
-      ...(opts.poolSize ? { max: opts.poolSize } : {}),
-    },
-    { onPoolError: opts.onPoolError },
-  );
-  return new PrismaClient({ adapter });
-}
-
-function wrap(
-  prisma: PrismaClient,
-  kind: DatabaseKind,
-  url: string,
-  closeDriver: () => Promise<void>,
-  control: PrismaClient = prisma,
-): Database {
+  // The pool is ours: Prisma's $disconnect leaves it open, close() ends it after.
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   let closing: Promise<void> | null = null;
   return {
     prisma,
+    pool,
+    close() {
+      closing ??= prisma.$disconnect().finally(() => pool.end());
+      return closing;
+    },
+  };
+}
+
+function wrap(
+  client: PooledClient,
+  kind: DatabaseKind,
+  url: string,
+  closeDriver: () => Promise<void>,
+  control: PrismaClient = client.prisma,
+): Database {
+  const { prisma, pool } = client;
+  let closing: Promise<void> | null = null;
+  return {
+    prisma,
+    pool,
     control,
     kind,
     url,
     close() {
-      closing ??= prisma.$disconnect().finally(closeDriver);
+      closing ??= client.close().finally(closeDriver);
       return closing;
     },
     async ping(timeoutMs = 2000) {

@@ -12,13 +12,13 @@ import {
   releaseRun,
   renewLeases,
 } from './run-queue.ts';
+import { readRun } from './run-read.ts';
 import { insertSteps, readStepPages, readSteps, stepSpan } from './run-steps.ts';
 import { readWeights, saveWeights } from './run-weights.ts';
 import {
   countByStatus,
   deleteRun,
   findByIdempotencyKey,
-  getRun,
   listRuns,
   queueDepth,
   requestCancel,
@@ -31,13 +31,15 @@ export function createRunStore(db: Database): RunStore {
   // Submissions of this instance enter the enqueue transaction one at a time: each waiting for the
   // advisory lock would otherwise hold a pooled connection (200 at once starved a pool of 10).
   let enqueueTail: Promise<unknown> = Promise.resolve();
+  const reader = { pool: db.pool, prepared: db.kind === 'postgres' };
   return {
     createRun: (run, maxQueued) => {
       const next = enqueueTail.then(() => createRunWithinBound(prisma, run, maxQueued));
       enqueueTail = next.catch(() => {});
       return next;
     },
-    getRun: (id) => getRun(prisma, id),
+    // Plain SQL on Prisma's pool: the read every request about a run starts with (issue 16).
+    getRun: (id) => readRun(reader, id),
     findByIdempotencyKey: (key) => findByIdempotencyKey(prisma, key),
     listRuns: (q) => listRuns(prisma, q),
     queueDepth: () => queueDepth(prisma),

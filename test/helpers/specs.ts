@@ -75,3 +75,19 @@ export const probe = {
   init: { weights: { scheme: 'xavier_normal' } },
   data: { source: 'circles', n: 64 },
 };
+
+/** A small gradient check (tanh then softmax on 30 spirals points) that runs in milliseconds. */
+export const spiralsGradcheck = (extra: Record<string, unknown> = {}) => ({
+  kind: 'gradcheck',
+  network: {
+    inputSize: 2,
+    layers: [
+      { units: 8, activation: 'tanh' },
+      { units: 3, activation: 'softmax' },
+    ],
+    loss: 'categorical_cross_entropy',
+  },
+  init: { weights: { scheme: 'normal', std: 1 }, seed: 2 },
+  data: { source: 'spirals', n: 30, classes: 3 },
+  ...extra,
+});

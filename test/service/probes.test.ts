@@ -2,6 +2,7 @@
 // data source, the probe objectives, gradient-check verdicts that blame ε or backprop, evaluate's logits.
 import { beforeAll, expect, it } from 'vitest';
 import { describeServiceOnEachDatabase, http, type RunningService, runFinished } from '../helpers/service.ts';
+import { spiralsGradcheck } from '../helpers/specs.ts';
 
 /** Glorot & Bengio's probe: 5 tanh layers of 1000 units and a 10-way softmax on N(0, 1) inputs (5.01M parameters). */
 const glorotProbe = {
@@ -122,20 +123,7 @@ describeServiceOnEachDatabase('probes', { env: { BODY_LIMIT_BYTES: '65536' } }, 
     async (epsilon, cause) => {
       const r = await http(`${svc.url}/v1/runs`, {
         headers: { prefer: 'wait=60' },
-        body: {
-          kind: 'gradcheck',
-          network: {
-            inputSize: 2,
-            layers: [
-              { units: 8, activation: 'tanh' },
-              { units: 3, activation: 'softmax' },
-            ],
-            loss: 'categorical_cross_entropy',
-          },
-          init: { weights: { scheme: 'normal', std: 1 }, seed: 2 },
-          data: { source: 'spirals', n: 30, classes: 3 },
-          epsilon,
-        },
+        body: spiralsGradcheck({ epsilon }),
       });
       const run = r.status === 200 ? r.body : await finished(r.body.id);
       expect(run.result).toMatchObject({ epsilon, verdict: 'warn', cause });
