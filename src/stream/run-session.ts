@@ -24,6 +24,7 @@ import {
   type MessageType,
   noticeBody,
   statusBody,
+  stepFrame,
 } from './messages.ts';
 import type { StepPayload } from './step-encoding.ts';
 
@@ -257,7 +258,7 @@ export class RunSession {
     }
     this.heldBack = null;
     this.lastSent = s.step;
-    this.send('step', s.body);
+    this.sendStep(s);
   }
 
   /** Sends the end and closes (false: nothing more to do, as a paced piece). */
@@ -266,7 +267,7 @@ export class RunSession {
     const held = this.heldBack;
     if (held && held.step > this.lastSent) {
       this.lastSent = held.step;
-      this.send('step', held.body);
+      this.sendStep(held);
     }
     this.send('end', endBody(this.pendingEnd));
     this.stop();
@@ -287,14 +288,24 @@ export class RunSession {
   }
 
   private send(type: MessageType, body: string): void {
-    if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
+    if (this.writable()) this.socket.send(frame(type, this.seq++, body));
+  }
+
+  /** A step, as bytes built from the ones its payload shares with every subscriber (a text message all the same). */
+  private sendStep(s: StepPayload): void {
+    if (this.writable()) this.socket.send(stepFrame(this.seq++, s), { binary: false });
+  }
+
+  /** Whether the socket takes messages; corks the connection for the rest of the tick when it does. */
+  private writable(): boolean {
+    if (this.closed || this.socket.readyState !== this.socket.OPEN) return false;
     const connection = this.options.connection;
     if (connection && !this.corked) {
       this.corked = true;
       connection.cork();
       process.nextTick(() => this.flush());
     }
-    this.socket.send(frame(type, this.seq++, body));
+    return true;
   }
 
   /** Writes what is corked now (else it goes at the end of the tick). */

@@ -133,7 +133,7 @@ describe('step history', () => {
   it('keeps at most maxBytes of pages, dropping the least recently used first', async () => {
     const store = blockedStore(100);
     store.release();
-    // One page of 10 steps is 10 × (2 × 12 characters + 64) = 880 bytes: room for two.
+    // One page of 10 steps is 10 × (3 × 12 characters + 64) = 1,000 bytes: room for two.
     const history = new StepHistory(store.read, { maxBytes: 2000 });
     const page = (run: string) => history.page(run, 0, 10, encode, live(history));
     await page('a');
