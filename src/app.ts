@@ -32,6 +32,7 @@ import { streamRoutes } from './routes/streams.ts';
 import { sweepRoutes } from './routes/sweeps.ts';
 import { theoryRoutes } from './routes/theory.ts';
 import { openApiTransform } from './schemas/openapi-transform.ts';
+import { SubscriberLimit } from './stream/subscriber-limit.ts';
 
 export interface AppOptions {
   config: Config;
@@ -137,11 +138,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(historyRoutes);
   await app.register(evaluateRoutes, { bodyLimit: config.EVALUATE_BODY_LIMIT_BYTES });
   await app.register(theoryRoutes);
-  await app.register(sweepRoutes, { pingMs: opts.pingMs ?? 30_000 });
-  await app.register(streamRoutes, {
-    pingMs: opts.pingMs ?? 30_000,
-    maxSubscribers: config.MAX_STREAM_SUBSCRIBERS,
-  });
+  // One limit for every WebSocket stream of the instance: sweep streams, run streams and the firehose.
+  const subscribers = new SubscriberLimit(config.MAX_STREAM_SUBSCRIBERS);
+  await app.register(sweepRoutes, { pingMs: opts.pingMs ?? 30_000, subscribers });
+  await app.register(streamRoutes, { pingMs: opts.pingMs ?? 30_000, subscribers });
   await app.register(dashboardRoutes);
   return app;
 }

@@ -38,6 +38,9 @@ export interface FloodResult {
     maxStallMs: number;
   };
   maxStallMs: number;
+  /** From the flood's start to its end: the event-loop delay's 99th percentile, and the main thread's CPU time. */
+  p99StallMs: number;
+  mainCpuMs: number;
   /** Renewals and claims from the flood's start to the runs' end (counts); longest times since the start. */
   control: ControlCalls;
   groups: Record<string, GroupStats>;
@@ -82,6 +85,7 @@ export async function floodLoad(b: Bench, swarm: Swarm, o: FloodOptions): Promis
     maxStallMs: await b.takeMaxStallMs(),
   };
   const controlBefore = await b.controlCalls();
+  await b.takeStall();
   const health = probeHealth(b, 50);
   const healthPersistent = probeHealth(b, 50, { persistent: true });
   note(`${o.subscribers} subscribers joining at once (history ${historyAtJoin.join(', ')} steps)`);
@@ -102,7 +106,7 @@ export async function floodLoad(b: Bench, swarm: Swarm, o: FloodOptions): Promis
   await sleep(3000);
   const healthStats = health.stop();
   const healthPersistentStats = healthPersistent.stop();
-  const maxStallMs = await b.takeMaxStallMs();
+  const { maxMs: maxStallMs, p99Ms: p99StallMs, mainCpuMs } = await b.takeStall();
   const controlAfter = await b.controlCalls();
   const recorded = await Promise.all(runs.map((id) => b.recordedSteps(id)));
   const stats = await swarm.stats();
@@ -119,6 +123,8 @@ export async function floodLoad(b: Bench, swarm: Swarm, o: FloodOptions): Promis
     healthPersistent: healthPersistentStats,
     baseline,
     maxStallMs,
+    p99StallMs,
+    mainCpuMs,
     control: {
       renewals: controlAfter.renewals - controlBefore.renewals,
       failedRenewals: controlAfter.failedRenewals - controlBefore.failedRenewals,

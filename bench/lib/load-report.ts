@@ -372,6 +372,12 @@ function floodReport(floods: { kind: DbKind; f: FloodResult }[], o: Opts, lines:
     ),
   );
   for (const { kind, f } of floods) {
+    console.log(
+      `\n${kind}: during the flood, event-loop delay p99 ${ms(f.p99StallMs)} ms (max ${ms(f.maxStallMs)}), ` +
+        `main-thread CPU ${ms(f.mainCpuMs)} ms`,
+    );
+  }
+  for (const { kind, f } of floods) {
     if (f.openErrors.length) console.log(`\n${kind}: first errors opening: ${f.openErrors.join('; ')}`);
     for (const [g, x] of Object.entries(f.completeness))
       console.log(

@@ -115,12 +115,13 @@ async function handle(req: ServerRequest): Promise<ServerReply> {
       return { id: req.id, op: 'published', ...published(req.since) };
     case 'stall': {
       const maxMs = delay.max / 1e6;
+      const p99Ms = delay.percentile(99) / 1e6;
       delay.reset();
       // CPU of the main thread alone (the event loop's work, whatever the scheduler made it wait).
       const cpu = process.threadCpuUsage();
       const mainCpuMs = (cpu.user + cpu.system - (lastCpu.user + lastCpu.system)) / 1000;
       lastCpu = cpu;
-      return { id: req.id, op: 'stall', maxMs, mainCpuMs };
+      return { id: req.id, op: 'stall', maxMs, p99Ms, mainCpuMs };
     }
     case 'memory': {
       if (req.gc) (globalThis as { gc?: () => void }).gc?.();

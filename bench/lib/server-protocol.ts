@@ -44,7 +44,7 @@ export type ServerReply =
   | { id: number; op: 'started'; url: string; wsUrl: string }
   | { id: number; op: 'ok' }
   | { id: number; op: 'published'; published: Published; counts: Record<string, number> }
-  | { id: number; op: 'stall'; maxMs: number; mainCpuMs: number }
+  | { id: number; op: 'stall'; maxMs: number; p99Ms: number; mainCpuMs: number }
   | { id: number; op: 'memory'; memory: ServerMemory }
   | { id: number; op: 'tableSize'; rows: number; bytes: number }
   | { id: number; op: 'leases'; calls: ControlCalls }

@@ -1,5 +1,5 @@
 // WebSocket streams: /v1/runs/:id/stream (history then live steps of one run) and /v1/stream (lifecycle firehose).
-// A flood of subscribers is bounded: at most maxSubscribers at once (beyond, closed 1013), the run record read
+// A flood of subscribers is bounded: at most the SubscriberLimit's places at once (beyond, closed 1013), the run record read
 // once for the joiners arriving together, the history read through one StepHistory (one read per page), the
 // upgrades paced (a Pacer: so many per turn of the event loop) and the history replay time-sliced (a TimeSlicer:
 // so many milliseconds of it per turn, over all joiners), so that a health check or a lease renewal waits behind
@@ -7,7 +7,6 @@
 
 import type {} from '@fastify/websocket';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { WebSocket } from 'ws';
 import { LAYER_FIELDS, layoutOf } from '../core/index.ts';
 import { AppError } from '../http/problems.ts';
 import { rawHandshakeError } from '../http/raw-problems.ts';
@@ -22,6 +21,7 @@ import { Pacer } from '../stream/pacer.ts';
 import { RunSession } from '../stream/run-session.ts';
 import { freshFlight, singleFlight } from '../stream/shared-reads.ts';
 import { encodeStep } from '../stream/step-encoding.ts';
+import type { SubscriberLimit } from '../stream/subscriber-limit.ts';
 import { TimeSlicer } from '../stream/time-slicer.ts';
 import { keepAlive, upgradeRequired } from './websocket.ts';
 
@@ -31,12 +31,9 @@ declare module 'fastify' {
   }
 }
 
-/** RFC 6455 close code 1013, "Try Again Later": the server is at its subscriber limit. */
-export const CLOSE_TRY_AGAIN_LATER = 1013;
-
-export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number; maxSubscribers: number }> = async (
+export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number; subscribers: SubscriberLimit }> = async (
   app,
-  { pingMs, maxSubscribers },
+  { pingMs, subscribers },
 ) => {
   const history = app.stepHistory;
   // History replay of all joiners together: pieces of 32 messages, round-robin, ~20 ms of them per turn of the
@@ -88,20 +85,6 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number; maxSubscriber
     return join;
   };
 
-  let subscribers = 0;
-  const refuse = (socket: WebSocket) =>
-    socket.close(CLOSE_TRY_AGAIN_LATER, `at the subscriber limit (${maxSubscribers}): retry later`);
-  /** Admits a subscriber under the limit (counted until its socket closes), or closes it 1013. */
-  const admit = (socket: WebSocket): boolean => {
-    if (subscribers >= maxSubscribers) {
-      refuse(socket);
-      return false;
-    }
-    subscribers++;
-    socket.on('close', () => subscribers--);
-    return true;
-  };
-
   app.route({
     method: 'GET',
     url: '/v1/runs/:id/stream',
@@ -117,7 +100,7 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number; maxSubscriber
     },
     preHandler: async (req) => {
       // At the limit the upgrade is closed 1013 anyway: spare the database the read.
-      if (subscribers < maxSubscribers) req.streamRun = await readRun((req.params as { id: string }).id);
+      if (!subscribers.full) req.streamRun = await readRun((req.params as { id: string }).id);
       // Admitted last: the upgrade work then runs in the admission's turn, not all at once when a read that many
       // joiners share answers.
       await admitted();
@@ -126,8 +109,8 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number; maxSubscriber
     wsHandler: (socket, req) => {
       const run = req.streamRun;
       // No run read: the limit was reached when the request arrived.
-      if (!run) return void refuse(socket);
-      if (!admit(socket)) return;
+      if (!run) return void subscribers.refuse(socket);
+      if (!subscribers.admit(socket)) return;
       const { from = 0, every = 1 } = req.query;
       keepAlive(socket, pingMs);
       const { encode, item, hello } = joinOf(run);
@@ -171,7 +154,7 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number; maxSubscriber
     },
     handler: upgradeRequired,
     wsHandler: (socket) => {
-      if (!admit(socket)) return;
+      if (!subscribers.admit(socket)) return;
       keepAlive(socket, pingMs);
       new FirehoseSession(socket, app.hub).start();
     },

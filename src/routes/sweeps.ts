@@ -17,12 +17,16 @@ import {
   SweepRequestSchema,
   SweepSchema,
 } from '../schemas/sweeps.ts';
+import type { SubscriberLimit } from '../stream/subscriber-limit.ts';
 import { SweepSession } from '../stream/sweep-session.ts';
 import { pointsCsv, sweepLinks } from '../sweeps/results.ts';
 import { readJsonBody } from './read-body.ts';
 import { keepAlive, upgradeRequired } from './websocket.ts';
 
-export const sweepRoutes: FastifyPluginAsyncZod<{ pingMs: number }> = async (app, { pingMs }) => {
+export const sweepRoutes: FastifyPluginAsyncZod<{ pingMs: number; subscribers: SubscriberLimit }> = async (
+  app,
+  { pingMs, subscribers },
+) => {
   /** The sweep as the handshake found it (404 before upgrading when there is none): the stream's hello. */
   const hellos = new WeakMap<FastifyRequest, SweepListItem>();
 
@@ -168,19 +172,26 @@ export const sweepRoutes: FastifyPluginAsyncZod<{ pingMs: number }> = async (app
       summary: 'WebSocket: a sweep’s finished points, then each point as it finishes, then its end',
       description:
         'Messages (see SweepStreamMessage): hello, the rows of the points already final (history), then each row as ' +
-        'its point finishes (live; no gap, no duplicate), then end; then the server closes (1000).',
+        'its point finishes (live; no gap, no duplicate), then end; then the server closes (1000). At its subscriber ' +
+        'limit (MAX_STREAM_SUBSCRIBERS) the server closes a new stream at once with 1013 (try again later).',
       params: SweepIdParamsSchema,
     },
     preHandler: async (req) => {
-      hellos.set(req, await app.sweeps.item((req.params as { id: string }).id));
+      // At the limit the upgrade is closed 1013 anyway: spare the database the read (a missing sweep is still a 404
+      // once a place is free).
+      if (!subscribers.full) hellos.set(req, await app.sweeps.item((req.params as { id: string }).id));
     },
     handler: upgradeRequired,
     wsHandler: (socket, req) => {
       const id = (req.params as { id: string }).id;
+      const hello = hellos.get(req);
+      // No sweep read: the limit was reached when the request arrived.
+      if (!hello) return void subscribers.refuse(socket);
+      if (!subscribers.admit(socket)) return;
       keepAlive(socket, pingMs);
       const session = new SweepSession(socket, app.hub, {
         sweepId: id,
-        hello: hellos.get(req)!,
+        hello,
         readHistory: async () => {
           const sweep = await app.sweeps.get(id);
           return { sweep, points: sweep.points };

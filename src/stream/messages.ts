@@ -14,6 +14,7 @@ import type {
   RunStreamMessage,
 } from '../schemas/stream.ts';
 import type { SweepListItem, SweepPoint, SweepStreamMessage } from '../schemas/sweeps.ts';
+import type { StepPayload } from './step-encoding.ts';
 
 export type MessageType = RunStreamMessage['type'] | FirehoseMessage['type'] | SweepStreamMessage['type'];
 type Body<S extends z.ZodType> = Omit<z.output<S>, 'type' | 'seq'>;
@@ -24,6 +25,27 @@ export type NoticeBody = Body<typeof NoticeMessageSchema>;
 export function frame(type: MessageType, seq: number, body: string): string {
   const head = `{"type":"${type}","seq":${seq}`;
   return body === '{}' ? `${head}}` : `${head},${body.slice(1)}`;
+}
+
+/** What follows `{"type":"step","seq":N` in a step's message, as bytes: encoded once per step, for every subscriber. */
+const stepTails = new WeakMap<StepPayload, Buffer>();
+
+/**
+ * The step message `frame('step', seq, step.body)` as UTF-8 bytes. Only the head (type and seq, ASCII) is written per
+ * connection; the body's bytes are copied from the ones encoded once. Sent as a string, each subscriber's message
+ * would be a new string the socket measures and encodes again (and the garbage collector then frees).
+ */
+export function stepFrame(seq: number, step: StepPayload): Buffer {
+  let tail = stepTails.get(step);
+  if (tail === undefined) {
+    tail = Buffer.from(step.body === '{}' ? '}' : `,${step.body.slice(1)}`);
+    stepTails.set(step, tail);
+  }
+  const head = `{"type":"step","seq":${seq}`;
+  const bytes = Buffer.allocUnsafe(head.length + tail.length);
+  bytes.write(head, 0, 'latin1');
+  tail.copy(bytes, head.length);
+  return bytes;
 }
 
 /**

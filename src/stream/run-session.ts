@@ -5,6 +5,11 @@
 // reads history. It replays database pages until a read finds nothing new AND nothing was published
 // during that read; only then does it go live, sending live steps whose step is above the last sent.
 //
+// Live messages (steps, status changes, the end) reach every subscriber of a run at once. With `pace`, a session
+// queues them (its outbox) and sends them in the replay's turns, in the order they came, a chunk a piece: a step
+// published to 2,000 subscribers is 2,000 writes, which in one stretch of the loop would hold every health check
+// and lease renewal behind them.
+//
 // The end has the same seam: the run record the handshake read may be older than the subscription (the run
 // can finish, publishing its end to no one, between that read and the subscribe). So the session also reads
 // the run again after subscribing (`recheck`): an end published before it listened is found there.
@@ -19,6 +24,7 @@ import {
   type MessageType,
   noticeBody,
   statusBody,
+  stepFrame,
 } from './messages.ts';
 import type { StepPayload } from './step-encoding.ts';
 
@@ -58,8 +64,11 @@ export interface RunSessionOptions {
   pageSize?: number;
 }
 
-/** History messages a replay piece sends (and writes in one go). */
+/** Messages a paced piece (history replay or live) sends, and writes in one go. */
 const HISTORY_CHUNK = 32;
+
+/** What the run's publications queue for a paced session once it is live: a step, or a status change. */
+type Outgoing = StepPayload | { status: RunListItem };
 
 export class RunSession {
   private seq = 0;
@@ -74,6 +83,11 @@ export class RunSession {
   private overSince = 0;
   private closed = false;
   private corked = false;
+  /** Live messages not sent yet (paced sessions), from `outboxHead` on; the end follows them (pendingEnd). */
+  private outbox: Outgoing[] = [];
+  private outboxHead = 0;
+  /** A paced drain of the outbox is scheduled or running. */
+  private draining = false;
   private unsubscribe: () => void = () => {};
   private readonly soft: number;
   private readonly slowMs: number;
@@ -92,13 +106,19 @@ export class RunSession {
   async start(): Promise<void> {
     this.socket.on('close', () => this.stop());
     this.unsubscribe = this.hub.subscribe(this.options.runId, {
-      steps: (steps) => (this.live ? this.onLiveSteps(steps) : (this.dirty = true)),
-      status: (run) => this.send('status', statusBody(run)),
+      steps: (steps) => {
+        if (!this.live) this.dirty = true;
+        else if (this.options.pace) this.enqueue(steps);
+        else this.onLiveSteps(steps);
+      },
+      status: (run) => {
+        if (this.live && this.options.pace) this.enqueue([{ status: run }]);
+        else this.send('status', statusBody(run));
+      },
       end: (run) => {
         this.pendingEnd = run;
-        // Every subscriber of the run ends at once: in the replay's turns, not in one stretch of the loop.
         if (!this.live) return;
-        if (this.options.pace) this.options.pace(() => this.finish()).catch(() => this.socket.terminate());
+        if (this.options.pace) this.drainPaced();
         else this.finish();
       },
     });
@@ -146,21 +166,67 @@ export class RunSession {
       break;
     }
     this.live = true;
-    if (this.pendingEnd) this.finish();
+    if (this.pendingEnd) {
+      this.finish();
+      this.flush();
+    }
   }
 
   stop(): void {
     if (this.closed) return;
     this.closed = true;
+    this.outbox = [];
+    this.outboxHead = 0;
     this.unsubscribe();
   }
 
-  private onLiveSteps(steps: StepPayload[]): void {
-    for (const s of steps) {
-      if (s.step < this.nextToRead) continue;
-      this.nextToRead = s.step + 1;
-      this.offer(s, true);
+  /** Queues live messages of a paced session for its next pieces. */
+  private enqueue(items: readonly Outgoing[]): void {
+    if (this.closed) return;
+    for (const item of items) this.outbox.push(item);
+    this.drainPaced();
+  }
+
+  /** Sends the outbox, then the end if the run ended, in paced pieces (one drain at a time keeps the order). */
+  private drainPaced(): void {
+    const pace = this.options.pace;
+    if (this.draining || this.closed || !pace) return;
+    this.draining = true;
+    pace(() => this.livePiece()).then(
+      () => {
+        this.draining = false;
+        // Anything queued after the last piece returned false starts a new drain.
+        if (this.outboxHead < this.outbox.length || this.pendingEnd) this.drainPaced();
+      },
+      () => this.socket.terminate(),
+    );
+  }
+
+  /** One paced piece of the live stream: up to HISTORY_CHUNK messages from the outbox, or the end; written. */
+  private livePiece(): boolean {
+    const before = this.seq;
+    while (this.outboxHead < this.outbox.length && this.seq - before < HISTORY_CHUNK && !this.closed) {
+      const item = this.outbox[this.outboxHead++];
+      if ('status' in item) this.send('status', statusBody(item.status));
+      else this.onLiveStep(item);
     }
+    if (this.outboxHead === this.outbox.length) {
+      this.outbox = [];
+      this.outboxHead = 0;
+      if (this.seq - before < HISTORY_CHUNK) this.finish();
+    }
+    this.flush();
+    return !this.closed && (this.outboxHead < this.outbox.length || this.pendingEnd !== null);
+  }
+
+  private onLiveSteps(steps: readonly StepPayload[]): void {
+    for (const s of steps) this.onLiveStep(s);
+  }
+
+  private onLiveStep(s: StepPayload): void {
+    if (s.step < this.nextToRead) return;
+    this.nextToRead = s.step + 1;
+    this.offer(s, true);
   }
 
   /** Sends a step (or holds it back for downsampling / skips it when the reader is behind). */
@@ -192,7 +258,7 @@ export class RunSession {
     }
     this.heldBack = null;
     this.lastSent = s.step;
-    this.send('step', s.body);
+    this.sendStep(s);
   }
 
   /** Sends the end and closes (false: nothing more to do, as a paced piece). */
@@ -201,7 +267,7 @@ export class RunSession {
     const held = this.heldBack;
     if (held && held.step > this.lastSent) {
       this.lastSent = held.step;
-      this.send('step', held.body);
+      this.sendStep(held);
     }
     this.send('end', endBody(this.pendingEnd));
     this.stop();
@@ -222,14 +288,24 @@ export class RunSession {
   }
 
   private send(type: MessageType, body: string): void {
-    if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
+    if (this.writable()) this.socket.send(frame(type, this.seq++, body));
+  }
+
+  /** A step, as bytes built from the ones its payload shares with every subscriber (a text message all the same). */
+  private sendStep(s: StepPayload): void {
+    if (this.writable()) this.socket.send(stepFrame(this.seq++, s), { binary: false });
+  }
+
+  /** Whether the socket takes messages; corks the connection for the rest of the tick when it does. */
+  private writable(): boolean {
+    if (this.closed || this.socket.readyState !== this.socket.OPEN) return false;
     const connection = this.options.connection;
     if (connection && !this.corked) {
       this.corked = true;
       connection.cork();
       process.nextTick(() => this.flush());
     }
-    this.socket.send(frame(type, this.seq++, body));
+    return true;
   }
 
   /** Writes what is corked now (else it goes at the end of the tick). */

@@ -3,6 +3,11 @@
 // used out first), and at most `concurrency` reads in flight, so a flood of joiners costs the database a few
 // reads instead of one each, and never takes every connection (or, on PGlite's one connection, queues more
 // than `concurrency` reads ahead of a lease renewal).
+//
+// The growing tail of a live run must be read again for a joiner that subscribed after the last read of it was
+// sent (see PageReader), but what that read found cannot change (steps are recorded once, in ascending order):
+// it is kept too, and the next read asks only for the steps after it and encodes only those. Joiners arriving
+// in waves while a run records then cost a few new rows each, not a page of rows decoded and encoded again.
 import type { StepRow } from '../model/run.ts';
 import type { StepPayload } from './step-encoding.ts';
 
@@ -16,6 +21,8 @@ export interface StepHistoryOptions {
 interface CachedPage {
   steps: StepPayload[];
   bytes: number;
+  /** Shorter than its limit when read (a live run's tail): the start of the page, which a later read extends. */
+  partial: boolean;
 }
 
 interface Reading {
@@ -81,15 +88,21 @@ export class StepHistory {
   ): Promise<StepPayload[]> {
     const key = `${runId}:${fromStep}:${limit}`;
     const cached = this.pages.get(key);
-    if (cached) {
+    if (cached && !cached.partial) {
       this.pages.delete(key);
       this.pages.set(key, cached);
       return Promise.resolve(cached.steps);
     }
     const pending = this.inFlight.get(key);
     if (!pending) {
-      const fetch = async () => (await this.read(runId, fromStep, limit)).map(encode);
-      return this.readPage(key, fetch, (steps) => steps.length === limit || reader.final);
+      // The tail as the last read found it is taken when this read is sent (it may have grown since the call).
+      const fetch = async () => {
+        const start = this.pages.get(key)?.steps ?? [];
+        const after = start.length > 0 ? start[start.length - 1].step + 1 : fromStep;
+        const rows = await this.read(runId, after, limit - start.length);
+        return rows.length === 0 ? start : start.concat(rows.map(encode));
+      };
+      return this.readPage(key, fetch, limit, reader.final);
     }
     if (reader.final || pending.startedAt === undefined || pending.startedAt > reader.since)
       return pending.steps;
@@ -99,11 +112,15 @@ export class StepHistory {
     );
   }
 
-  /** One database read of a page (within the concurrency bound), shared while in flight; kept if `keep` says so. */
+  /**
+   * One database read of a page (within the concurrency bound), shared while in flight; kept, as complete if it is
+   * full or the run final, else as the start of the page.
+   */
   private readPage(
     key: string,
     fetch: () => Promise<StepPayload[]>,
-    keep: (steps: StepPayload[]) => boolean,
+    limit: number,
+    final: boolean,
   ): Promise<StepPayload[]> {
     const reading: Reading = { steps: Promise.resolve([]) };
     reading.steps = this.limited(() => {
@@ -111,7 +128,7 @@ export class StepHistory {
       reading.startedAt = this.mark();
       return fetch();
     }).then((steps) => {
-      if (keep(steps)) this.keep(key, steps);
+      this.keep(key, steps, !(steps.length === limit || final));
       return steps;
     });
     this.inFlight.set(key, reading);
@@ -124,11 +141,19 @@ export class StepHistory {
     return reading.steps;
   }
 
-  private keep(key: string, steps: StepPayload[]): void {
-    // Two bytes a character (V8 may store them in one; this bounds it either way), plus the objects.
-    const bytes = steps.reduce((n, s) => n + 2 * s.body.length + 64, 0);
-    if (bytes > this.maxBytes || this.pages.has(key)) return;
-    this.pages.set(key, { steps, bytes });
+  private keep(key: string, steps: StepPayload[], partial: boolean): void {
+    const old = this.pages.get(key);
+    // A complete page stays; a tail gives way to the complete page, or to a longer tail.
+    if (old && (!old.partial || (partial && old.steps.length >= steps.length))) return;
+    if (old) {
+      this.pages.delete(key);
+      this.bytes -= old.bytes;
+    }
+    // Two bytes a character (V8 may store them in one; this bounds it either way), one more for the message bytes
+    // sent from it (messages.ts stepFrame, once it is sent), plus the objects.
+    const bytes = steps.reduce((n, s) => n + 3 * s.body.length + 64, 0);
+    if (bytes > this.maxBytes || steps.length === 0) return;
+    this.pages.set(key, { steps, bytes, partial });
     this.bytes += bytes;
     for (const [oldest, page] of this.pages) {
       if (this.bytes <= this.maxBytes) break;

@@ -1,12 +1,12 @@
 // Subscriber floods (issue 12 §2) on each database: joiners of one run at once share the history reads and
 // all get every step; beyond MAX_STREAM_SUBSCRIBERS a new stream is closed 1013 (try again later) and a
-// place freed is taken again; a handshake the ws library refuses is answered as a problem.
+// place freed is taken again, sweep streams holding places as run streams and the firehose do; a handshake the ws library refuses is answered as a problem.
 import { expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { CLOSE_TRY_AGAIN_LATER } from '../../src/routes/streams.ts';
+import { CLOSE_TRY_AGAIN_LATER } from '../../src/stream/subscriber-limit.ts';
 import { sendRaw } from '../fuzz/support/raw-http.ts';
 import { collect, describeServiceOnEachDatabase, http, runFinished } from '../helpers/service.ts';
-import { quickTrain } from '../helpers/specs.ts';
+import { quickTrain, slowTrain } from '../helpers/specs.ts';
 
 const MAX = 40;
 
@@ -63,6 +63,35 @@ describeServiceOnEachDatabase(
       } finally {
         for (const h of held) h.ws.close(1000);
         await Promise.all(held.map((h) => h.closed));
+      }
+    });
+
+    it(`sweep streams hold places too: ${MAX} of them refuse a new firehose, run or sweep stream 1013`, async () => {
+      const { name: _, ...base } = slowTrain();
+      const sweep = await http(`${svc().url}/v1/sweeps`, {
+        body: { kind: 'grid', base, axes: [{ field: '/init/seed', values: [1] }] },
+      });
+      expect(sweep.status).toBe(202);
+      const id = sweep.body.id;
+      const held = await Promise.all(
+        Array.from({ length: MAX }, () => open(`${svc().wsUrl}/v1/sweeps/${id}/stream`)),
+      );
+      try {
+        const firehose = await collect(`${svc().wsUrl}/v1/stream`);
+        expect(firehose.code).toBe(CLOSE_TRY_AGAIN_LATER);
+        expect(firehose.reason).toBe(`at the subscriber limit (${MAX}): retry later`);
+        const another = await collect(`${svc().wsUrl}/v1/sweeps/${id}/stream`);
+        expect(another.code).toBe(CLOSE_TRY_AGAIN_LATER);
+        expect(another.messages).toEqual([]);
+
+        held[0].ws.close(1000);
+        await held[0].closed;
+        const admitted = await collect(`${svc().wsUrl}/v1/sweeps/${id}/stream`, (m) => m.length > 0);
+        expect(admitted.messages[0]).toMatchObject({ type: 'hello', sweep: { id } });
+      } finally {
+        for (const h of held) h.ws.close(1000);
+        await Promise.all(held.map((h) => h.closed));
+        await http(`${svc().url}/v1/sweeps/${id}/cancel`, { method: 'POST' });
       }
     });
 

@@ -218,6 +218,45 @@ describe('run session: the history/live seam', () => {
     expect(corked).toBe(0);
   });
 
+  it('sends live steps, a status and the end in paced pieces after the ones queued before them, each piece written', async () => {
+    let corked = 0;
+    const connection = { cork: () => void corked++, uncork: () => void corked-- };
+    const pieces: number[] = [];
+    const t = session([0].map(row), {
+      pace: async (piece) => {
+        for (;;) {
+          await new Promise((r) => setImmediate(r));
+          const before = t.sent.length;
+          const more = piece();
+          pieces.push(t.sent.length - before);
+          expect(corked).toBe(0);
+          if (!more) return;
+        }
+      },
+      connection,
+    });
+    await t.s.start();
+    await new Promise((r) => process.nextTick(r));
+    pieces.length = 0;
+    // 40 live steps, then a status, reach every subscriber of the run at once: none is sent in the publisher's turn.
+    t.hub.publishSteps(
+      'r1',
+      Array.from({ length: 40 }, (_, i) => payload(i + 1)),
+    );
+    t.hub.publishRunEvent('started', run('running'));
+    t.hub.publishSteps('r1', [payload(41)]);
+    t.hub.publishRunEvent('finished', run('succeeded'));
+    expect(t.steps()).toEqual([0]);
+    expect(t.socket.closed).toBeNull();
+    while (!t.socket.closed) await new Promise((r) => setImmediate(r));
+    expect(t.steps()).toEqual(Array.from({ length: 42 }, (_, i) => i));
+    expect(t.sent.map((m) => m.type).slice(-4)).toEqual(['step', 'status', 'step', 'end']);
+    expect(t.sent.map((m) => m.seq)).toEqual(t.sent.map((_, i) => i));
+    expect(pieces).toEqual([32, 11]);
+    expect(t.socket.closed).toEqual({ code: 1000, reason: 'run finished' });
+    expect(corked).toBe(0);
+  });
+
   it('a piece stops at the soft buffer limit and the replay goes on once the socket drained', async () => {
     const t = session(
       Array.from({ length: 10 }, (_, i) => row(i)),

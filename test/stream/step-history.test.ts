@@ -1,6 +1,7 @@
 // The history joining subscribers replay: N joiners of one run at once cost one read per page (single flight),
-// full pages are kept for later joiners within a byte bound; the growing tail of a live run is never kept and
-// never given to a joiner who listened after its read was sent (that would be a gap at the seam); at most
+// full pages are kept for later joiners within a byte bound; the growing tail of a live run is never given to a
+// joiner who listened after its read was sent (that would be a gap at the seam), but what it held is kept, so the
+// next read of it asks only for the steps after it, and encodes only those; at most
 // `concurrency` reads are in flight whatever the number of runs being joined.
 import { describe, expect, it } from 'vitest';
 import type { StepRow } from '../../src/model/run.ts';
@@ -64,11 +65,35 @@ describe('step history', () => {
     expect((await history.page('r1', 0, 5, encode, live(history))).length).toBe(5);
     expect((await history.page('r1', 5, 5, encode, live(history))).map((s) => s.step)).toEqual([5, 6]);
     store.rows.push(stepRow(7));
-    // The full page comes from memory; the tail (2 rows, then 3) is read each time.
+    // The full page comes from memory; the tail is read again (from the step after the tail it had).
     expect((await history.page('r1', 0, 5, encode, live(history))).length).toBe(5);
     expect((await history.page('r1', 5, 5, encode, live(history))).map((s) => s.step)).toEqual([5, 6, 7]);
-    expect(store.calls.map((c) => c.from)).toEqual([0, 5, 5]);
+    expect(store.calls.map((c) => c.from)).toEqual([0, 5, 7]);
     expect(history.reads).toBe(3);
+  });
+
+  it('reads and encodes only the steps after the tail it read before; a tail that fills up is kept as a full page', async () => {
+    const store = blockedStore(7);
+    store.release();
+    const encoded: number[] = [];
+    const counting = (r: StepRow) => {
+      encoded.push(r.step);
+      return encode(r);
+    };
+    const history = new StepHistory(store.read);
+    const tail = () => history.page('r1', 5, 5, counting, live(history));
+    expect((await tail()).map((s) => s.step)).toEqual([5, 6]);
+    store.rows.push(stepRow(7));
+    expect((await tail()).map((s) => s.step)).toEqual([5, 6, 7]);
+    store.rows.push(stepRow(8), stepRow(9), stepRow(10));
+    expect((await tail()).map((s) => s.step)).toEqual([5, 6, 7, 8, 9]);
+    expect((await tail()).map((s) => s.step)).toEqual([5, 6, 7, 8, 9]);
+    expect(store.calls).toEqual([
+      { runId: 'r1', from: 5, limit: 5 },
+      { runId: 'r1', from: 7, limit: 3 },
+      { runId: 'r1', from: 8, limit: 2 },
+    ]);
+    expect(encoded).toEqual([5, 6, 7, 8, 9]);
   });
 
   it('never gives a joiner a tail read sent before it listened; such joiners share one new read', async () => {
@@ -108,7 +133,7 @@ describe('step history', () => {
   it('keeps at most maxBytes of pages, dropping the least recently used first', async () => {
     const store = blockedStore(100);
     store.release();
-    // One page of 10 steps is 10 × (2 × 12 characters + 64) = 880 bytes: room for two.
+    // One page of 10 steps is 10 × (3 × 12 characters + 64) = 1,000 bytes: room for two.
     const history = new StepHistory(store.read, { maxBytes: 2000 });
     const page = (run: string) => history.page(run, 0, 10, encode, live(history));
     await page('a');
