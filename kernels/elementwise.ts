@@ -358,6 +358,86 @@ export function forwardSoftplus(z: usize, a: usize, len: i32, slope: f64, alpha:
   forwardLoop(A_SOFTPLUS, z, a, len, f64x2.splat(slope), f64x2.splat(alpha));
 }
 
+/**
+ * A[i] = f(Z[i]) as forward*, and into out[0 … 5) the sums layerSums takes of Z and A on a recorded step — Σz, Σz²,
+ * Σa, Σa², count of a outside [lo, hi] (none counted for bounds of ±∞) — while both are in registers, lanes and
+ * odd tail as in layerSums (so the same bits). The activation's own work is a long dependent chain for tanh and
+ * its kin; the sums are independent adds that fill its idle slots.
+ */
+// @ts-ignore: decorator
+@inline function forwardSumsLoop(kind: i32, z: usize, a: usize, len: i32, s: v128, al: v128, lo: f64, hi: f64, out: usize): void {
+  if (lo == -Infinity && hi == Infinity) sumsLoop(true, false, kind, z, a, len, s, al, lo, hi, out);
+  else sumsLoop(true, true, kind, z, a, len, s, al, lo, hi, out);
+}
+
+/**
+ * The sums of Z and A into out[0 … 5) (see forwardSumsLoop). `compute`: A = f(Z) is computed and stored on the
+ * way (the fused forward), else A is read (layerSums). `count`: the saturated count is taken (bounds not ±∞).
+ */
+// @ts-ignore: decorator
+@inline function sumsLoop(compute: bool, count: bool, kind: i32, z: usize, a: usize, len: i32, s: v128, al: v128, lo: f64, hi: f64, out: usize): void {
+  let zs = pool(K_0_0);
+  let z2 = zs;
+  let as = zs;
+  let a2 = zs;
+  let sat = zs;
+  const low = f64x2.splat(lo);
+  const high = f64x2.splat(hi);
+  const pairs = <usize>(len >> 1) << 4;
+  for (let o: usize = 0; o < pairs; o += 16) {
+    const zv = v128.load(z + o);
+    const av = compute ? forwardV(kind, zv, s, al) : v128.load(a + o);
+    if (compute) v128.store(a + o, av);
+    zs = f64x2.add(zs, zv);
+    z2 = f64x2.add(z2, f64x2.mul(zv, zv));
+    as = f64x2.add(as, av);
+    a2 = f64x2.add(a2, f64x2.mul(av, av));
+    if (count) sat = f64x2.add(sat, v128.and(pool(K_1_0), v128.or(f64x2.lt(av, low), f64x2.gt(av, high))));
+  }
+  let zs0 = f64x2.extract_lane(zs, 0);
+  let z20 = f64x2.extract_lane(z2, 0);
+  let as0 = f64x2.extract_lane(as, 0);
+  let a20 = f64x2.extract_lane(a2, 0);
+  let sat0 = f64x2.extract_lane(sat, 0);
+  if (len & 1) {
+    const zt = load<f64>(z + pairs);
+    const at = compute ? f64x2.extract_lane(forwardV(kind, v128.load64_zero(z + pairs), s, al), 0) : load<f64>(a + pairs);
+    if (compute) store<f64>(a + pairs, at);
+    zs0 += zt;
+    z20 += zt * zt;
+    as0 += at;
+    a20 += at * at;
+    if (at < lo || at > hi) sat0 += 1;
+  }
+  store<f64>(out, zs0 + f64x2.extract_lane(zs, 1));
+  store<f64>(out, z20 + f64x2.extract_lane(z2, 1), 8);
+  store<f64>(out, as0 + f64x2.extract_lane(as, 1), 16);
+  store<f64>(out, a20 + f64x2.extract_lane(a2, 1), 24);
+  store<f64>(out, sat0 + f64x2.extract_lane(sat, 1), 32);
+}
+
+export function forwardSumsLinear(z: usize, a: usize, len: i32, slope: f64, alpha: f64, lo: f64, hi: f64, out: usize): void {
+  forwardSumsLoop(LINEAR, z, a, len, f64x2.splat(slope), f64x2.splat(alpha), lo, hi, out);
+}
+export function forwardSumsSigmoid(z: usize, a: usize, len: i32, slope: f64, alpha: f64, lo: f64, hi: f64, out: usize): void {
+  forwardSumsLoop(A_SIGMOID, z, a, len, f64x2.splat(slope), f64x2.splat(alpha), lo, hi, out);
+}
+export function forwardSumsTanh(z: usize, a: usize, len: i32, slope: f64, alpha: f64, lo: f64, hi: f64, out: usize): void {
+  forwardSumsLoop(A_TANH, z, a, len, f64x2.splat(slope), f64x2.splat(alpha), lo, hi, out);
+}
+export function forwardSumsRelu(z: usize, a: usize, len: i32, slope: f64, alpha: f64, lo: f64, hi: f64, out: usize): void {
+  forwardSumsLoop(RELU, z, a, len, f64x2.splat(slope), f64x2.splat(alpha), lo, hi, out);
+}
+export function forwardSumsLeakyRelu(z: usize, a: usize, len: i32, slope: f64, alpha: f64, lo: f64, hi: f64, out: usize): void {
+  forwardSumsLoop(LEAKY_RELU, z, a, len, f64x2.splat(slope), f64x2.splat(alpha), lo, hi, out);
+}
+export function forwardSumsElu(z: usize, a: usize, len: i32, slope: f64, alpha: f64, lo: f64, hi: f64, out: usize): void {
+  forwardSumsLoop(ELU, z, a, len, f64x2.splat(slope), f64x2.splat(alpha), lo, hi, out);
+}
+export function forwardSumsSoftplus(z: usize, a: usize, len: i32, slope: f64, alpha: f64, lo: f64, hi: f64, out: usize): void {
+  forwardSumsLoop(A_SOFTPLUS, z, a, len, f64x2.splat(slope), f64x2.splat(alpha), lo, hi, out);
+}
+
 // @ts-ignore: decorator
 @inline function backwardV(kind: i32, z: v128, a: v128, d: v128, slope: v128, alpha: v128): v128 {
   if (kind == LINEAR) return d;
@@ -510,51 +590,30 @@ export function moments(x: usize, len: i32, out: usize): void {
 }
 
 /**
- * One pass over a layer's (batch, units) buffers for its statistics, as layerSums in src/core/reduce.ts: into
- * out[0 … 6) Σd², Σz, Σz², Σa, Σa² and the count of a outside [lo, hi], the lanes summing even and odd indices.
+ * A layer's (batch, units) buffers' statistics, as layerSums in src/core/reduce.ts: into out[0 … 6) Σd², Σz, Σz²,
+ * Σa, Σa² and the count of a outside [lo, hi], the lanes summing even and odd indices: Σd² in a pass over dZ, the
+ * rest in one over Z and A (each sum has its own accumulators: the same bits as one pass). Bounds of ±∞ count
+ * nothing (no value, NaN included, is outside them): that case skips the count's five operations per pair.
  */
 export function layerSums(z: usize, a: usize, d: usize, len: i32, lo: f64, hi: f64, out: usize): void {
-  let d2 = pool(K_0_0);
-  let zs = d2;
-  let z2 = d2;
-  let as = d2;
-  let a2 = d2;
-  let sat = d2;
-  const low = f64x2.splat(lo);
-  const high = f64x2.splat(hi);
+  store<f64>(out, squareSumPairs(d, len));
+  const none = pool(K_0_0);
+  if (lo == -Infinity && hi == Infinity) sumsLoop(false, false, LINEAR, z, a, len, none, none, lo, hi, out + 8);
+  else sumsLoop(false, true, LINEAR, z, a, len, none, none, lo, hi, out + 8);
+}
+
+/** Σx² of x[0 … len) as layerSums' Σd²: even and odd indices in the two lanes, an odd tail to the even one. */
+export function squareSumPairs(x: usize, len: i32): f64 {
+  let q = pool(K_0_0);
   const pairs = <usize>(len >> 1) << 4;
   for (let o: usize = 0; o < pairs; o += 16) {
-    const zv = v128.load(z + o);
-    const av = v128.load(a + o);
-    const dv = v128.load(d + o);
-    d2 = f64x2.add(d2, f64x2.mul(dv, dv));
-    zs = f64x2.add(zs, zv);
-    z2 = f64x2.add(z2, f64x2.mul(zv, zv));
-    as = f64x2.add(as, av);
-    a2 = f64x2.add(a2, f64x2.mul(av, av));
-    sat = f64x2.add(sat, v128.and(pool(K_1_0), v128.or(f64x2.lt(av, low), f64x2.gt(av, high))));
+    const v = v128.load(x + o);
+    q = f64x2.add(q, f64x2.mul(v, v));
   }
-  let d20 = f64x2.extract_lane(d2, 0);
-  let zs0 = f64x2.extract_lane(zs, 0);
-  let z20 = f64x2.extract_lane(z2, 0);
-  let as0 = f64x2.extract_lane(as, 0);
-  let a20 = f64x2.extract_lane(a2, 0);
-  let sat0 = f64x2.extract_lane(sat, 0);
+  let q0 = f64x2.extract_lane(q, 0);
   if (len & 1) {
-    const zt = load<f64>(z + pairs);
-    const at = load<f64>(a + pairs);
-    const dt = load<f64>(d + pairs);
-    d20 += dt * dt;
-    zs0 += zt;
-    z20 += zt * zt;
-    as0 += at;
-    a20 += at * at;
-    if (at < lo || at > hi) sat0 += 1;
+    const t = load<f64>(x + pairs);
+    q0 += t * t;
   }
-  store<f64>(out, d20 + f64x2.extract_lane(d2, 1));
-  store<f64>(out, zs0 + f64x2.extract_lane(zs, 1), 8);
-  store<f64>(out, z20 + f64x2.extract_lane(z2, 1), 16);
-  store<f64>(out, as0 + f64x2.extract_lane(as, 1), 24);
-  store<f64>(out, a20 + f64x2.extract_lane(a2, 1), 32);
-  store<f64>(out, sat0 + f64x2.extract_lane(sat, 1), 40);
+  return q0 + f64x2.extract_lane(q, 1);
 }

@@ -71,7 +71,8 @@ export function moments(x: Float64Array, into: Float64Array): void {
 /**
  * One pass over a layer's (batch, units) buffers Z, A, dZ for its statistics, into `into` [Σd², Σz, Σz², Σa, Σa²,
  * count of a outside [lo, hi]], two elements at a time into two sets of sums (halving the add-latency chains; an
- * odd tail to the first set): the reference of kernels/elementwise.ts's layerSums.
+ * odd tail to the first set): the reference of kernels/elementwise.ts's layerSums. Each sum has its own
+ * accumulators, so it is squareSumPairs(dZ) followed by forwardSums(Z, A), bit for bit.
  */
 export function layerSums(
   Z: Float64Array,
@@ -82,14 +83,32 @@ export function layerSums(
   hi: number,
   into: Float64Array,
 ): void {
-  let d2 = 0,
-    zs = 0,
+  into[0] = squareSumPairs(dZ, len);
+  forwardSums(Z, A, len, lo, hi, into, 1);
+}
+
+/** Values forwardSums writes per layer. */
+export const FORWARD_SUMS = 5;
+
+/**
+ * The forward half of layerSums: into[at … at + 5) = [Σz, Σz², Σa, Σa², count of a outside [lo, hi]] — what the
+ * kernels' activationForwardSums takes while computing A.
+ */
+export function forwardSums(
+  Z: Float64Array,
+  A: Float64Array,
+  len: number,
+  lo: number,
+  hi: number,
+  into: Float64Array,
+  at: number,
+): void {
+  let zs = 0,
     z2 = 0,
     as = 0,
     a2 = 0,
     sat = 0;
-  let e2 = 0,
-    ys = 0,
+  let ys = 0,
     y2 = 0,
     bs = 0,
     b2 = 0;
@@ -97,16 +116,12 @@ export function layerSums(
   for (let i = 0; i < len2; i += 2) {
     const z = Z[i];
     const a = A[i];
-    const d = dZ[i];
     const y = Z[i + 1];
     const b = A[i + 1];
-    const e = dZ[i + 1];
-    d2 += d * d;
     zs += z;
     z2 += z * z;
     as += a;
     a2 += a * a;
-    e2 += e * e;
     ys += y;
     y2 += y * y;
     bs += b;
@@ -116,17 +131,28 @@ export function layerSums(
   if (len2 < len) {
     const z = Z[len2];
     const a = A[len2];
-    d2 += dZ[len2] * dZ[len2];
     zs += z;
     z2 += z * z;
     as += a;
     a2 += a * a;
     if (a < lo || a > hi) sat++;
   }
-  into[0] = d2 + e2;
-  into[1] = zs + ys;
-  into[2] = z2 + y2;
-  into[3] = as + bs;
-  into[4] = a2 + b2;
-  into[5] = sat;
+  into[at] = zs + ys;
+  into[at + 1] = z2 + y2;
+  into[at + 2] = as + bs;
+  into[at + 3] = a2 + b2;
+  into[at + 4] = sat;
+}
+
+/** Σx² of x[0 … len) as layerSums' Σd²: even and odd indices apart (an odd tail to the even ones), then added. */
+export function squareSumPairs(x: Float64Array, len: number): number {
+  let even = 0;
+  let odd = 0;
+  const len2 = len - (len % 2);
+  for (let i = 0; i < len2; i += 2) {
+    even += x[i] * x[i];
+    odd += x[i + 1] * x[i + 1];
+  }
+  if (len2 < len) even += x[len2] * x[len2];
+  return even + odd;
 }

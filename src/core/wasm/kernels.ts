@@ -2,12 +2,12 @@
 // elementary.ts, update-rules.ts), or the WebAssembly SIMD ones of kernels/ (GEMM with relaxed-SIMD FMA where the
 // runtime has it; element-wise functions and optimizer updates bit-identical to the TypeScript ones), on
 // Float64Arrays from a bump arena in wasm memory.
-import { type ActivationParams, activationBackward, activationForward } from '../activations.ts';
+import { activationBackward, activationForward, activationForwardSums } from '../activations.ts';
 import { addColumnSums, broadcastRows } from '../bias.ts';
 import { exp, expm1Negative, log1p, sigmoid, softplus, tanh } from '../elementary.ts';
 import { bceLossSum } from '../losses.ts';
 import { gemmAB, gemmABt, gemmAtB } from '../matmul.ts';
-import { layerSums, moments, sumSquares } from '../reduce.ts';
+import { layerSums, moments, squareSumPairs, sumSquares } from '../reduce.ts';
 import type { ActivationName } from '../spec.ts';
 import { clampValues, scaleValues, UPDATE_SUMS, updateParams } from '../update-rules.ts';
 import {
@@ -53,6 +53,8 @@ export interface Kernels {
   gemmAtB: Gemm;
   /** A[i] = f(Z[i]) for i < len (not softmax). */
   activationForward: typeof activationForward;
+  /** activationForward, and [Σz, Σz², Σa, Σa², #a ∉ [lo, hi]] into into[at … at + 5) (a recorded step's sums). */
+  activationForwardSums: typeof activationForwardSums;
   /** dZ[i] = dA[i] · f′(Z[i]) for i < len (not softmax). */
   activationBackward: typeof activationBackward;
   /** Every row of Z (rows, cols) = b (cols). */
@@ -65,6 +67,8 @@ export interface Kernels {
   moments: typeof moments;
   /** [Σd², Σz, Σz², Σa, Σa², #a ∉ [lo, hi]] of a layer's Z, A, dZ into `into`. */
   layerSums: typeof layerSums;
+  /** Σx² of x[0 … len) with layerSums' order (its Σd²). */
+  squareSumPairs: typeof squareSumPairs;
   /** y[i] = op(x[i]) for i < len. */
   unary(op: UnaryName, x: Float64Array, y: Float64Array, len: number): void;
   /** θ[i] += Δθ[i] over ranges of θ by an optimizer's rule, with their statistics into `into` (update-rules.ts). */
@@ -93,12 +97,14 @@ export const jsKernels: Kernels = {
   gemmAB,
   gemmAtB,
   activationForward,
+  activationForwardSums,
   activationBackward,
   broadcastRows,
   addColumnSums,
   bceLossSum,
   moments,
   layerSums,
+  squareSumPairs,
   updateParams,
   sumSquares,
   clampValues,
@@ -126,6 +132,7 @@ interface KernelsExports {
   bceLossSum(z: number, y: number, len: number): number;
   moments(x: number, len: number, out: number): void;
   layerSums(z: number, a: number, d: number, len: number, lo: number, hi: number, out: number): void;
+  squareSumPairs(x: number, len: number): number;
   updateParams(
     kind: number,
     stats: number,
@@ -143,6 +150,7 @@ interface KernelsExports {
   scaleValues(x: number, len: number, s: number): void;
   /** forwardTanh, forwardRelu, …: A[i] = f(Z[i]). */
   [forward: `forward${string}`]: (z: number, a: number, len: number, slope: number, alpha: number) => void;
+  // forwardSumsTanh, …: forward* and the sums of Z and A into out (looked up by name, typed where picked).
   /** backwardTanh, …: dZ[i] = dA[i] · f′(Z[i]). */
   [backward: `backward${string}`]: (
     z: number,
@@ -296,14 +304,28 @@ export function createWasmKernels(
       Object.entries(suffixes).map(([name, suffix]) => [name, byName[`${prefix}${suffix}`] as F]),
     );
   type Forward = KernelsExports[`forward${string}`];
+  type ForwardSums = (
+    z: number,
+    a: number,
+    len: number,
+    slope: number,
+    alpha: number,
+    lo: number,
+    hi: number,
+    out: number,
+  ) => void;
   type Backward = KernelsExports[`backward${string}`];
   type Unary = KernelsExports[`unary${string}`];
   const forwardOf: Partial<Record<ActivationName, Forward>> = pick<Forward>('forward', ACTIVATION_EXPORT);
+  const forwardSumsOf: Partial<Record<ActivationName, ForwardSums>> = pick<ForwardSums>(
+    'forwardSums',
+    ACTIVATION_EXPORT,
+  );
   const backwardOf: Partial<Record<ActivationName, Backward>> = pick<Backward>('backward', ACTIVATION_EXPORT);
   const unaryOf = pick<Unary>('unary', UNARY_EXPORT) as Record<UnaryName, Unary>;
-  /** Copies the first n sums a reduction wrote into `into` (no view allocated per call). */
-  const readSums = (into: Float64Array, n: number) => {
-    for (let i = 0; i < n; i++) into[i] = sums[i];
+  /** Copies the first n sums a reduction wrote into into[at …] (no view allocated per call). */
+  const readSums = (into: Float64Array, n: number, at = 0) => {
+    for (let i = 0; i < n; i++) into[at + i] = sums[i];
   };
   let next = start;
 
@@ -357,6 +379,13 @@ export function createWasmKernels(
       const z = offsetOf('activationForward', 'Z', Z, len);
       kernel(z, offsetOf('activationForward', 'A', A, len), len, p.leakySlope, p.eluAlpha);
     },
+    activationForwardSums(name, Z, A, len, p, lo, hi, into, at) {
+      const kernel = kernelOf('activationForwardSums', forwardSumsOf, name);
+      const z = offsetOf('activationForwardSums', 'Z', Z, len);
+      const a = offsetOf('activationForwardSums', 'A', A, len);
+      kernel(z, a, len, p.leakySlope, p.eluAlpha, lo, hi, scratch);
+      readSums(into, 5, at);
+    },
     activationBackward(name, Z, A, dA, dZ, len, p) {
       const kernel = kernelOf('activationBackward', backwardOf, name);
       const z = offsetOf('activationBackward', 'Z', Z, len);
@@ -385,6 +414,9 @@ export function createWasmKernels(
       const a = offsetOf('layerSums', 'A', A, len);
       exports.layerSums(z, a, offsetOf('layerSums', 'dZ', dZ, len), len, lo, hi, scratch);
       readSums(into, 6);
+    },
+    squareSumPairs(x, len) {
+      return exports.squareSumPairs(offsetOf('squareSumPairs', 'x', x, len), len);
     },
     updateParams(rule, theta, g, m, v, ranges, count, into) {
       const r = offsetOf('updateParams', 'ranges', ranges, 2 * count);
