@@ -7,7 +7,7 @@ import { addColumnSums, broadcastRows } from '../bias.ts';
 import { exp, expm1Negative, log1p, sigmoid, softplus, tanh } from '../elementary.ts';
 import { bceLossSum } from '../losses.ts';
 import { gemmAB, gemmABt, gemmAtB } from '../matmul.ts';
-import { layerSums, moments, squareSumPairs, sumSquares } from '../reduce.ts';
+import { layerSums, moments, sumSquares } from '../reduce.ts';
 import type { ActivationName } from '../spec.ts';
 import { clampValues, scaleValues, UPDATE_SUMS, updateParams } from '../update-rules.ts';
 import {
@@ -67,13 +67,11 @@ export interface Kernels {
   moments: typeof moments;
   /** [Σd², Σz, Σz², Σa, Σa², #a ∉ [lo, hi]] of a layer's Z, A, dZ into `into`. */
   layerSums: typeof layerSums;
-  /** Σx² of x[0 … len) with layerSums' order (its Σd²). */
-  squareSumPairs: typeof squareSumPairs;
   /** y[i] = op(x[i]) for i < len. */
   unary(op: UnaryName, x: Float64Array, y: Float64Array, len: number): void;
   /** θ[i] += Δθ[i] over ranges of θ by an optimizer's rule, with their statistics into `into` (update-rules.ts). */
   updateParams: typeof updateParams;
-  /** Σx² (four sets of sums, as reduce.ts). */
+  /** Σx² of x[0 … len) (all of x by default; four sets of sums, as reduce.ts). */
   sumSquares: typeof sumSquares;
   /** Clamps x to [−c, c]; whether any value changed. */
   clampValues: typeof clampValues;
@@ -104,7 +102,6 @@ export const jsKernels: Kernels = {
   bceLossSum,
   moments,
   layerSums,
-  squareSumPairs,
   updateParams,
   sumSquares,
   clampValues,
@@ -132,7 +129,6 @@ interface KernelsExports {
   bceLossSum(z: number, y: number, len: number): number;
   moments(x: number, len: number, out: number): void;
   layerSums(z: number, a: number, d: number, len: number, lo: number, hi: number, out: number): void;
-  squareSumPairs(x: number, len: number): number;
   updateParams(
     kind: number,
     stats: number,
@@ -415,9 +411,6 @@ export function createWasmKernels(
       exports.layerSums(z, a, offsetOf('layerSums', 'dZ', dZ, len), len, lo, hi, scratch);
       readSums(into, 6);
     },
-    squareSumPairs(x, len) {
-      return exports.squareSumPairs(offsetOf('squareSumPairs', 'x', x, len), len);
-    },
     updateParams(rule, theta, g, m, v, ranges, count, into) {
       const r = offsetOf('updateParams', 'ranges', ranges, 2 * count);
       let end = 0;
@@ -431,8 +424,8 @@ export function createWasmKernels(
       const out = into ? offsetOf('updateParams', 'into', into, UPDATE_SUMS * count) : 0;
       exports.updateParams(rule.kind, into ? 1 : 0, w, d, mp, vp, r, count, p, out);
     },
-    sumSquares(x) {
-      return exports.sumSquares(offsetOf('sumSquares', 'x', x, x.length), x.length);
+    sumSquares(x, len = x.length) {
+      return exports.sumSquares(offsetOf('sumSquares', 'x', x, len), len);
     },
     clampValues(x, c) {
       return exports.clampValues(offsetOf('clampValues', 'x', x, x.length), x.length, c) !== 0;
