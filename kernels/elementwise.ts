@@ -358,6 +358,106 @@ export function forwardSoftplus(z: usize, a: usize, len: i32, slope: f64, alpha:
   forwardLoop(A_SOFTPLUS, z, a, len, f64x2.splat(slope), f64x2.splat(alpha));
 }
 
+/**
+ * A[i] = f(Z[i]) as forward*, and into out[0 … 5) the sums layerSums takes of Z and A on a recorded step — Σz, Σz²,
+ * Σa, Σa², count of a outside [lo, hi] (none counted for bounds of ±∞) — while both are in registers, in the
+ * four sets of reduce.ts forwardSums (so the same bits). The activation's own work is a long dependent chain for tanh and
+ * its kin; the sums are independent adds that fill its idle slots.
+ */
+// @ts-ignore: decorator
+@inline function forwardSumsLoop(kind: i32, z: usize, a: usize, len: i32, s: v128, al: v128, lo: f64, hi: f64, out: usize): void {
+  if (lo == -Infinity && hi == Infinity) sumsLoop(true, false, kind, z, a, len, s, al, lo, hi, out);
+  else sumsLoop(true, true, kind, z, a, len, s, al, lo, hi, out);
+}
+
+/**
+ * The sums of Z and A into out[0 … 5) (see forwardSumsLoop). `compute`: A = f(Z) is computed and stored on the
+ * way (the fused forward), else A is read (layerSums). `count`: the saturated count is taken (bounds not ±∞).
+ */
+// @ts-ignore: decorator
+@inline function sumsLoop(compute: bool, count: bool, kind: i32, z: usize, a: usize, len: i32, s: v128, al: v128, lo: f64, hi: f64, out: usize): void {
+  // Four sets per sum, as sumSquares: x[4k], x[4k+1] in the lanes of the first vector, x[4k+2], x[4k+3] in the
+  // second's (two add-latency chains per sum instead of one), a tail of < 4 values into the first lane.
+  let zs = pool(K_0_0);
+  let z2 = zs;
+  let as = zs;
+  let a2 = zs;
+  let zsB = zs;
+  let z2B = zs;
+  let asB = zs;
+  let a2B = zs;
+  let sat = zs;
+  const low = f64x2.splat(lo);
+  const high = f64x2.splat(hi);
+  const quads = <usize>(len >> 2) << 5;
+  for (let o: usize = 0; o < quads; o += 32) {
+    const zv = v128.load(z + o);
+    const zw = v128.load(z + o, 16);
+    const av = compute ? forwardV(kind, zv, s, al) : v128.load(a + o);
+    const aw = compute ? forwardV(kind, zw, s, al) : v128.load(a + o, 16);
+    if (compute) {
+      v128.store(a + o, av);
+      v128.store(a + o, aw, 16);
+    }
+    zs = f64x2.add(zs, zv);
+    zsB = f64x2.add(zsB, zw);
+    z2 = f64x2.add(z2, f64x2.mul(zv, zv));
+    z2B = f64x2.add(z2B, f64x2.mul(zw, zw));
+    as = f64x2.add(as, av);
+    asB = f64x2.add(asB, aw);
+    a2 = f64x2.add(a2, f64x2.mul(av, av));
+    a2B = f64x2.add(a2B, f64x2.mul(aw, aw));
+    if (count) {
+      const one = pool(K_1_0);
+      sat = f64x2.add(sat, v128.and(one, v128.or(f64x2.lt(av, low), f64x2.gt(av, high))));
+      sat = f64x2.add(sat, v128.and(one, v128.or(f64x2.lt(aw, low), f64x2.gt(aw, high))));
+    }
+  }
+  let zs0 = f64x2.extract_lane(zs, 0);
+  let z20 = f64x2.extract_lane(z2, 0);
+  let as0 = f64x2.extract_lane(as, 0);
+  let a20 = f64x2.extract_lane(a2, 0);
+  let sat0 = f64x2.extract_lane(sat, 0) + f64x2.extract_lane(sat, 1);
+  const end = <usize>len << 3;
+  for (let o = quads; o < end; o += 8) {
+    const zt = load<f64>(z + o);
+    const at = compute ? f64x2.extract_lane(forwardV(kind, v128.load64_zero(z + o), s, al), 0) : load<f64>(a + o);
+    if (compute) store<f64>(a + o, at);
+    zs0 += zt;
+    z20 += zt * zt;
+    as0 += at;
+    a20 += at * at;
+    if (at < lo || at > hi) sat0 += 1;
+  }
+  store<f64>(out, zs0 + f64x2.extract_lane(zs, 1) + f64x2.extract_lane(zsB, 0) + f64x2.extract_lane(zsB, 1));
+  store<f64>(out, z20 + f64x2.extract_lane(z2, 1) + f64x2.extract_lane(z2B, 0) + f64x2.extract_lane(z2B, 1), 8);
+  store<f64>(out, as0 + f64x2.extract_lane(as, 1) + f64x2.extract_lane(asB, 0) + f64x2.extract_lane(asB, 1), 16);
+  store<f64>(out, a20 + f64x2.extract_lane(a2, 1) + f64x2.extract_lane(a2B, 0) + f64x2.extract_lane(a2B, 1), 24);
+  store<f64>(out, sat0, 32);
+}
+
+export function forwardSumsLinear(z: usize, a: usize, len: i32, slope: f64, alpha: f64, lo: f64, hi: f64, out: usize): void {
+  forwardSumsLoop(LINEAR, z, a, len, f64x2.splat(slope), f64x2.splat(alpha), lo, hi, out);
+}
+export function forwardSumsSigmoid(z: usize, a: usize, len: i32, slope: f64, alpha: f64, lo: f64, hi: f64, out: usize): void {
+  forwardSumsLoop(A_SIGMOID, z, a, len, f64x2.splat(slope), f64x2.splat(alpha), lo, hi, out);
+}
+export function forwardSumsTanh(z: usize, a: usize, len: i32, slope: f64, alpha: f64, lo: f64, hi: f64, out: usize): void {
+  forwardSumsLoop(A_TANH, z, a, len, f64x2.splat(slope), f64x2.splat(alpha), lo, hi, out);
+}
+export function forwardSumsRelu(z: usize, a: usize, len: i32, slope: f64, alpha: f64, lo: f64, hi: f64, out: usize): void {
+  forwardSumsLoop(RELU, z, a, len, f64x2.splat(slope), f64x2.splat(alpha), lo, hi, out);
+}
+export function forwardSumsLeakyRelu(z: usize, a: usize, len: i32, slope: f64, alpha: f64, lo: f64, hi: f64, out: usize): void {
+  forwardSumsLoop(LEAKY_RELU, z, a, len, f64x2.splat(slope), f64x2.splat(alpha), lo, hi, out);
+}
+export function forwardSumsElu(z: usize, a: usize, len: i32, slope: f64, alpha: f64, lo: f64, hi: f64, out: usize): void {
+  forwardSumsLoop(ELU, z, a, len, f64x2.splat(slope), f64x2.splat(alpha), lo, hi, out);
+}
+export function forwardSumsSoftplus(z: usize, a: usize, len: i32, slope: f64, alpha: f64, lo: f64, hi: f64, out: usize): void {
+  forwardSumsLoop(A_SOFTPLUS, z, a, len, f64x2.splat(slope), f64x2.splat(alpha), lo, hi, out);
+}
+
 // @ts-ignore: decorator
 @inline function backwardV(kind: i32, z: v128, a: v128, d: v128, slope: v128, alpha: v128): v128 {
   if (kind == LINEAR) return d;
@@ -510,51 +610,37 @@ export function moments(x: usize, len: i32, out: usize): void {
 }
 
 /**
- * One pass over a layer's (batch, units) buffers for its statistics, as layerSums in src/core/reduce.ts: into
- * out[0 … 6) Σd², Σz, Σz², Σa, Σa² and the count of a outside [lo, hi], the lanes summing even and odd indices.
+ * A layer's (batch, units) buffers' statistics, as layerSums in src/core/reduce.ts: into out[0 … 6) Σd², Σz, Σz²,
+ * Σa, Σa² and the count of a outside [lo, hi]: Σd² by sumSquares, the rest in one pass over Z and A, each sum in
+ * four sets (one add-latency chain per sum was what a recorded step waited on). Bounds of ±∞ count
+ * nothing (no value, NaN included, is outside them): that case skips the count's five operations per pair.
  */
 export function layerSums(z: usize, a: usize, d: usize, len: i32, lo: f64, hi: f64, out: usize): void {
-  let d2 = pool(K_0_0);
-  let zs = d2;
-  let z2 = d2;
-  let as = d2;
-  let a2 = d2;
-  let sat = d2;
-  const low = f64x2.splat(lo);
-  const high = f64x2.splat(hi);
-  const pairs = <usize>(len >> 1) << 4;
-  for (let o: usize = 0; o < pairs; o += 16) {
-    const zv = v128.load(z + o);
-    const av = v128.load(a + o);
-    const dv = v128.load(d + o);
-    d2 = f64x2.add(d2, f64x2.mul(dv, dv));
-    zs = f64x2.add(zs, zv);
-    z2 = f64x2.add(z2, f64x2.mul(zv, zv));
-    as = f64x2.add(as, av);
-    a2 = f64x2.add(a2, f64x2.mul(av, av));
-    sat = f64x2.add(sat, v128.and(pool(K_1_0), v128.or(f64x2.lt(av, low), f64x2.gt(av, high))));
+  store<f64>(out, sumSquares(d, len));
+  const none = pool(K_0_0);
+  if (lo == -Infinity && hi == Infinity) sumsLoop(false, false, LINEAR, z, a, len, none, none, lo, hi, out + 8);
+  else sumsLoop(false, true, LINEAR, z, a, len, none, none, lo, hi, out + 8);
+}
+
+/**
+ * Σx² of x[0 … len) in four sets — x[4k], x[4k+1], x[4k+2], x[4k+3], a tail of < 4 values into the first — added
+ * in that order at the end: sumSquares in src/core/reduce.ts, bit for bit.
+ */
+export function sumSquares(x: usize, len: i32): f64 {
+  let a = f64x2.splat(0);
+  let b = a;
+  const quads = <usize>(len >> 2) << 5;
+  for (let o: usize = 0; o < quads; o += 32) {
+    const u = v128.load(x + o);
+    const v = v128.load(x + o, 16);
+    a = f64x2.add(a, f64x2.mul(u, u));
+    b = f64x2.add(b, f64x2.mul(v, v));
   }
-  let d20 = f64x2.extract_lane(d2, 0);
-  let zs0 = f64x2.extract_lane(zs, 0);
-  let z20 = f64x2.extract_lane(z2, 0);
-  let as0 = f64x2.extract_lane(as, 0);
-  let a20 = f64x2.extract_lane(a2, 0);
-  let sat0 = f64x2.extract_lane(sat, 0);
-  if (len & 1) {
-    const zt = load<f64>(z + pairs);
-    const at = load<f64>(a + pairs);
-    const dt = load<f64>(d + pairs);
-    d20 += dt * dt;
-    zs0 += zt;
-    z20 += zt * zt;
-    as0 += at;
-    a20 += at * at;
-    if (at < lo || at > hi) sat0 += 1;
+  let s0 = f64x2.extract_lane(a, 0);
+  const end = <usize>len << 3;
+  for (let o = quads; o < end; o += 8) {
+    const t = load<f64>(x + o);
+    s0 += t * t;
   }
-  store<f64>(out, d20 + f64x2.extract_lane(d2, 1));
-  store<f64>(out, zs0 + f64x2.extract_lane(zs, 1), 8);
-  store<f64>(out, z20 + f64x2.extract_lane(z2, 1), 16);
-  store<f64>(out, as0 + f64x2.extract_lane(as, 1), 24);
-  store<f64>(out, a20 + f64x2.extract_lane(a2, 1), 32);
-  store<f64>(out, sat0 + f64x2.extract_lane(sat, 1), 40);
+  return s0 + f64x2.extract_lane(a, 1) + f64x2.extract_lane(b, 0) + f64x2.extract_lane(b, 1);
 }

@@ -145,28 +145,7 @@ export function updateParams(
 
 // ---- gradient clipping and the global norm ----
 
-/**
- * Σx² of x[0 … len) in four sets — x[4k], x[4k+1], x[4k+2], x[4k+3], a tail of < 4 values into the first — added
- * in that order at the end: sumSquares in src/core/reduce.ts, bit for bit.
- */
-export function sumSquares(x: usize, len: i32): f64 {
-  let a = f64x2.splat(0);
-  let b = a;
-  const quads = <usize>(len >> 2) << 5;
-  for (let o: usize = 0; o < quads; o += 32) {
-    const u = v128.load(x + o);
-    const v = v128.load(x + o, 16);
-    a = f64x2.add(a, f64x2.mul(u, u));
-    b = f64x2.add(b, f64x2.mul(v, v));
-  }
-  let s0 = f64x2.extract_lane(a, 0);
-  const end = <usize>len << 3;
-  for (let o = quads; o < end; o += 8) {
-    const t = load<f64>(x + o);
-    s0 += t * t;
-  }
-  return s0 + f64x2.extract_lane(a, 1) + f64x2.extract_lane(b, 0) + f64x2.extract_lane(b, 1);
-}
+// sumSquares (the global norm's Σg²) is in elementwise.ts, beside the statistics' reductions that use it too.
 
 /** x[i] = min(max(x[i], −c), c) for i < len, NaN left as is (clip_grad_value_); returns 1 if any value changed. */
 export function clampValues(x: usize, len: i32, c: f64): i32 {

@@ -2,6 +2,7 @@
 // plain TypeScript reference of kernels/elementwise.ts (same bits: the functions come from elementary.ts).
 // softmax is not here: it only exists fused with categorical cross-entropy (see losses.ts).
 import { elu, exp, sigmoid, softplus, tanh } from './elementary.ts';
+import { forwardSums } from './reduce.ts';
 import type { ActivationName } from './spec.ts';
 
 export interface ActivationParams {
@@ -42,6 +43,25 @@ export function activationForward(
     case 'softmax':
       throw new Error('activationForward: softmax is computed row-wise by softmaxRows');
   }
+}
+
+/**
+ * activationForward, and into[at … at + 5) the sums a recorded step takes of Z and A (reduce.ts forwardSums: Σz,
+ * Σz², Σa, Σa², count of a outside [lo, hi]); the WASM kernel computes both in one pass, with the same bits.
+ */
+export function activationForwardSums(
+  name: ActivationName,
+  Z: Float64Array,
+  A: Float64Array,
+  len: number,
+  p: ActivationParams,
+  lo: number,
+  hi: number,
+  into: Float64Array,
+  at: number,
+): void {
+  activationForward(name, Z, A, len, p);
+  forwardSums(Z, A, len, lo, hi, into, at);
 }
 
 /**
@@ -111,11 +131,14 @@ export function softmaxRows(Z: Float64Array, A: Float64Array, rows: number, cols
  * The flat (saturated) regions of an activation as bounds [lo, hi]: a value outside them is saturated
  * (|tanh| > 0.99, σ ∉ [0.01, 0.99]); null for activations without such regions.
  */
-export function saturationBounds(name: ActivationName): [number, number] | null {
-  if (name === 'tanh') return [-0.99, 0.99];
-  if (name === 'sigmoid') return [0.01, 0.99];
+export function saturationBounds(name: ActivationName): readonly [number, number] | null {
+  if (name === 'tanh') return TANH_BOUNDS;
+  if (name === 'sigmoid') return SIGMOID_BOUNDS;
   return null;
 }
+// Shared (not a fresh pair per call: statistics ask on every recorded step, per layer).
+const TANH_BOUNDS = [-0.99, 0.99] as const;
+const SIGMOID_BOUNDS = [0.01, 0.99] as const;
 
 /** The ReLU family: a unit is dead when its pre-activation is ≤ 0 for every sample of the batch. */
 export function canDie(name: ActivationName): boolean {

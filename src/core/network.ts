@@ -1,9 +1,10 @@
 // A dense network's forward and backward passes over a batch, on workspaces allocated once per run.
 // Shapes: X is (batch, in); layer l has W (out, in), b (out); Z_l and A_l are (batch, out).
-import type { ActivationParams } from './activations.ts';
+import { type ActivationParams, saturationBounds } from './activations.ts';
 import { SpecError } from './errors.ts';
 import { lossBackward, lossValue, outputForward, requiredOutputActivation } from './losses.ts';
 import { type LayerView, type Layout, layoutOf } from './model.ts';
+import { FORWARD_SUMS } from './reduce.ts';
 import type { LossName, NetworkSpec } from './spec.ts';
 import { jsKernels, type Kernels } from './wasm/kernels.ts';
 
@@ -87,13 +88,18 @@ export function workspaceSize(layout: Layout, maxBatch: number): number {
   return 3 * perLayer + maxBatch * layout.maxWidth;
 }
 
-/** Forward pass: fills Z[l], A[l]; the network output is A[L−1]. X is (batch, in). */
+/**
+ * Forward pass: fills Z[l], A[l]; the network output is A[L−1]. X is (batch, in). With `sums` (layers ×
+ * FORWARD_SUMS), a recorded step's statistics of every hidden layer's Z and A are taken in the same pass as its
+ * activation (reduce.ts forwardSums, in sums[l · FORWARD_SUMS …]); the output layer's are not.
+ */
 export function forward(
   net: Network,
   params: LayerView[],
   X: Float64Array,
   batch: number,
   ws: Workspace,
+  sums: Float64Array | null = null,
 ): void {
   const { layers } = net.layout;
   let input = X;
@@ -108,6 +114,21 @@ export function forward(
     net.kernels.gemmABt(input, W, Z, batch, fanOut, fanIn);
     if (l === layers.length - 1) {
       outputForward(activation, Z, A, batch, fanOut, net.act, net.kernels.activationForward);
+    } else if (sums) {
+      const bounds = saturationBounds(activation);
+      const lo = bounds ? bounds[0] : -Infinity;
+      const hi = bounds ? bounds[1] : Infinity;
+      net.kernels.activationForwardSums(
+        activation,
+        Z,
+        A,
+        batch * fanOut,
+        net.act,
+        lo,
+        hi,
+        sums,
+        l * FORWARD_SUMS,
+      );
     } else {
       net.kernels.activationForward(activation, Z, A, batch * fanOut, net.act);
     }

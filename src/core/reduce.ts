@@ -1,9 +1,9 @@
 // Reductions over long Float64Arrays, unrolled four ways so the adds do not wait on each other
 // (one accumulator is bound by floating-point add latency; four keep the pipeline full).
 
-/** Σx². */
-export function sumSquares(x: Float64Array): number {
-  const n = x.length;
+/** Σx² of x[0 … len) (all of x by default). */
+export function sumSquares(x: Float64Array, len = x.length): number {
+  const n = len;
   const n4 = n - (n % 4);
   let s0 = 0;
   let s1 = 0;
@@ -68,10 +68,27 @@ export function moments(x: Float64Array, into: Float64Array): void {
   into[3] = max1 > max0 ? max1 : max0;
 }
 
+/** Σx of x[0 … len) in sumSquares' four sets and order. */
+export function sumValues(x: Float64Array, len = x.length): number {
+  const n4 = len - (len % 4);
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let i = 0; i < n4; i += 4) {
+    s0 += x[i];
+    s1 += x[i + 1];
+    s2 += x[i + 2];
+    s3 += x[i + 3];
+  }
+  for (let i = n4; i < len; i++) s0 += x[i];
+  return s0 + s1 + s2 + s3;
+}
+
 /**
- * One pass over a layer's (batch, units) buffers Z, A, dZ for its statistics, into `into` [Σd², Σz, Σz², Σa, Σa²,
- * count of a outside [lo, hi]], two elements at a time into two sets of sums (halving the add-latency chains; an
- * odd tail to the first set): the reference of kernels/elementwise.ts's layerSums.
+ * A layer's (batch, units) buffers Z, A, dZ summed for its statistics, into `into` [Σd², Σz, Σz², Σa, Σa², count of
+ * a outside [lo, hi]]: Σd² by sumSquares, the rest by forwardSums, every sum in four sets (four add-latency chains
+ * instead of one). The reference of kernels/elementwise.ts's layerSums.
  */
 export function layerSums(
   Z: Float64Array,
@@ -82,51 +99,31 @@ export function layerSums(
   hi: number,
   into: Float64Array,
 ): void {
-  let d2 = 0,
-    zs = 0,
-    z2 = 0,
-    as = 0,
-    a2 = 0,
-    sat = 0;
-  let e2 = 0,
-    ys = 0,
-    y2 = 0,
-    bs = 0,
-    b2 = 0;
-  const len2 = len - (len % 2);
-  for (let i = 0; i < len2; i += 2) {
-    const z = Z[i];
-    const a = A[i];
-    const d = dZ[i];
-    const y = Z[i + 1];
-    const b = A[i + 1];
-    const e = dZ[i + 1];
-    d2 += d * d;
-    zs += z;
-    z2 += z * z;
-    as += a;
-    a2 += a * a;
-    e2 += e * e;
-    ys += y;
-    y2 += y * y;
-    bs += b;
-    b2 += b * b;
-    sat += (a < lo || a > hi ? 1 : 0) + (b < lo || b > hi ? 1 : 0);
-  }
-  if (len2 < len) {
-    const z = Z[len2];
-    const a = A[len2];
-    d2 += dZ[len2] * dZ[len2];
-    zs += z;
-    z2 += z * z;
-    as += a;
-    a2 += a * a;
-    if (a < lo || a > hi) sat++;
-  }
-  into[0] = d2 + e2;
-  into[1] = zs + ys;
-  into[2] = z2 + y2;
-  into[3] = as + bs;
-  into[4] = a2 + b2;
-  into[5] = sat;
+  into[0] = sumSquares(dZ, len);
+  forwardSums(Z, A, len, lo, hi, into, 1);
+}
+
+/** Values forwardSums writes per layer. */
+export const FORWARD_SUMS = 5;
+
+/**
+ * The forward half of layerSums: into[at … at + 5) = [Σz, Σz², Σa, Σa², count of a outside [lo, hi]] (sumValues
+ * and sumSquares) — what the kernels' activationForwardSums takes while computing A.
+ */
+export function forwardSums(
+  Z: Float64Array,
+  A: Float64Array,
+  len: number,
+  lo: number,
+  hi: number,
+  into: Float64Array,
+  at: number,
+): void {
+  into[at] = sumValues(Z, len);
+  into[at + 1] = sumSquares(Z, len);
+  into[at + 2] = sumValues(A, len);
+  into[at + 3] = sumSquares(A, len);
+  let sat = 0;
+  for (let i = 0; i < len; i++) if (A[i] < lo || A[i] > hi) sat++;
+  into[at + 4] = sat;
 }

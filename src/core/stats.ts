@@ -3,7 +3,7 @@
 import { canDie, saturationBounds } from './activations.ts';
 import type { LayerView } from './model.ts';
 import type { Network, Workspace } from './network.ts';
-import { sumSquares } from './reduce.ts';
+import { FORWARD_SUMS, sumSquares } from './reduce.ts';
 
 /** Field order of the per-layer record. NaN means "not applicable" (e.g. deadFrac of a tanh layer). */
 export const LAYER_FIELDS = [
@@ -38,7 +38,8 @@ export const FIELD: { [K in LayerField]: number } = Object.fromEntries(
  * Fills `out` (layers × FIELD_COUNT) after forward and backward of a batch. weightNorm and updateRatio are left NaN
  * (recordUpdate fills them in the pass that applies the step's update); so are the gradient fields when
  * `gradients` is false, for that same pass to fill them (gradientFields) from the raw gradient it reads. `sums` is
- * scratch for the kernels' sums (8 values; pass one allocated per run to allocate nothing here).
+ * scratch for the kernels' sums (8 values; pass one allocated per run to allocate nothing here). `forwardSums`: what
+ * forward took of the hidden layers' Z and A on this step (network.ts), or null to take them here.
  */
 export function layerStatistics(
   net: Network,
@@ -48,8 +49,10 @@ export function layerStatistics(
   out: Float64Array,
   gradients = true,
   sums: Float64Array = new Float64Array(8),
+  forwardSums: Float64Array | null = null,
 ): void {
-  net.layout.layers.forEach((shape, l) => {
+  const { layers } = net.layout;
+  for (let l = 0; l < layers.length; l++) {
     const o = l * FIELD_COUNT;
     if (gradients) {
       net.kernels.moments(grads[l].W, sums);
@@ -62,40 +65,40 @@ export function layerStatistics(
     out[o + FIELD.updateRatio] = Number.NaN;
     // One pass over the layer's (batch, out) buffers for deltas, pre-activations, activations and saturation;
     // std as √(E[x²] − E[x]²), ample for display at float64.
-    const len = batch * shape.fanOut;
-    const { fanOut, activation } = shape;
+    const { fanOut, activation } = layers[l];
+    const len = batch * fanOut;
     const Z = ws.Z[l];
     const bounds = saturationBounds(activation);
-    net.kernels.layerSums(
-      Z,
-      ws.A[l],
-      ws.dZ[l],
-      len,
-      bounds ? bounds[0] : -Infinity,
-      bounds ? bounds[1] : Infinity,
-      sums,
-    );
-    const [d2, zs, z2, as, a2, sat] = [sums[0], sums[1], sums[2], sums[3], sums[4], sums[5]];
-    const zMean = zs / len;
-    const aMean = as / len;
-    out[o + FIELD.deltaRms] = Math.sqrt(d2 / len);
-    out[o + FIELD.preactMean] = zMean;
-    out[o + FIELD.preactStd] = Math.sqrt(Math.max(z2 / len - zMean * zMean, 0));
-    out[o + FIELD.actMean] = aMean;
-    out[o + FIELD.actStd] = Math.sqrt(Math.max(a2 / len - aMean * aMean, 0));
-    out[o + FIELD.saturatedFrac] = bounds ? sat / len : Number.NaN;
-    if (canDie(activation)) {
-      let dead = 0;
-      for (let u = 0; u < fanOut; u++) {
-        let r = 0;
-        while (r < batch && !(Z[r * fanOut + u] > 0)) r++;
-        if (r === batch) dead++;
-      }
-      out[o + FIELD.deadFrac] = dead / fanOut;
+    const lo = bounds ? bounds[0] : -Infinity;
+    const hi = bounds ? bounds[1] : Infinity;
+    // sums = [Σd², Σz, Σz², Σa, Σa², saturated count]
+    if (forwardSums && l < layers.length - 1) {
+      sums[0] = net.kernels.sumSquares(ws.dZ[l], len);
+      for (let k = 0; k < FORWARD_SUMS; k++) sums[1 + k] = forwardSums[l * FORWARD_SUMS + k];
     } else {
-      out[o + FIELD.deadFrac] = Number.NaN;
+      net.kernels.layerSums(Z, ws.A[l], ws.dZ[l], len, lo, hi, sums);
     }
-  });
+    const zMean = sums[1] / len;
+    const aMean = sums[3] / len;
+    out[o + FIELD.deltaRms] = Math.sqrt(sums[0] / len);
+    out[o + FIELD.preactMean] = zMean;
+    out[o + FIELD.preactStd] = Math.sqrt(Math.max(sums[2] / len - zMean * zMean, 0));
+    out[o + FIELD.actMean] = aMean;
+    out[o + FIELD.actStd] = Math.sqrt(Math.max(sums[4] / len - aMean * aMean, 0));
+    out[o + FIELD.saturatedFrac] = bounds ? sums[5] / len : Number.NaN;
+    out[o + FIELD.deadFrac] = canDie(activation) ? deadUnits(Z, batch, fanOut) / fanOut : Number.NaN;
+  }
+}
+
+/** Units of Z (batch, units) whose pre-activation is ≤ 0 (or NaN) for every sample. */
+function deadUnits(Z: Float64Array, batch: number, units: number): number {
+  let dead = 0;
+  for (let u = 0; u < units; u++) {
+    let r = 0;
+    while (r < batch && !(Z[r * units + u] > 0)) r++;
+    if (r === batch) dead++;
+  }
+  return dead;
 }
 
 /** Sets weightNorm = ‖W‖ per layer (when no update is made, e.g. the initialization probe). */

@@ -7,7 +7,9 @@ import type { LsuvLayerReport } from './lsuv.ts';
 import { type Layout, viewsOf } from './model.ts';
 import { backward, batchLoss, createWorkspace, forward, type Network, type Workspace } from './network.ts';
 import { allocateOptimizer, clipGradient, createOptimizer, globalNorm } from './optimizers.ts';
+import { RecordSlab } from './record-slab.ts';
 import { hasHistograms, isRecordedStep, recordingPlan } from './recording.ts';
+import { FORWARD_SUMS } from './reduce.ts';
 import { RNG_STREAM, Rng } from './rng.ts';
 import type { TrainRunSpec } from './run-spec.ts';
 import { type Prepared, prepare } from './setup.ts';
@@ -172,6 +174,10 @@ function allocateRun(spec: TrainRunSpec, threads?: GemmThreads) {
     ),
     /** Scratch for the kernels' sums on recorded steps (allocated once). */
     sums: new Float64Array(8),
+    /** The hidden layers' sums of Z and A that forward takes on a recorded step (layers × FORWARD_SUMS). */
+    forwardSums: new Float64Array(FORWARD_SUMS * layout.layers.length),
+    /** Where recorded steps' per-layer statistics and histograms are allocated. */
+    slab: new RecordSlab(),
     train: evaluationSet({ ...p.train, x: buffers.trainX }, buffers.trainY),
     test:
       p.test &&
@@ -202,10 +208,14 @@ export function runTraining(spec: TrainRunSpec, hooks: TrainHooks = {}): TrainOu
       status = 'cancelled';
       break;
     }
-    const { batch, loss, gradNorm } = computeGradient(run);
+    // A scheduled record's sums of Z and A are taken in the forward pass; a diverged step's afterwards.
+    const scheduled = isRecordedStep(step, run.totalSteps, run.plan.every);
+    const { batch, loss, gradNorm } = computeGradient(run, scheduled ? run.forwardSums : null);
     const diverged = !Number.isFinite(loss) || !Number.isFinite(gradNorm);
-    const recording = diverged || isRecordedStep(step, run.totalSteps, run.plan.every);
-    const record = recording ? recordStep(run, step, batch, loss, gradNorm, diverged) : null;
+    const record =
+      diverged || scheduled
+        ? recordStep(run, step, batch, loss, gradNorm, diverged, scheduled ? run.forwardSums : null)
+        : null;
     if (diverged) {
       divergence = locateDivergence(run.net, run.buffers.ws, run.buffers.grad, batch, step, loss);
       status = 'diverged';
@@ -218,8 +228,14 @@ export function runTraining(spec: TrainRunSpec, hooks: TrainHooks = {}): TrainOu
   return finish(run, status, step, divergence, ends.first, ends.last === ends.first ? null : ends.last);
 }
 
-/** Step: the next mini-batch, forward, loss, and the gradient (zeroed, then accumulated by backward). */
-function computeGradient(run: TrainingRun): { batch: number; loss: number; gradNorm: number } {
+/**
+ * Step: the next mini-batch, forward (taking the hidden layers' sums into `forwardSums` when given), loss, and the
+ * gradient (zeroed, then accumulated by backward).
+ */
+function computeGradient(
+  run: TrainingRun,
+  forwardSums: Float64Array | null,
+): { batch: number; loss: number; gradNorm: number } {
   const { net, params, grads, layout, buffers } = run;
   const { batchX, batchY, ws, grad } = buffers;
   const n = run.train.data.n;
@@ -234,7 +250,7 @@ function computeGradient(run: TrainingRun): { batch: number; loss: number; gradN
     gatherRows(buffers.trainY, run.order, run.cursor, batch, layout.outputSize, batchY);
     run.cursor += batch;
   }
-  forward(net, params, batchX, batch, ws);
+  forward(net, params, batchX, batch, ws, forwardSums);
   const loss = batchLoss(net, params, batchY, batch, ws);
   grad.fill(0);
   backward(net, params, grads, batchX, batchY, batch, ws);
@@ -249,18 +265,19 @@ function recordStep(
   loss: number,
   gradNorm: number,
   diverged: boolean,
+  forwardSums: Float64Array | null,
 ): StepRecord {
   const { net, grads, plan, buffers } = run;
   const L = run.layout.layers.length;
-  const layers = new Float64Array(L * FIELD_COUNT);
+  const layers = run.slab.take(L * FIELD_COUNT);
   // Without clipping the update pass reads the raw gradient and takes its moments (applyUpdate); otherwise here.
   const gradients = diverged || run.spec.training.clip !== undefined;
-  layerStatistics(net, grads, buffers.ws, batch, layers, gradients, run.sums);
+  layerStatistics(net, grads, buffers.ws, batch, layers, gradients, run.sums, forwardSums);
   let histograms: Float64Array | null = null;
   if (plan.histograms && hasHistograms(step, plan)) {
     const { bins, logScale } = plan.histograms;
     const stride = histogramStride(bins);
-    const into = new Float64Array(L * stride);
+    const into = run.slab.take(L * stride);
     grads.forEach((g, l) => {
       histogram(g.W, { bins, logScale }, into, l * stride);
     });
@@ -268,13 +285,12 @@ function recordStep(
   }
   // Evaluation reuses the workspace after the statistics are taken; the update only needs `grad`.
   const evaluating = !diverged && (step === run.totalSteps - 1 || step % plan.evalEvery === 0);
-  const accuracy = (set: EvaluationSet | null) => (evaluating && set ? evaluateSet(run, set).accuracy : null);
   return {
     step,
     loss,
     gradNorm,
-    trainAccuracy: accuracy(run.train),
-    testAccuracy: accuracy(run.test),
+    trainAccuracy: evaluating ? evaluateSet(run, run.train).accuracy : null,
+    testAccuracy: evaluating && run.test ? evaluateSet(run, run.test).accuracy : null,
     layers,
     histograms,
   };

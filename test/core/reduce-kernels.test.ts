@@ -43,6 +43,29 @@ describe.each(VARIANTS)('reductions, %s build', (variant) => {
     expect(exact(got)).toEqual(exact(want));
   });
 
+  it.each([1, 300, 301])(
+    'give the reference bit for bit with bounds of ±Infinity (no count), non-finite values included, on %i values',
+    (n) => {
+      const rng = new Rng(n + 11);
+      const Z = values(rng, n, true);
+      const A = values(rng, n, true).map((v, i) =>
+        i % 7 === 3 ? [Number.NaN, Infinity, -Infinity][i % 3] : v,
+      );
+      const D = values(rng, n, false);
+      const wasm = createWasmKernels(3 * n + 8, variant);
+      const [wz, wa, wd] = [Z, A, D].map((x) => {
+        const v = wasm.f64(x.length);
+        v.set(x);
+        return v;
+      });
+      const [got, want] = [new Float64Array(6), new Float64Array(6)];
+      wasm.layerSums(wz, wa, wd, n, -Infinity, Infinity, got);
+      layerSums(Z, A, D, n, -Infinity, Infinity, want);
+      expect(exact(got)).toEqual(exact(want));
+      expect(got[5]).toBe(0);
+    },
+  );
+
   it('propagate NaN and Infinity like the references (moments skip NaN in min and max)', () => {
     const x = Float64Array.from([1, Number.NaN, -3, Infinity, 2]);
     const wasm = createWasmKernels(16, variant);

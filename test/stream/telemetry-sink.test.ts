@@ -94,3 +94,31 @@ describe('telemetry sink through an outage', () => {
     expect(events).toEqual(['failed: Error']);
   });
 });
+
+describe('telemetry sink publishing', () => {
+  it('encodes and publishes a run’s rows only while someone on this instance listens to it', async () => {
+    const store = new FlakyStore();
+    const hub = new StreamHub();
+    const published: number[][] = [];
+    const publishSteps = hub.publishSteps.bind(hub);
+    hub.publishSteps = (runId, steps) => {
+      published.push(steps.map((s) => s.step));
+      publishSteps(runId, steps);
+    };
+    const sink = new TelemetrySink(store, hub, { flushMs: 5, maxRows: 50 });
+    sink.open('r', LAYERS, null);
+    sink.enqueue('r', [row(0), row(1)]);
+    await until('the first rows stored', () => store.stored.size === 2);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(published).toEqual([]);
+
+    const received: { step: number; body: string }[] = [];
+    const unsubscribe = hub.subscribe('r', { steps: (s) => received.push(...s), status() {}, end() {} });
+    sink.enqueue('r', [row(2), row(3)]);
+    await sink.close('r');
+    unsubscribe();
+    expect(published).toEqual([[2, 3]]);
+    expect(received.map((s) => s.step)).toEqual([2, 3]);
+    expect(JSON.parse(received[0].body).step).toBe(2);
+  });
+});

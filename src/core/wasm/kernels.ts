@@ -2,7 +2,7 @@
 // elementary.ts, update-rules.ts), or the WebAssembly SIMD ones of kernels/ (GEMM with relaxed-SIMD FMA where the
 // runtime has it; element-wise functions and optimizer updates bit-identical to the TypeScript ones), on
 // Float64Arrays from a bump arena in wasm memory.
-import { type ActivationParams, activationBackward, activationForward } from '../activations.ts';
+import { activationBackward, activationForward, activationForwardSums } from '../activations.ts';
 import { addColumnSums, broadcastRows } from '../bias.ts';
 import { exp, expm1Negative, log1p, sigmoid, softplus, tanh } from '../elementary.ts';
 import { bceLossSum } from '../losses.ts';
@@ -53,6 +53,8 @@ export interface Kernels {
   gemmAtB: Gemm;
   /** A[i] = f(Z[i]) for i < len (not softmax). */
   activationForward: typeof activationForward;
+  /** activationForward, and [Σz, Σz², Σa, Σa², #a ∉ [lo, hi]] into into[at … at + 5) (a recorded step's sums). */
+  activationForwardSums: typeof activationForwardSums;
   /** dZ[i] = dA[i] · f′(Z[i]) for i < len (not softmax). */
   activationBackward: typeof activationBackward;
   /** Every row of Z (rows, cols) = b (cols). */
@@ -69,7 +71,7 @@ export interface Kernels {
   unary(op: UnaryName, x: Float64Array, y: Float64Array, len: number): void;
   /** θ[i] += Δθ[i] over ranges of θ by an optimizer's rule, with their statistics into `into` (update-rules.ts). */
   updateParams: typeof updateParams;
-  /** Σx² (four sets of sums, as reduce.ts). */
+  /** Σx² of x[0 … len) (all of x by default; four sets of sums, as reduce.ts). */
   sumSquares: typeof sumSquares;
   /** Clamps x to [−c, c]; whether any value changed. */
   clampValues: typeof clampValues;
@@ -93,6 +95,7 @@ export const jsKernels: Kernels = {
   gemmAB,
   gemmAtB,
   activationForward,
+  activationForwardSums,
   activationBackward,
   broadcastRows,
   addColumnSums,
@@ -143,6 +146,7 @@ interface KernelsExports {
   scaleValues(x: number, len: number, s: number): void;
   /** forwardTanh, forwardRelu, …: A[i] = f(Z[i]). */
   [forward: `forward${string}`]: (z: number, a: number, len: number, slope: number, alpha: number) => void;
+  // forwardSumsTanh, …: forward* and the sums of Z and A into out (looked up by name, typed where picked).
   /** backwardTanh, …: dZ[i] = dA[i] · f′(Z[i]). */
   [backward: `backward${string}`]: (
     z: number,
@@ -296,14 +300,28 @@ export function createWasmKernels(
       Object.entries(suffixes).map(([name, suffix]) => [name, byName[`${prefix}${suffix}`] as F]),
     );
   type Forward = KernelsExports[`forward${string}`];
+  type ForwardSums = (
+    z: number,
+    a: number,
+    len: number,
+    slope: number,
+    alpha: number,
+    lo: number,
+    hi: number,
+    out: number,
+  ) => void;
   type Backward = KernelsExports[`backward${string}`];
   type Unary = KernelsExports[`unary${string}`];
   const forwardOf: Partial<Record<ActivationName, Forward>> = pick<Forward>('forward', ACTIVATION_EXPORT);
+  const forwardSumsOf: Partial<Record<ActivationName, ForwardSums>> = pick<ForwardSums>(
+    'forwardSums',
+    ACTIVATION_EXPORT,
+  );
   const backwardOf: Partial<Record<ActivationName, Backward>> = pick<Backward>('backward', ACTIVATION_EXPORT);
   const unaryOf = pick<Unary>('unary', UNARY_EXPORT) as Record<UnaryName, Unary>;
-  /** Copies the first n sums a reduction wrote into `into` (no view allocated per call). */
-  const readSums = (into: Float64Array, n: number) => {
-    for (let i = 0; i < n; i++) into[i] = sums[i];
+  /** Copies the first n sums a reduction wrote into into[at …] (no view allocated per call). */
+  const readSums = (into: Float64Array, n: number, at = 0) => {
+    for (let i = 0; i < n; i++) into[at + i] = sums[i];
   };
   let next = start;
 
@@ -357,6 +375,13 @@ export function createWasmKernels(
       const z = offsetOf('activationForward', 'Z', Z, len);
       kernel(z, offsetOf('activationForward', 'A', A, len), len, p.leakySlope, p.eluAlpha);
     },
+    activationForwardSums(name, Z, A, len, p, lo, hi, into, at) {
+      const kernel = kernelOf('activationForwardSums', forwardSumsOf, name);
+      const z = offsetOf('activationForwardSums', 'Z', Z, len);
+      const a = offsetOf('activationForwardSums', 'A', A, len);
+      kernel(z, a, len, p.leakySlope, p.eluAlpha, lo, hi, scratch);
+      readSums(into, 5, at);
+    },
     activationBackward(name, Z, A, dA, dZ, len, p) {
       const kernel = kernelOf('activationBackward', backwardOf, name);
       const z = offsetOf('activationBackward', 'Z', Z, len);
@@ -399,8 +424,8 @@ export function createWasmKernels(
       const out = into ? offsetOf('updateParams', 'into', into, UPDATE_SUMS * count) : 0;
       exports.updateParams(rule.kind, into ? 1 : 0, w, d, mp, vp, r, count, p, out);
     },
-    sumSquares(x) {
-      return exports.sumSquares(offsetOf('sumSquares', 'x', x, x.length), x.length);
+    sumSquares(x, len = x.length) {
+      return exports.sumSquares(offsetOf('sumSquares', 'x', x, len), len);
     },
     clampValues(x, c) {
       return exports.clampValues(offsetOf('clampValues', 'x', x, x.length), x.length, c) !== 0;
