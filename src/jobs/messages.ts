@@ -117,8 +117,11 @@ export interface EvaluateBodyTask {
 }
 
 export type EvaluateBodyOutcome =
-  /** The 200 answer's JSON text, as the route's response serializer writes it. */
-  | { kind: 'answer'; json: string }
+  /**
+   * The 200 answer's JSON as UTF-8 bytes, as the route's response serializer writes it (transferred: the loop
+   * writes them to the socket as they are, where a 2.4 MB string cost it ~40 ms of UTF-8 encoding per request).
+   */
+  | { kind: 'answer'; json: Uint8Array }
   | { kind: 'refused'; failure: BodyFailure }
   /** The core refused the network or the batch (a 422 naming the body field). */
   | { kind: 'spec_error'; path: (string | number)[]; message: string };

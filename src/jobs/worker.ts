@@ -1,4 +1,6 @@
 // The piscina worker: runs one job on the numeric core, posts its records and returns its finished outcome.
+
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import {
   computeTheory,
   DEFAULTS,
@@ -133,7 +135,20 @@ export function evaluate(task: EvaluateTask): EvaluateOutcome {
 
 /** POST /v1/evaluate from its raw body (evaluate-body.ts). */
 export function evaluateBody(task: EvaluateBodyTask): EvaluateBodyOutcome {
-  return evaluateRawBody(task, evaluate);
+  const outcome = evaluateRawBody(task, evaluate);
+  return outcome.kind === 'answer' ? transferring(outcome, outcome.json) : outcome;
+}
+
+/** `value` as the task's result, with `bytes`' buffer moved to the loop instead of copied (piscina's move). */
+function transferring<T extends object>(value: T, bytes: Uint8Array): T {
+  return move({
+    get [transferableSymbol]() {
+      return [bytes.buffer];
+    },
+    get [valueSymbol]() {
+      return value;
+    },
+  }) as unknown as T;
 }
 
 /** A large JSON request body, read and validated here rather than on the event loop. */
