@@ -10,6 +10,7 @@ import type {
   TheoryRequest,
 } from '../core/index.ts';
 import type { BodyFailure } from '../http/json-body.ts';
+import type { BudgetLimits } from '../model/budget.ts';
 import type { RunOutcome, StepRow } from '../model/run.ts';
 import type {
   GradcheckResultSchema,
@@ -109,6 +110,13 @@ export interface ParseBodyTask {
   schema: BodySchemaName;
   /** The raw bytes (transferred). */
   body: Uint8Array;
+}
+
+/** POST /v1/runs' body admitted on the evaluate thread (run-admission.ts). */
+export interface AdmitRunTask {
+  /** The raw bytes (transferred). */
+  body: Uint8Array;
+  budget: BudgetLimits;
 }
 
 /** POST /v1/evaluate whole: its raw body read and validated, evaluated, and the 200 answer serialized. */

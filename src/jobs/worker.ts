@@ -26,6 +26,7 @@ import { theoryResponseJson } from '../schemas/theory.ts';
 import { BODY_SCHEMAS } from './body-schemas.ts';
 import { evaluateBody as evaluateRawBody } from './evaluate-body.ts';
 import {
+  type AdmitRunTask,
   CONTROL_CANCEL,
   CONTROL_PAUSE,
   type EvaluateBodyOutcome,
@@ -40,6 +41,7 @@ import {
   type TheoryTask,
 } from './messages.ts';
 import { RecordBuffer } from './record-buffer.ts';
+import { admitRunBody, type RunAdmission } from './run-admission.ts';
 
 export default function runJob(task: JobTask): JobResult {
   try {
@@ -154,6 +156,11 @@ function transferring<T extends object>(value: T, bytes: Uint8Array): T {
 /** A large JSON request body, read and validated here rather than on the event loop. */
 export function parseBody(task: ParseBodyTask): ParsedBody<unknown> {
   return parseJsonBody(task.body, BODY_SCHEMAS[task.schema]);
+}
+
+/** A run request's body admitted here (parsed, hashed, budgeted, checked, its stored text made): run-admission.ts. */
+export function admitRun(task: AdmitRunTask): RunAdmission {
+  return admitRunBody(task.body, task.budget);
 }
 
 export function theory(task: TheoryTask): TheoryOutcome {
