@@ -19,6 +19,7 @@ import {
   deleteRun,
   findByIdempotencyKey,
   getRun,
+  getRunHeader,
   listRuns,
   queueDepth,
   requestCancel,
@@ -38,6 +39,7 @@ export function createRunStore(db: Database): RunStore {
       return next;
     },
     getRun: (id) => getRun(prisma, id),
+    getRunHeader: (id) => getRunHeader(prisma, id),
     findByIdempotencyKey: (key) => findByIdempotencyKey(prisma, key),
     listRuns: (q) => listRuns(prisma, q),
     queueDepth: () => queueDepth(prisma),

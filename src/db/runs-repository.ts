@@ -59,6 +59,11 @@ export async function getRun(db: Queryable, id: string): Promise<RunRecord | nul
   return row ? toRunRecord(row) : null;
 }
 
+export async function getRunHeader(db: Queryable, id: string): Promise<RunHeader | null> {
+  const row = await db.run.findUnique({ where: { id }, select: runListSelect });
+  return row ? toRunHeader(row) : null;
+}
+
 export async function findByIdempotencyKey(db: Queryable, key: string): Promise<RunRecord | null> {
   const row = await db.run.findUnique({ where: { idempotencyKey: key }, select: runSelect });
   return row ? toRunRecord(row) : null;

@@ -34,6 +34,8 @@ export interface RunStore extends QueueStore, StepStore {
    */
   createRun(run: NewRun, maxQueued: number): Promise<{ run: RunHeader; created: boolean } | 'queue_full'>;
   getRun(id: string): Promise<RunRecord | null>;
+  /** The run without its spec (lifecycle events, cancel, delete: what needs no spec should not parse megabytes). */
+  getRunHeader(id: string): Promise<RunHeader | null>;
   findByIdempotencyKey(key: string): Promise<RunRecord | null>;
   listRuns(q: ListQuery): Promise<{ items: RunRecord[]; nextCursor: string | null }>;
   queueDepth(): Promise<number>;

@@ -100,7 +100,7 @@ export const runtimePlugin = fp<RuntimeOptions>(
     const lifecycle = new KeyedSerial();
     const publish = (id: string, event: 'started' | 'finished') =>
       lifecycle.run(id, async () => {
-        const run = await store.getRun(id);
+        const run = await store.getRunHeader(id);
         if (!run) return;
         const item = toListItem(run);
         hub.publishRunEvent(event, item);

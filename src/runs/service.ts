@@ -108,7 +108,8 @@ export class RunsService {
   }
 
   async cancel(id: string): Promise<RunRecord> {
-    const before = await this.get(id);
+    const before = await this.store.getRunHeader(id);
+    if (!before) throw new AppError('run_not_found', `run ${id} does not exist`);
     if (isFinal(before.status)) throw new AppError('run_finished', `run ${id} already ${before.status}`);
     const after = await this.store.requestCancel(id);
     if (!after) throw new AppError('run_not_found', `run ${id} does not exist`);
@@ -118,7 +119,7 @@ export class RunsService {
   }
 
   async remove(id: string): Promise<void> {
-    const run = await this.store.getRun(id);
+    const run = await this.store.getRunHeader(id);
     const outcome = await this.store.deleteRun(id);
     if (outcome === 'not_found' || !run) throw new AppError('run_not_found', `run ${id} does not exist`);
     if (outcome === 'not_finished') {
