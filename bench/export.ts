@@ -10,6 +10,7 @@ import type { RunSpec } from '../src/core/index.ts';
 import { FIELD_COUNT } from '../src/core/index.ts';
 import { floatsToBase64 } from '../src/db/bytes.ts';
 import { migrateDatabase, openDatabase } from '../src/db/client.ts';
+import { specToText } from '../src/db/run-record.ts';
 import { createRun } from '../src/db/runs-repository.ts';
 import { chooseDatabases, parseArgs } from './lib/args.ts';
 import { Bench } from './lib/harness.ts';
@@ -36,7 +37,7 @@ async function storeRun(db: { databaseUrl?: string; dataDir: string }, steps: nu
     const { run } = await createRun(database.prisma, {
       kind: 'train',
       name: `export ${steps}`,
-      spec,
+      specText: specToText(spec),
       totalSteps: steps,
       layerCount: LAYERS,
     });

@@ -8,6 +8,7 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { FIELD_COUNT, type RunSpec } from '../src/core/index.ts';
 import { migrateDatabase, openDatabase } from '../src/db/client.ts';
+import { specToText } from '../src/db/run-record.ts';
 import { insertSteps } from '../src/db/run-steps.ts';
 import { createRun } from '../src/db/runs-repository.ts';
 import type { StepRow } from '../src/model/run.ts';
@@ -67,7 +68,7 @@ async function sliceRows(kind: DbKind): Promise<string[]> {
       for (let r = 0; r < reps; r++) {
         const { run } = await createRun(db.prisma, {
           kind: 'train',
-          spec: { kind: 'train' } as unknown as RunSpec,
+          specText: specToText({ kind: 'train' } as unknown as RunSpec),
           totalSteps: totalRows,
           layerCount: LAYERS,
         });

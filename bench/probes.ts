@@ -1,5 +1,5 @@
 // node --import tsx bench/probes.ts [--rounds=3] — the papers' probes and a fast gradient check in the core, timed
-// round by round: seconds and multiply-adds per second as the budget counts them (src/runs/budget.ts sizes
+// round by round: seconds and multiply-adds per second as the budget counts them (src/model/budget.ts sizes
 // maxCheckWork from this rate). Prints a markdown table of medians and the spread.
 import { gradcheckEvaluations } from '../src/core/gradcheck.ts';
 import { runGradcheck } from '../src/core/gradcheck-run.ts';

@@ -1,8 +1,9 @@
 // npm run bench:stall — the worst event-loop stall one request causes, per endpoint, each at the largest
 // body or answer it takes: evaluate at its limit (and a 16 MiB body, refused now, accepted before), a run
-// with inline data at BODY_LIMIT_BYTES (and at 2 and 4 MiB on a second service with a 4 MiB limit), a sweep
-// whose base carries inline data, a run, its history, model and metrics (10,000 points), a page of 100 runs,
-// and a WebSocket subscriber replaying a 10,000-step history. Prints markdown.
+// with inline data at BODY_LIMIT_BYTES (and at 2 and 4 MiB on a second service with a 4 MiB limit), a run whose
+// small body asks for a million generated rows, a sweep whose base carries inline data, a run, its history, model
+// and metrics (10,000 points), a page of 100 runs, and a WebSocket subscriber replaying a 10,000-step history.
+// Prints markdown.
 //
 // Options: --db=pglite|postgres (default pglite), --reps=5. The service runs in a child process
 // (bench/lib/server-child.ts) whose event-loop delay monitor reports the longest stall after each request, with
@@ -95,6 +96,9 @@ try {
   const inline = inlineFor(BODY_LIMIT);
   const inline2 = inlineFor(2 * 1024 * 1024);
   const inline4 = inlineFor(WIDE_BODY_LIMIT);
+  // A small body whose data the service generates: the core's checks build all its rows.
+  const { name: _n, ...oneRun } = JSON.parse(inlineRunBody(1));
+  const generated = JSON.stringify({ ...oneRun, data: { source: 'circles', n: 1_000_000, seed: 1 } });
   // A grid sweep of two points over that inline spec (its base carries the data).
   const sweepBody = (n: number) => {
     const { name: _, ...base } = JSON.parse(inlineRunBody(n));
@@ -156,6 +160,13 @@ try {
       init: { method: 'POST', headers: json, body },
       bytes: body.length,
     })),
+    {
+      what: `POST /v1/runs, ${generated.length} bytes: 1,000,000 generated rows (circles)`,
+      on: b,
+      url: '/v1/runs',
+      init: { method: 'POST', headers: json, body: generated },
+      bytes: generated.length,
+    },
     {
       what: `POST /v1/sweeps, inline data in its base, ${mib(sweep)}`,
       on: b,

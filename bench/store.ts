@@ -8,6 +8,7 @@ import pg from 'pg';
 import type { RunSpec } from '../src/core/index.ts';
 import { type Database, migrateDatabase, openDatabase } from '../src/db/client.ts';
 import { claimRuns, finishRun } from '../src/db/run-queue.ts';
+import { specToText } from '../src/db/run-record.ts';
 import { createRun } from '../src/db/runs-repository.ts';
 import { type DbKind, LOCAL_POSTGRES, parseArgs, postgresReachable } from './lib/args.ts';
 import { median } from './lib/stats.ts';
@@ -74,7 +75,7 @@ for (const kind of kinds) {
   const errors: string[] = [];
   try {
     for (let r = 0; r < rounds; r++) {
-      await createRun(db.prisma, { kind: 'train', spec: SPEC, totalSteps: 1, layerCount: 1 });
+      await createRun(db.prisma, { kind: 'train', specText: specToText(SPEC), totalSteps: 1, layerCount: 1 });
       const [claimed] = await claimRuns(db.prisma, 'bench', 1, 600_000);
       if (!claimed) throw new Error('nothing claimed');
       const initial = weights(params, 2 * r + 1);

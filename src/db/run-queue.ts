@@ -3,11 +3,11 @@
 //
 // All times are the database's now(), never this process's clock, so instances with skewed clocks
 // agree on which lease expired.
-import type { ClaimedRun, RunOutcome, RunRecord } from '../model/run.ts';
+import type { ClaimedRun, RunHeader, RunOutcome } from '../model/run.ts';
 import { floatsToBase64 } from './bytes.ts';
 import { Prisma, type PrismaClient } from './generated/client.ts';
 import { type Queryable, specFromText } from './run-record.ts';
-import { createRun, findByIdempotencyKey, type NewRunInput, queueDepth } from './runs-repository.ts';
+import { createRun, headerByIdempotencyKey, type NewRunInput, queueDepth } from './runs-repository.ts';
 
 /**
  * Atomically takes up to `limit` runs: running ones whose lease expired (their instance died) first, then queued
@@ -175,14 +175,14 @@ export async function createRunWithinBound(
   prisma: PrismaClient,
   input: NewRunInput,
   maxQueued: number,
-): Promise<{ run: RunRecord; created: boolean } | 'queue_full'> {
+): Promise<{ run: RunHeader; created: boolean } | 'queue_full'> {
   assertPositiveInt('createRunWithinBound', 'maxQueued', maxQueued);
   return prisma.$transaction(
     async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${ENQUEUE_LOCK}::bigint)`;
       // Under the lock no other submission can insert the same key, so createRun's insert cannot race.
       const key = input.idempotencyKey ?? null;
-      const existing = key === null ? null : await findByIdempotencyKey(tx, key);
+      const existing = key === null ? null : await headerByIdempotencyKey(tx, key);
       if (existing) return { run: existing, created: false };
       if ((await queueDepth(tx)) >= maxQueued) return 'queue_full';
       return createRun(tx, input);

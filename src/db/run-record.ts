@@ -1,6 +1,6 @@
 // The run row as the service reads it: one explicit Prisma select, and its mapping to RunRecord.
 import type { RunSpec } from '../core/index.ts';
-import type { RunRecord } from '../model/run.ts';
+import type { RunHeader, RunRecord } from '../model/run.ts';
 import type { RunStatus } from '../model/status.ts';
 import { exactJsonText } from '../schemas/common.ts';
 import type { Prisma } from './generated/client.ts';
@@ -42,11 +42,15 @@ type RunRow = Prisma.RunGetPayload<{ select: typeof runSelect }>;
 /** The CHECK constraints of the init migration guarantee kind and status; spec was validated on the way in. */
 export function toRunRecord(row: Omit<RunRow, 'spec'> & { spec: string | null }): RunRecord {
   return {
-    ...row,
-    kind: row.kind as RunKind,
-    status: row.status as RunStatus,
+    ...toRunHeader(row),
     spec: row.spec === null ? (null as unknown as RunSpec) : specFromText(row.spec),
   };
+}
+
+/** A row read without its spec (runListSelect). */
+export function toRunHeader(row: Omit<RunRow, 'spec'>): RunHeader {
+  const { spec: _none, ...header } = row as RunRow;
+  return { ...header, kind: row.kind as RunKind, status: row.status as RunStatus };
 }
 
 /**

@@ -1,10 +1,10 @@
 // Runs as records: create (idempotent), read, list by page, count, cancel, delete.
 // The queue side (claims, leases) is in run-queue.ts; statistics in run-steps.ts and run-weights.ts.
-import type { ListQuery, NewRun, RunRecord } from '../model/run.ts';
+import type { ListQuery, NewRun, RunHeader, RunRecord } from '../model/run.ts';
 import { FINAL_STATUSES, RUN_STATUSES, type RunStatus } from '../model/status.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { Prisma } from './generated/client.ts';
-import { type Queryable, runListSelect, runSelect, specToText, toRunRecord } from './run-record.ts';
+import { type Queryable, runListSelect, runSelect, toRunHeader, toRunRecord } from './run-record.ts';
 
 /** The most runs one page may hold. */
 export const MAX_PAGE = 500;
@@ -19,14 +19,16 @@ export type NewRunInput = Omit<NewRun, 'name' | 'idempotencyKey' | 'requestHash'
  * Inserts a queued run. With an idempotency key already used, returns that run and created=false
  * (the caller compares requestHash to tell a retry from a conflicting reuse). Two concurrent
  * creates with one key: the loser's insert hits the unique index and it returns the winner's run.
+ * The run comes back without its spec: the caller has it, and reading back megabytes of inline data to
+ * parse them again is what kept a large submission on the event loop.
  */
 export async function createRun(
   db: Queryable,
   input: NewRunInput,
-): Promise<{ run: RunRecord; created: boolean }> {
+): Promise<{ run: RunHeader; created: boolean }> {
   const key = input.idempotencyKey ?? null;
   if (key !== null) {
-    const existing = await findByIdempotencyKey(db, key);
+    const existing = await headerByIdempotencyKey(db, key);
     if (existing) return { run: existing, created: false };
   }
   try {
@@ -34,18 +36,18 @@ export async function createRun(
       data: {
         kind: input.kind,
         name: input.name ?? null,
-        spec: specToText(input.spec),
+        spec: input.specText,
         totalSteps: input.totalSteps,
         layerCount: input.layerCount,
         idempotencyKey: key,
         requestHash: input.requestHash ?? null,
       },
-      select: runSelect,
+      select: runListSelect,
     });
-    return { run: toRunRecord(row), created: true };
+    return { run: toRunHeader(row), created: true };
   } catch (e) {
     if (key !== null && isUniqueViolation(e)) {
-      const existing = await findByIdempotencyKey(db, key);
+      const existing = await headerByIdempotencyKey(db, key);
       if (existing) return { run: existing, created: false };
     }
     throw e;
@@ -57,9 +59,20 @@ export async function getRun(db: Queryable, id: string): Promise<RunRecord | nul
   return row ? toRunRecord(row) : null;
 }
 
+export async function getRunHeader(db: Queryable, id: string): Promise<RunHeader | null> {
+  const row = await db.run.findUnique({ where: { id }, select: runListSelect });
+  return row ? toRunHeader(row) : null;
+}
+
 export async function findByIdempotencyKey(db: Queryable, key: string): Promise<RunRecord | null> {
   const row = await db.run.findUnique({ where: { idempotencyKey: key }, select: runSelect });
   return row ? toRunRecord(row) : null;
+}
+
+/** The run an idempotency key created, without its spec. */
+export async function headerByIdempotencyKey(db: Queryable, key: string): Promise<RunHeader | null> {
+  const row = await db.run.findUnique({ where: { idempotencyKey: key }, select: runListSelect });
+  return row ? toRunHeader(row) : null;
 }
 
 /**

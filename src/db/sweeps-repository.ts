@@ -8,7 +8,7 @@ import { exactJsonText } from '../schemas/common.ts';
 import { base64ToBytes, float32FromBytes } from './bytes.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { Prisma, PrismaClient } from './generated/client.ts';
-import { type Queryable, runListSelect, specToText, toRunRecord } from './run-record.ts';
+import { type Queryable, runListSelect, toRunRecord } from './run-record.ts';
 import { MAX_PAGE, queuedSweepPoints } from './runs-repository.ts';
 
 const sweepSelect = {
@@ -70,7 +70,7 @@ export async function createSweep(
           data: sweep.runs.slice(start, start + RUN_CHUNK).map((run, i) => ({
             kind: run.kind,
             name: run.name,
-            spec: specToText(run.spec),
+            spec: run.specText,
             totalSteps: run.totalSteps,
             layerCount: run.layerCount,
             sweepId: row.id,

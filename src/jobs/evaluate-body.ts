@@ -1,7 +1,7 @@
 // POST /v1/evaluate in the evaluate thread, from the raw body to the answer's JSON text: nothing of a 4 MiB
 // request (parsing, validating, computing, serializing 100,000 gradients) runs on the event loop.
 import { serializerCompiler } from 'fastify-type-provider-zod';
-import { parseJsonBody } from '../http/json-body.ts';
+import { ownedBytes, parseJsonBody } from '../http/json-body.ts';
 import { nullIfNotFinite } from '../schemas/common.ts';
 import { EVALUATE_CONVENTIONS, EvaluateRequestSchema, EvaluateResponseSchema } from '../schemas/evaluate.ts';
 import type { EvaluateBodyOutcome, EvaluateBodyTask, EvaluateOutcome, EvaluateTask } from './messages.ts';
@@ -32,5 +32,5 @@ export function evaluateBody(
     })),
     conventions: EVALUATE_CONVENTIONS,
   };
-  return { kind: 'answer', json: serialize(answer) as string };
+  return { kind: 'answer', json: ownedBytes(Buffer.from(serialize(answer) as string)) };
 }

@@ -10,6 +10,7 @@ import type {
   TheoryRequest,
 } from '../core/index.ts';
 import type { BodyFailure } from '../http/json-body.ts';
+import type { BudgetLimits } from '../model/budget.ts';
 import type { RunOutcome, StepRow } from '../model/run.ts';
 import type {
   GradcheckResultSchema,
@@ -111,14 +112,24 @@ export interface ParseBodyTask {
   body: Uint8Array;
 }
 
+/** POST /v1/runs' body admitted on the evaluate thread (run-admission.ts). */
+export interface AdmitRunTask {
+  /** The raw bytes (transferred). */
+  body: Uint8Array;
+  budget: BudgetLimits;
+}
+
 /** POST /v1/evaluate whole: its raw body read and validated, evaluated, and the 200 answer serialized. */
 export interface EvaluateBodyTask {
   body: Uint8Array;
 }
 
 export type EvaluateBodyOutcome =
-  /** The 200 answer's JSON text, as the route's response serializer writes it. */
-  | { kind: 'answer'; json: string }
+  /**
+   * The 200 answer's JSON as UTF-8 bytes, as the route's response serializer writes it (transferred: the loop
+   * writes them to the socket as they are, where a 2.4 MB string cost it ~40 ms of UTF-8 encoding per request).
+   */
+  | { kind: 'answer'; json: Uint8Array }
   | { kind: 'refused'; failure: BodyFailure }
   /** The core refused the network or the batch (a 422 naming the body field). */
   | { kind: 'spec_error'; path: (string | number)[]; message: string };

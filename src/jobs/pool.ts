@@ -5,9 +5,11 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { RunSpec } from '../core/index.ts';
 import type { ParsedBody } from '../http/json-body.ts';
+import type { BudgetLimits } from '../model/budget.ts';
 import type { BodyOf, BodySchemaName } from './body-schemas.ts';
 import { HelperLender } from './lender.ts';
 import {
+  type AdmitRunTask,
   CONTROL_CANCEL,
   CONTROL_PAUSE,
   CONTROL_SLOTS,
@@ -21,6 +23,7 @@ import {
   type TheoryOutcome,
   type TheoryTask,
 } from './messages.ts';
+import type { RunAdmission } from './run-admission.ts';
 
 export interface JobPoolOptions {
   /** Worker threads (≥ 1). */
@@ -68,6 +71,8 @@ export interface JobPool {
   evaluate(body: Uint8Array): Promise<EvaluateBodyOutcome>;
   /** Reads a large JSON request body against a schema on the evaluate thread (the body is transferred). */
   parseBody<K extends BodySchemaName>(schema: K, body: Uint8Array): Promise<ParsedBody<BodyOf<K>>>;
+  /** Admits a run from its JSON body on the evaluate thread (run-admission.ts; the body is transferred). */
+  admitRun(body: Uint8Array, budget: BudgetLimits): Promise<RunAdmission>;
   /** POST /v1/theory's computation, on a thread of its own (started on first use, stopped when idle). */
   theory(task: TheoryTask): Promise<TheoryOutcome>;
   close(): Promise<void>;
@@ -183,6 +188,13 @@ export function createJobPool(options: JobPoolOptions): JobPool {
         name: 'parseBody',
         transferList: [body.buffer as ArrayBuffer],
       }) as Promise<ParsedBody<BodyOf<typeof schema>>>;
+    },
+    admitRun(body, budget) {
+      const task: AdmitRunTask = { body, budget };
+      return evaluator.run(task, {
+        name: 'admitRun',
+        transferList: [body.buffer as ArrayBuffer],
+      }) as Promise<RunAdmission>;
     },
     theory(task) {
       return theorist.run(task, { name: 'theory' }) as Promise<TheoryOutcome>;

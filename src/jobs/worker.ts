@@ -1,4 +1,6 @@
 // The piscina worker: runs one job on the numeric core, posts its records and returns its finished outcome.
+
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import {
   computeTheory,
   DEFAULTS,
@@ -24,6 +26,7 @@ import { theoryResponseJson } from '../schemas/theory.ts';
 import { BODY_SCHEMAS } from './body-schemas.ts';
 import { evaluateBody as evaluateRawBody } from './evaluate-body.ts';
 import {
+  type AdmitRunTask,
   CONTROL_CANCEL,
   CONTROL_PAUSE,
   type EvaluateBodyOutcome,
@@ -38,6 +41,7 @@ import {
   type TheoryTask,
 } from './messages.ts';
 import { RecordBuffer } from './record-buffer.ts';
+import { admitRunBody, type RunAdmission } from './run-admission.ts';
 
 export default function runJob(task: JobTask): JobResult {
   try {
@@ -133,12 +137,30 @@ export function evaluate(task: EvaluateTask): EvaluateOutcome {
 
 /** POST /v1/evaluate from its raw body (evaluate-body.ts). */
 export function evaluateBody(task: EvaluateBodyTask): EvaluateBodyOutcome {
-  return evaluateRawBody(task, evaluate);
+  const outcome = evaluateRawBody(task, evaluate);
+  return outcome.kind === 'answer' ? transferring(outcome, outcome.json) : outcome;
+}
+
+/** `value` as the task's result, with `bytes`' buffer moved to the loop instead of copied (piscina's move). */
+function transferring<T extends object>(value: T, bytes: Uint8Array): T {
+  return move({
+    get [transferableSymbol]() {
+      return [bytes.buffer];
+    },
+    get [valueSymbol]() {
+      return value;
+    },
+  }) as unknown as T;
 }
 
 /** A large JSON request body, read and validated here rather than on the event loop. */
 export function parseBody(task: ParseBodyTask): ParsedBody<unknown> {
   return parseJsonBody(task.body, BODY_SCHEMAS[task.schema]);
+}
+
+/** A run request's body admitted here (parsed, hashed, budgeted, checked, its stored text made): run-admission.ts. */
+export function admitRun(task: AdmitRunTask): RunAdmission {
+  return admitRunBody(task.body, task.budget);
 }
 
 export function theory(task: TheoryTask): TheoryOutcome {

@@ -27,10 +27,14 @@ export interface RunRecord {
   sweepIndex: number | null;
 }
 
+/** A run without its spec (lists, and what creating one returns): inline data can make a spec megabytes long. */
+export type RunHeader = Omit<RunRecord, 'spec'>;
+
 export interface NewRun {
   kind: RunKind;
   name: string | null;
-  spec: RunSpec;
+  /** The spec's exact JSON text, as runs.spec stores it (db/run-record.ts specToText). */
+  specText: string;
   totalSteps: number;
   layerCount: number;
   idempotencyKey: string | null;

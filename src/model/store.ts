@@ -1,5 +1,5 @@
 // What the service, the dispatcher and the streams need from the database, as interfaces (implemented in src/db).
-import type { ClaimedRun, ListQuery, NewRun, RunOutcome, RunRecord, StepRow } from './run.ts';
+import type { ClaimedRun, ListQuery, NewRun, RunHeader, RunOutcome, RunRecord, StepRow } from './run.ts';
 
 /** What the dispatcher needs of the run table (the queue). */
 export interface QueueStore {
@@ -32,8 +32,10 @@ export interface RunStore extends QueueStore, StepStore {
    * Inserts a queued run unless `maxQueued` are queued (count and insert in one serialized step);
    * an idempotency key already used returns its run, created=false, whatever the depth.
    */
-  createRun(run: NewRun, maxQueued: number): Promise<{ run: RunRecord; created: boolean } | 'queue_full'>;
+  createRun(run: NewRun, maxQueued: number): Promise<{ run: RunHeader; created: boolean } | 'queue_full'>;
   getRun(id: string): Promise<RunRecord | null>;
+  /** The run without its spec (lifecycle events, cancel, delete: what needs no spec should not parse megabytes). */
+  getRunHeader(id: string): Promise<RunHeader | null>;
   findByIdempotencyKey(key: string): Promise<RunRecord | null>;
   listRuns(q: ListQuery): Promise<{ items: RunRecord[]; nextCursor: string | null }>;
   queueDepth(): Promise<number>;

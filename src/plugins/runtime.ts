@@ -5,7 +5,7 @@ import type { Config } from '../config.ts';
 import { isDatabaseUnavailable } from '../http/db-unavailable.ts';
 import { Dispatcher } from '../jobs/dispatcher.ts';
 import { createJobPool, type JobPool } from '../jobs/pool.ts';
-import { DEFAULT_BUDGET, DEFAULT_SWEEP_BUDGET } from '../runs/budget.ts';
+import { DEFAULT_BUDGET, DEFAULT_SWEEP_BUDGET } from '../model/budget.ts';
 import { RunsService } from '../runs/service.ts';
 import { toListItem } from '../schemas/run-view.ts';
 import { StreamHub } from '../stream/hub.ts';
@@ -61,6 +61,7 @@ function startedOnDemand(size: number, create: () => JobPool): JobPool & { start
     start: (runId, spec, onBatch) => started().start(runId, spec, onBatch),
     evaluate: (body) => started().evaluate(body),
     parseBody: (schema, body) => started().parseBody(schema, body),
+    admitRun: (body, budget) => started().admitRun(body, budget),
     theory: (task) => started().theory(task),
     close: async () => pool?.close(),
     startNow: () => void started(),
@@ -99,7 +100,7 @@ export const runtimePlugin = fp<RuntimeOptions>(
     const lifecycle = new KeyedSerial();
     const publish = (id: string, event: 'started' | 'finished') =>
       lifecycle.run(id, async () => {
-        const run = await store.getRun(id);
+        const run = await store.getRunHeader(id);
         if (!run) return;
         const item = toListItem(run);
         hub.publishRunEvent(event, item);

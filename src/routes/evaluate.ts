@@ -1,6 +1,6 @@
 // POST /v1/evaluate: outputs, logits (and, on request, every layer's Z and A), loss and every gradient of an
 // explicit network on a small batch. The whole request runs on the evaluate thread, from its raw body to the
-// answer's JSON text (jobs/evaluate-body.ts): the event loop only receives bytes and sends bytes.
+// answer's JSON bytes (jobs/evaluate-body.ts): the event loop only receives bytes and sends bytes.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { SpecError } from '../core/index.ts';
 import {
@@ -45,8 +45,10 @@ export const evaluateRoutes: FastifyPluginAsyncZod<{ bodyLimit: number }> = asyn
       const r = await app.pool.evaluate(ownedBytes(body));
       if (r.kind === 'refused') throw bodyFailureError(r.failure);
       if (r.kind === 'spec_error') throw specProblem(new SpecError(r.path, r.message));
-      // Already serialized by the route's response schema, in the thread: sent as is.
-      return reply.type('application/json; charset=utf-8').send(r.json as never);
+      // Already serialized by the route's response schema and encoded, in the thread: the bytes are sent as is.
+      return reply
+        .type('application/json; charset=utf-8')
+        .send(Buffer.from(r.json.buffer, r.json.byteOffset, r.json.byteLength) as never);
     },
   );
 };

@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { compiledSerializerCompiler } from '../http/compiled-serializer.ts';
 import { exactSerializerCompiler } from '../http/exact-serializer.ts';
-import { keepRawJsonBodies, validateExcept, validatePart } from '../http/json-body.ts';
+import { bodyFailureError, keepRawJsonBodies, validateExcept, validatePart } from '../http/json-body.ts';
 import { jsonChunks } from '../http/json-chunks.ts';
 import { isFinal } from '../model/status.ts';
 import type { StepCounts } from '../runs/metrics.ts';
@@ -27,7 +27,7 @@ import {
   RunSchema,
 } from '../schemas/runs.ts';
 import { RunSpecSchema } from '../schemas/specs.ts';
-import { readJsonBody } from './read-body.ts';
+import { admitRunRequest } from './read-body.ts';
 
 const problems = {
   400: ProblemSchema,
@@ -61,8 +61,9 @@ export const CreateHeadersSchema = z.object({
 });
 
 export const runRoutes: FastifyPluginAsyncZod<{ waitMaxSeconds: number }> = async (app, opts) => {
-  // Its body (inline data: up to BODY_LIMIT_BYTES) is read off the event loop when large (read-body.ts); the
-  // headers are validated after it, the order fastify validates them in.
+  // Its body (inline data: up to BODY_LIMIT_BYTES) is admitted off the event loop when large or when its data are
+  // generated in many rows (read-body.ts); the headers are validated after the body, the order fastify validates
+  // them in, and before the budget and the core's checks, as they were when those ran in the service.
   await app.register(async (scope) => {
     keepRawJsonBodies(scope);
     scope.post(
@@ -82,10 +83,11 @@ export const runRoutes: FastifyPluginAsyncZod<{ waitMaxSeconds: number }> = asyn
         serializerCompiler: exactSerializerCompiler,
       },
       async (req, reply) => {
-        const spec = await readJsonBody(app.pool, 'run', req.body);
+        const admission = await admitRunRequest(app.pool, req.body, app.runs.budget);
+        if (admission.kind === 'refused') throw bodyFailureError(admission.failure);
         const headers = validatePart(CreateHeadersSchema, req.headers, 'headers');
         const key = headers['idempotency-key'] ?? null;
-        const { run, created } = await app.runs.create(spec, key);
+        const { run, created } = await app.runs.create(admission, key);
         reply.header('location', linksOf(run.id).self);
         const seconds = preferredWait(headers.prefer, opts.waitMaxSeconds);
         if (seconds !== null) {

@@ -1,18 +1,17 @@
 // The runs use cases behind the routes: create (validate, budget, queue bound), read, list, metrics,
 // model, cancel, delete, and waiting for completion. Routes stay thin; the database sits behind RunStore.
-import { createHash } from 'node:crypto';
-import { layoutOf, type RunSpec, SpecError, validateRunSpec, weightsToJson } from '../core/index.ts';
+import { layoutOf, SpecError, weightsToJson } from '../core/index.ts';
 import { AppError, specProblem } from '../http/problems.ts';
 import type { Dispatcher } from '../jobs/dispatcher.ts';
-import type { ListQuery, RunRecord } from '../model/run.ts';
+import type { RunAdmission } from '../jobs/run-admission.ts';
+import type { BudgetLimits } from '../model/budget.ts';
+import type { ListQuery, RunHeader, RunRecord } from '../model/run.ts';
 import { isFinal } from '../model/status.ts';
 import type { RunStore } from '../model/store.ts';
-import { exactJsonText, nullIfNotFinite } from '../schemas/common.ts';
+import { nullIfNotFinite } from '../schemas/common.ts';
 import { toListItem } from '../schemas/run-view.ts';
 import type { ExportFormat, MetricsQuery, RunListItem } from '../schemas/runs.ts';
-import type { NamedRunSpec } from '../schemas/specs.ts';
 import type { StreamHub } from '../stream/hub.ts';
-import { type BudgetLimits, checkBudget } from './budget.ts';
 import { metricsColumns, metricsExport } from './metrics.ts';
 
 export interface RunsServiceOptions {
@@ -30,16 +29,21 @@ export class RunsService {
     private readonly options: RunsServiceOptions,
   ) {}
 
-  /** Validates, checks the budget and the queue bound, stores the run (queued) and wakes the dispatcher. */
+  /** The limits a run request is admitted under (jobs/run-admission.ts). */
+  get budget(): BudgetLimits {
+    return this.options.budget;
+  }
+
+  /**
+   * Answers an admission's refusal (budget, then the core's checks), or stores the admitted run (queued) within the
+   * queue bound and wakes the dispatcher.
+   */
   async create(
-    input: NamedRunSpec,
+    admission: Exclude<RunAdmission, { kind: 'refused' }>,
     idempotencyKey: string | null,
-  ): Promise<{ run: RunRecord; created: boolean }> {
-    const { name, ...spec } = input;
-    const requestHash = createHash('sha256').update(exactJsonText(input)).digest('hex');
-    // The budget first: validating generates the data, which the budget may refuse for its size.
-    const violation = checkBudget(spec as RunSpec, this.options.budget);
-    if (violation) {
+  ): Promise<{ run: RunHeader; created: boolean }> {
+    if (admission.kind === 'over_budget') {
+      const violation = admission.violation;
       throw new AppError('budget_exceeded', violation.message, {
         limitName: violation.limit,
         limit: violation.max,
@@ -49,23 +53,10 @@ export class RunsService {
         ],
       });
     }
-    let facts: ReturnType<typeof validateRunSpec>;
-    try {
-      facts = validateRunSpec(spec as RunSpec);
-    } catch (e) {
-      if (e instanceof SpecError) throw specProblem(e);
-      throw e;
-    }
+    if (admission.kind === 'spec_error') throw specProblem(new SpecError(admission.path, admission.message));
+    const { requestHash } = admission.run;
     const result = await this.store.createRun(
-      {
-        kind: spec.kind,
-        name: name ?? null,
-        spec: spec as RunSpec,
-        totalSteps: spec.kind === 'train' ? facts.totalSteps : 1,
-        layerCount: facts.layerCount,
-        idempotencyKey,
-        requestHash,
-      },
+      { ...admission.run, idempotencyKey },
       this.options.queueMaxDepth,
     );
     if (result === 'queue_full') {
@@ -117,7 +108,8 @@ export class RunsService {
   }
 
   async cancel(id: string): Promise<RunRecord> {
-    const before = await this.get(id);
+    const before = await this.store.getRunHeader(id);
+    if (!before) throw new AppError('run_not_found', `run ${id} does not exist`);
     if (isFinal(before.status)) throw new AppError('run_finished', `run ${id} already ${before.status}`);
     const after = await this.store.requestCancel(id);
     if (!after) throw new AppError('run_not_found', `run ${id} does not exist`);
@@ -127,7 +119,7 @@ export class RunsService {
   }
 
   async remove(id: string): Promise<void> {
-    const run = await this.store.getRun(id);
+    const run = await this.store.getRunHeader(id);
     const outcome = await this.store.deleteRun(id);
     if (outcome === 'not_found' || !run) throw new AppError('run_not_found', `run ${id} does not exist`);
     if (outcome === 'not_finished') {

@@ -1,6 +1,6 @@
 // A run record as the API shows it: its links, its list item and its full resource.
 import type { z } from 'zod';
-import type { RunRecord } from '../model/run.ts';
+import type { RunHeader, RunRecord } from '../model/run.ts';
 import { RunDiagnosisSchema, RunResultSchema, TrainSummarySchema } from './results.ts';
 import type { Run, RunListItem } from './runs.ts';
 
@@ -43,7 +43,7 @@ function storedAs<T>(schema: z.ZodType<T>, json: unknown): T | null {
   return schema.safeParse(json).success ? (json as T) : null;
 }
 
-export function toListItem(r: RunRecord): RunListItem {
+export function toListItem(r: RunHeader): RunListItem {
   return {
     id: r.id,
     kind: r.kind,

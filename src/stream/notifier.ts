@@ -54,7 +54,7 @@ export class RemoteRelay {
     if (m.t === 'l') {
       this.lastRelayed.delete(m.run);
       if (m.e === 'deleted') return;
-      const run = await this.store.getRun(m.run);
+      const run = await this.store.getRunHeader(m.run);
       if (run) this.hub.publishRunEvent(m.e, toListItem(run));
       return;
     }

@@ -3,16 +3,16 @@
 import { type RunSpec, SpecError, validateRunSpec } from '../core/index.ts';
 import { AppError } from '../http/problems.ts';
 import type { Dispatcher } from '../jobs/dispatcher.ts';
-import { isFinal } from '../model/status.ts';
-import type { RunStore } from '../model/store.ts';
-import type { SweepRecord, SweepStore } from '../model/sweep.ts';
 import {
   type BudgetLimits,
   checkBudget,
   checkSweepBudget,
   type SweepBudgetLimits,
   workUnitsOf,
-} from '../runs/budget.ts';
+} from '../model/budget.ts';
+import { isFinal } from '../model/status.ts';
+import type { RunStore } from '../model/store.ts';
+import type { SweepRecord, SweepStore } from '../model/sweep.ts';
 import { exactJsonText } from '../schemas/common.ts';
 import { jsonPointer, type ProblemError, zodIssuesToProblemErrors } from '../schemas/problem.ts';
 import { toListItem } from '../schemas/run-view.ts';
@@ -140,11 +140,12 @@ export class SweepsService {
         });
       }
       workUnits += workUnitsOf(spec as RunSpec);
-      specBytes += Buffer.byteLength(exactJsonText(spec));
+      const specText = exactJsonText(spec);
+      specBytes += Buffer.byteLength(specText);
       return {
         kind: spec.kind,
         name: `${req.name ?? 'sweep'}: ${describeValues(point.values)}`.slice(0, 200),
-        spec: spec as RunSpec,
+        specText,
         totalSteps: spec.kind === 'train' ? facts.totalSteps : 1,
         layerCount: facts.layerCount,
       };

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe } from 'vitest';
 import type { RunSpec } from '../../src/core/index.ts';
 import { type Database, type DatabaseConfig, migrateDatabase, openDatabase } from '../../src/db/client.ts';
+import { specToText } from '../../src/db/run-record.ts';
 import { createRun } from '../../src/db/runs-repository.ts';
 import { DB_KINDS, type DbKind, freshDatabase, type TestDatabase } from '../helpers/databases.ts';
 
@@ -47,7 +48,7 @@ export async function queuedRun(db: Database, fields: { name?: string; kind?: Ru
   const { run } = await createRun(db.prisma, {
     kind: fields.kind ?? 'train',
     name: fields.name ?? null,
-    spec: SPEC,
+    specText: specToText(SPEC),
     totalSteps: 100,
     layerCount: 3,
   });

@@ -2,6 +2,7 @@
 // fewest-running-first order, exact under concurrent claimers, cancel and delete.
 import { expect, it } from 'vitest';
 import { claimRuns, finishRun } from '../../src/db/run-queue.ts';
+import { specToText } from '../../src/db/run-record.ts';
 import { getRun, queueDepth } from '../../src/db/runs-repository.ts';
 import {
   cancelSweep,
@@ -28,7 +29,7 @@ function newSweep(points: number, maxConcurrent: number): NewSweep {
     runs: Array.from({ length: points }, (_, i) => ({
       kind: 'train' as const,
       name: `point ${i}`,
-      spec: SPEC,
+      specText: specToText(SPEC),
       totalSteps: 10,
       layerCount: 3,
     })),

@@ -128,3 +128,22 @@ describe.skipIf(process.platform !== 'linux')('job pool priority', () => {
     );
   });
 });
+
+describe('job pool: evaluate', () => {
+  const pool = createJobPool({ size: 1 });
+  afterAll(() => pool.close());
+
+  it('answers an evaluate with its JSON as UTF-8 bytes that own their buffer (moved to the loop, not a string)', async () => {
+    const request = {
+      network: { inputSize: 1, layers: [{ units: 1, activation: 'linear' }], loss: 'mse' },
+      weights: [{ W: [[2]], b: [0.5] }],
+      features: [[3], [-1]],
+      labels: [[0], [1]],
+    };
+    const out = await pool.evaluate(new Uint8Array(Buffer.from(JSON.stringify(request))));
+    if (out.kind !== 'answer') throw new Error(`expected an answer, got ${JSON.stringify(out)}`);
+    expect(out.json).toBeInstanceOf(Uint8Array);
+    expect(out.json.byteLength).toBe(out.json.buffer.byteLength);
+    expect(JSON.parse(Buffer.from(out.json).toString('utf8')).outputs).toEqual([[6.5], [-1.5]]);
+  });
+});

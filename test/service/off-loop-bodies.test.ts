@@ -4,8 +4,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { DataSpec } from '../../src/core/index.ts';
 import { registerProblemHandling } from '../../src/http/problems.ts';
 import { registerStrictRequests } from '../../src/http/strict-requests.ts';
+import { dataRowsOf } from '../../src/model/budget.ts';
+import { OFF_LOOP_BODY_BYTES, ON_LOOP_MAX_DATA_ROWS } from '../../src/routes/read-body.ts';
 import { CreateHeadersSchema } from '../../src/routes/runs.ts';
 import { EvaluateRequestSchema } from '../../src/schemas/evaluate.ts';
 import { RunSpecSchema } from '../../src/schemas/specs.ts';
@@ -156,6 +159,39 @@ const runCases: Case[] = [
   },
 ];
 
+/** A network over the parameter budget (2 → 1500 → 1500 → 1: 2.26 million parameters). */
+const overBudget = {
+  ...probe.network,
+  layers: [
+    { units: 1500, activation: 'tanh' },
+    { units: 1500, activation: 'tanh' },
+    { units: 1, activation: 'sigmoid' },
+  ],
+};
+const threeInputs = { ...probe.network, inputSize: 3 };
+/**
+ * Refusals after the body is read (the budget, the core's checks): a run admitted on the evaluate thread (a body
+ * over 64 KiB, or generated data of many rows) against the same spec admitted on the loop (few rows).
+ */
+const admissionCases: { what: string; spec: (rows: number) => unknown }[] = [
+  {
+    what: 'inline data under a network over the budget',
+    spec: (n) => ({ ...inlineRun(n), network: overBudget }),
+  },
+  { what: 'inline rows narrower than the network', spec: (n) => ({ ...inlineRun(n), network: threeInputs }) },
+  {
+    what: 'generated rows narrower than the network',
+    spec: (n) => ({ ...inlineRun(1), network: threeInputs, data: { source: 'circles', n: n * 20, seed: 1 } }),
+  },
+  {
+    what: 'a test set of the wrong width',
+    spec: (n) => {
+      const run = inlineRun(n);
+      return { ...run, data: { ...run.data, test: { features: rows(3, 3), labels: [0, 1, 0] } } };
+    },
+  },
+];
+
 describeServiceOnEachDatabase('bodies read off the event loop', (svc) => {
   let reference: FastifyInstance;
   beforeAll(async () => {
@@ -199,7 +235,50 @@ describeServiceOnEachDatabase('bodies read off the event loop', (svc) => {
     expect(await res.json()).toEqual(ref.json());
   });
 
+  it.each(admissionCases.map((c) => [c.what, c] as const))(
+    '%s: admitted off the loop, the same problem as a small spec on the loop',
+    async (_what, c) => {
+      const answer = async (spec: unknown) => {
+        const res = await fetch(`${svc().url}/v1/runs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: json(spec),
+        });
+        return { status: res.status, type: res.headers.get('content-type'), body: await res.json() };
+      };
+      const offLoop = await answer(c.spec(6000));
+      expect(offLoop.status).toBeGreaterThanOrEqual(400);
+      expect(offLoop).toEqual(await answer(c.spec(10)));
+    },
+  );
+
+  it('an Idempotency-Key resent with another large body is a 409, with the same body a replay', async () => {
+    const post = (spec: unknown) =>
+      fetch(`${svc().url}/v1/runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'off-loop-409' },
+        body: json(spec),
+      });
+    const first = await post(bigRun);
+    expect(first.status).toBe(202);
+    const other = await post({ ...bigRun, name: 'another' });
+    expect(other.status).toBe(409);
+    expect((await other.json()).code).toBe('idempotency_conflict');
+    const again = await post(bigRun);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect((await again.json()).id).toBe((await first.json()).id);
+  });
+
   it('a large body is read off the loop: the cases above are over 64 KiB', () => {
+    for (const c of admissionCases) {
+      const spec = c.spec(6000) as { data: DataSpec };
+      const offLoop =
+        Buffer.byteLength(json(spec)) >= OFF_LOOP_BODY_BYTES || dataRowsOf(spec.data) > ON_LOOP_MAX_DATA_ROWS;
+      expect(offLoop, c.what).toBe(true);
+      const small = c.spec(10) as { data: DataSpec };
+      expect(Buffer.byteLength(json(small)) < OFF_LOOP_BODY_BYTES, c.what).toBe(true);
+      expect(dataRowsOf(small.data), c.what).toBeLessThanOrEqual(ON_LOOP_MAX_DATA_ROWS);
+    }
     for (const c of [...evaluateCases.slice(0, 4), ...runCases.slice(0, 5), runCases[6]]) {
       expect(Buffer.byteLength(c.body), c.what).toBeGreaterThan(64 * 1024);
     }

@@ -7,7 +7,7 @@ import { runProbe } from '../../src/core/probe.ts';
 import type { GradcheckRunSpec, ProbeRunSpec, RunSpec, TrainRunSpec } from '../../src/core/run-spec.ts';
 import { FIELD, FIELD_COUNT } from '../../src/core/stats.ts';
 import { runTraining } from '../../src/core/train.ts';
-import { checkBudget } from '../../src/runs/budget.ts';
+import { checkBudget } from '../../src/model/budget.ts';
 import { RunSpecSchema } from '../../src/schemas/specs.ts';
 import { PRESETS, presetById, presetJson } from '../../web/src/presets.ts';
 import { circlesData } from '../helpers/circles.ts';

@@ -2,7 +2,7 @@
 // expands to is a valid run spec within the run budget.
 import { describe, expect, it } from 'vitest';
 import type { RunSpec } from '../../src/core/index.ts';
-import { checkBudget } from '../../src/runs/budget.ts';
+import { checkBudget } from '../../src/model/budget.ts';
 import { RunSpecSchema } from '../../src/schemas/specs.ts';
 import { SweepRequestSchema } from '../../src/schemas/sweeps.ts';
 import { expandSweep } from '../../src/sweeps/expand.ts';

@@ -9,7 +9,7 @@ import {
   DEFAULT_BUDGET,
   dataRowsOf,
   formatAmount,
-} from '../../src/runs/budget.ts';
+} from '../../src/model/budget.ts';
 
 /** Dense layers of the given widths, relu then a sigmoid output. */
 function layers(...units: number[]): LayerSpec[] {
