@@ -19,11 +19,7 @@ import {
   countByStatus,
   deleteRun,
   findByIdempotencyKey,
-<<<<<<< HEAD
-=======
-  getRun,
   getRunHeader,
->>>>>>> wip/stall12
   listRuns,
   queueDepth,
   requestCancel,
@@ -43,13 +39,9 @@ export function createRunStore(db: Database): RunStore {
       enqueueTail = next.catch(() => {});
       return next;
     },
-<<<<<<< HEAD
     // Plain SQL on Prisma's pool: the read every request about a run starts with (issue 16).
     getRun: (id) => readRun(reader, id),
-=======
-    getRun: (id) => getRun(prisma, id),
     getRunHeader: (id) => getRunHeader(prisma, id),
->>>>>>> wip/stall12
     findByIdempotencyKey: (key) => findByIdempotencyKey(prisma, key),
     listRuns: (q) => listRuns(prisma, q),
     queueDepth: () => queueDepth(prisma),
