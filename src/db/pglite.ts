@@ -82,9 +82,7 @@ export async function startEmbeddedPostgres(
   const watch = (w: ChildProcess) =>
     w.once('exit', (code, signal) => {
       if (closing) return;
-      observer.onUnexpectedExit?.(
-        new Error(`the embedded database process exited (${exitText(code, signal)})`),
-      );
+      observer.onUnexpectedExit?.(exitError(code, signal));
       schedule();
     });
   const schedule = () => {
@@ -124,9 +122,9 @@ export async function startEmbeddedPostgres(
       return closing;
     },
     async crash() {
-      const exited = new Promise((r) => (ended.has(server) ? r(null) : server.once('exit', r)));
+      const gone = exited(server);
       server.kill('SIGKILL');
-      await exited;
+      await gone;
     },
     observe(o) {
       observer = o;
@@ -148,7 +146,7 @@ async function startServer(data: EmbeddedServerData): Promise<ChildProcess> {
       throw new Error(`cannot open the embedded database in ${data.dataDir}: ${first.message}`);
     return child;
   } catch (err) {
-    await stopProcess(child, 2000); // it exits by itself once it has said why
+    await stopServer(child, 2000); // it exits by itself once it has said why
     throw err;
   }
 }
@@ -161,22 +159,23 @@ async function startServer(data: EmbeddedServerData): Promise<ChildProcess> {
  */
 const serverExecArgv = (): string[] => (process.features.typescript ? [] : process.execArgv);
 
-/** Asks the process to close PGlite (a checkpoint) and waits for it to exit, killing it after CLOSE_TIMEOUT_MS. */
-async function stopServer(child: ChildProcess): Promise<void> {
-  await stopProcess(child, CLOSE_TIMEOUT_MS);
-}
-
-async function stopProcess(child: ChildProcess, graceMs: number): Promise<void> {
+/** Asks the process to close PGlite (a checkpoint) and waits for it to exit, killing it after `graceMs`. */
+async function stopServer(child: ChildProcess, graceMs = CLOSE_TIMEOUT_MS): Promise<void> {
   if (ended.has(child)) return; // a crash not yet restarted
-  const exited = new Promise((r) => child.once('exit', r));
-  if (graceMs > 0 && child.connected) child.send('close', () => {});
+  const gone = exited(child);
+  if (child.connected) child.send('close', () => {});
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
+  await gone;
   clearTimeout(timer);
 }
 
-function exitText(code: number | null, signal: NodeJS.Signals | null): string {
-  return signal ? `signal ${signal}` : `code ${code}`;
+/** Resolves once `child` has exited (at once if it already has). */
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => (ended.has(child) ? resolve() : child.once('exit', () => resolve())));
+}
+
+function exitError(code: number | null, signal: NodeJS.Signals | null): Error {
+  return new Error(`the embedded database process exited (${signal ? `signal ${signal}` : `code ${code}`})`);
 }
 
 function message(child: ChildProcess, type: EmbeddedServerMessage['type']): Promise<EmbeddedServerMessage> {
@@ -187,9 +186,7 @@ function message(child: ChildProcess, type: EmbeddedServerMessage['type']): Prom
       resolve(m);
     };
     child.on('message', onMessage);
-    child.once('exit', (code, signal) =>
-      reject(new Error(`the embedded database process exited (${exitText(code, signal)})`)),
-    );
+    child.once('exit', (code, signal) => reject(exitError(code, signal)));
     child.once('error', reject);
   });
 }
