@@ -38,7 +38,7 @@ export const ConfigSchema = z.object({
   POLL_MS: int(10, 60_000).default(250).describe('How often the dispatcher looks for queued runs'),
   SHUTDOWN_GRACE_MS: int(0, 600_000)
     .default(10_000)
-    .describe('On SIGTERM, the time to exit in: jobs run until a fifth (≤ 2 s) before, then are re-queued'),
+    .describe('On SIGTERM, the time to exit in: jobs run until a quarter (≤ 3 s) before, then are re-queued'),
   SPLIT_PRODUCTS: flag
     // Off by default: bit-identical and a third less work on the run's thread, but no wall-clock gain was
     // measurable on the loaded 2-vCPU machine it was measured on (BENCHMARKS.md, issue 15).

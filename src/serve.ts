@@ -25,6 +25,7 @@ export async function serve(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    const started = Date.now();
     app.log.info({ signal, graceMs: config.SHUTDOWN_GRACE_MS }, 'shutting down');
     // The close fits in the grace (the drain keeps a reserve); should it hang anyway, say so and exit
     // before an orchestrator's SIGKILL does it silently.
@@ -37,6 +38,7 @@ export async function serve(): Promise<void> {
     }, config.SHUTDOWN_GRACE_MS + 5000).unref();
     try {
       await app.close();
+      app.log.info({ ms: Date.now() - started }, 'shut down');
       process.exit(0);
     } catch (err) {
       app.log.error({ err }, 'shutdown failed');

@@ -11,6 +11,9 @@ import { quickTrain } from '../helpers/specs.ts';
 import { BIN, ROOT } from './run-cli.ts';
 
 const STEPS = 30_000;
+// 750 training samples: a few seconds of training, so the redrawn line is seen at several steps however fast the
+// core gets (with the helper's 150 samples the run once ended between two looks).
+const DATA = { source: 'circles', n: 1000, noise: 0.05, testFraction: 0.25, seed: 1 };
 const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
 describe.each(DB_KINDS.filter((d) => !d.skip))('--follow in tmux on $kind', ({ kind }) => {
   let db: TestDatabase;
@@ -33,9 +36,9 @@ describe.each(DB_KINDS.filter((d) => !d.skip))('--follow in tmux on $kind', ({ k
     await db?.drop();
   });
 
-  it('redraws one progress line in place, then shows the diagnosis', async () => {
+  it('redraws one progress line in place, then shows the diagnosis', { timeout: 180_000 }, async () => {
     const spec = join(tmpdir(), `${session}.json`);
-    writeFileSync(spec, JSON.stringify(quickTrain(STEPS, { telemetry: { every: 10 } })));
+    writeFileSync(spec, JSON.stringify(quickTrain(STEPS, { telemetry: { every: 10 }, data: DATA })));
     const command = `GRADSCOPE_URL=${svc.url} NODE_OPTIONS= ${process.execPath} ${BIN} submit ${spec} --follow; echo EXIT=$?; sleep 600`;
     tmux('new-session', '-d', '-s', session, '-x', '180', '-y', '40', command);
     const screen = (escapes = false) =>
