@@ -76,7 +76,7 @@ async function sliceRows(kind: DbKind): Promise<string[]> {
         const t0 = performance.now();
         const m = await stallDuring(async () => {
           for (let i = 0; i < rows.length; i += slice) {
-            await insertSteps(db.prisma, run.id, rows.slice(i, i + slice));
+            await insertSteps(db.pool, run.id, rows.slice(i, i + slice));
             await new Promise((res) => setImmediate(res));
           }
         });

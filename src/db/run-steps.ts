@@ -1,52 +1,115 @@
 // Per-step statistics: bulk insert (duplicates ignored), range reads, and paged reads with optional thinning.
 //
-// Rows go in through one `INSERT … SELECT FROM unnest(array parameters)` per chunk: 8 bind
-// variables however many rows, so Postgres' 32,767-variable limit (createMany's) never applies;
-// chunks only bound the statement's size. Floats travel as exact text (NaN and ±Infinity are
-// legitimate losses of a diverging run, and Prisma's typed writes cannot carry them).
+// Rows go in as plain SQL on the `pg` pool (no Prisma): one `INSERT … SELECT FROM unnest(array parameters)`
+// per chunk, 10 bind variables however many rows, so Postgres' 32,767-variable limit never applies. The
+// statistics of all the chunk's rows travel as one binary bytea parameter (no base64, no hex, no JSON: `pg`
+// binds a Buffer as bytes), cut into rows in SQL by offset and length. Floats travel as exact text (NaN and
+// ±Infinity are legitimate losses of a diverging run, and -0 keeps its sign).
+import type pg from 'pg';
 import type { StepRow } from '../model/run.ts';
-import { base64ToBytes, float8Text, float32FromBytes, floatsToBase64 } from './bytes.ts';
+import { base64ToBytes, float8Text, float32FromBytes } from './bytes.ts';
 import { Prisma } from './generated/client.ts';
 import type { Queryable } from './run-record.ts';
 
+/** What `pg` can send a query through: the pool, or one client of it. */
+export type PgQueryable = Pick<pg.Pool, 'query'>;
+
 /** Rows per INSERT statement… */
 const CHUNK_ROWS = 5000;
-/** …or fewer, so that one statement's base64 payload stays under about 8 MB. */
+/** …or fewer, so that one statement's statistics stay under about 8 MB. */
 const CHUNK_BYTES = 8 * 1024 * 1024;
+
+const INSERT_STEPS = `WITH t AS (
+    SELECT * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::int[])
+      AS t(step, loss, grad_norm, train_accuracy, test_accuracy, at, layers_len, histograms_len)
+  ), inserted AS (
+    INSERT INTO run_steps (run_id, step, loss, grad_norm, train_accuracy, test_accuracy, layers, histograms)
+    SELECT $1::uuid, t.step, t.loss::float8, t.grad_norm::float8, t.train_accuracy::float8,
+           t.test_accuracy::float8, substring($10::bytea FROM t.at + 1 FOR t.layers_len),
+           CASE WHEN t.histograms_len IS NULL THEN NULL
+                ELSE substring($10::bytea FROM t.at + t.layers_len + 1 FOR t.histograms_len) END
+    FROM t
+    ON CONFLICT (run_id, step) DO NOTHING
+    RETURNING 1
+  ), bumped AS (
+    UPDATE runs SET last_step = GREATEST(last_step, (SELECT max(step) FROM t)), updated_at = now()
+    WHERE id = $1::uuid
+    RETURNING 1
+  )
+  SELECT count(*)::int AS n FROM inserted`;
 
 /**
  * Inserts the rows, ignoring any (run, step) already stored (a run recovered and run again
  * re-sends its early steps), and raises the run's last_step to the highest step given.
  * Returns how many rows were new.
  */
-export async function insertSteps(db: Queryable, runId: string, rows: StepRow[]): Promise<number> {
+export async function insertSteps(db: PgQueryable, runId: string, rows: StepRow[]): Promise<number> {
   let inserted = 0;
-  for (const chunk of chunks(rows)) inserted += await insertChunk(db, runId, chunk);
+  for (let i = 0; i < rows.length; ) {
+    const end = chunkEnd(rows, i);
+    inserted += await insertChunk(db, runId, rows.slice(i, end));
+    i = end;
+  }
   return inserted;
 }
 
-async function insertChunk(db: Queryable, runId: string, rows: Encoded[]): Promise<number> {
-  const col = <K extends keyof Encoded>(k: K) => rows.map((r) => r[k]);
-  const maxStep = Math.max(...col('step'));
-  // Data-modifying CTEs run to completion whether or not the outer query reads them.
-  const [{ n }] = await db.$queryRaw<{ n: number }[]>`
-    WITH inserted AS (
-      INSERT INTO run_steps (run_id, step, loss, grad_norm, train_accuracy, test_accuracy, layers, histograms)
-      SELECT ${runId}::uuid, t.step, t.loss::float8, t.grad_norm::float8, t.train_accuracy::float8,
-             t.test_accuracy::float8, decode(t.layers, 'base64'), decode(t.histograms, 'base64')
-      FROM unnest(${col('step')}::int[], ${col('loss')}::text[], ${col('gradNorm')}::text[],
-                  ${col('trainAccuracy')}::text[], ${col('testAccuracy')}::text[],
-                  ${col('layers')}::text[], ${col('histograms')}::text[])
-        AS t(step, loss, grad_norm, train_accuracy, test_accuracy, layers, histograms)
-      ON CONFLICT (run_id, step) DO NOTHING
-      RETURNING 1
-    ), bumped AS (
-      UPDATE runs SET last_step = GREATEST(last_step, ${maxStep}), updated_at = now()
-      WHERE id = ${runId}::uuid
-      RETURNING 1
-    )
-    SELECT count(*)::int AS n FROM inserted`;
-  return n;
+/** Where the chunk starting at `from` ends: CHUNK_ROWS rows or CHUNK_BYTES of statistics, at least one row. */
+function chunkEnd(rows: StepRow[], from: number): number {
+  let bytes = 0;
+  let i = from;
+  while (i < rows.length && i - from < CHUNK_ROWS) {
+    const size = rows[i].layers.byteLength + (rows[i].histograms?.byteLength ?? 0);
+    if (i > from && bytes + size > CHUNK_BYTES) break;
+    bytes += size;
+    i++;
+  }
+  return i;
+}
+
+async function insertChunk(db: PgQueryable, runId: string, rows: StepRow[]): Promise<number> {
+  const n = rows.length;
+  const steps = new Array<number>(n);
+  const losses = new Array<string>(n);
+  const gradNorms = new Array<string>(n);
+  const train = new Array<string | null>(n);
+  const test = new Array<string | null>(n);
+  const at = new Array<number>(n);
+  const layersLen = new Array<number>(n);
+  const histogramsLen = new Array<number | null>(n);
+  let total = 0;
+  for (const r of rows) total += r.layers.byteLength + (r.histograms?.byteLength ?? 0);
+  const bytes = Buffer.allocUnsafe(total);
+  let offset = 0;
+  for (let k = 0; k < n; k++) {
+    const r = rows[k];
+    steps[k] = r.step;
+    losses[k] = float8Text(r.loss);
+    gradNorms[k] = float8Text(r.gradNorm);
+    train[k] = r.trainAccuracy === null ? null : float8Text(r.trainAccuracy);
+    test[k] = r.testAccuracy === null ? null : float8Text(r.testAccuracy);
+    at[k] = offset;
+    layersLen[k] = r.layers.byteLength;
+    bytes.set(new Uint8Array(r.layers.buffer, r.layers.byteOffset, r.layers.byteLength), offset);
+    offset += r.layers.byteLength;
+    histogramsLen[k] = r.histograms ? r.histograms.byteLength : null;
+    if (r.histograms) {
+      bytes.set(new Uint8Array(r.histograms.buffer, r.histograms.byteOffset, r.histograms.byteLength), offset);
+      offset += r.histograms.byteLength;
+    }
+  }
+  const { rows: result } = await db.query<{ n: number }>(INSERT_STEPS, [
+    runId,
+    steps,
+    losses,
+    gradNorms,
+    train,
+    test,
+    at,
+    layersLen,
+    histogramsLen,
+    bytes,
+  ]);
+  return result[0].n;
 }
 
 export interface StepRange {
@@ -162,42 +225,6 @@ interface RawStep {
   test_accuracy: number | null;
   layers: string;
   histograms: string | null;
-}
-
-/** A row as the INSERT's array parameters want it. */
-interface Encoded {
-  step: number;
-  loss: string;
-  gradNorm: string;
-  trainAccuracy: string | null;
-  testAccuracy: string | null;
-  layers: string;
-  histograms: string | null;
-}
-
-function* chunks(rows: StepRow[]): Generator<Encoded[]> {
-  let chunk: Encoded[] = [];
-  let bytes = 0;
-  for (const r of rows) {
-    const e: Encoded = {
-      step: r.step,
-      loss: float8Text(r.loss),
-      gradNorm: float8Text(r.gradNorm),
-      trainAccuracy: r.trainAccuracy === null ? null : float8Text(r.trainAccuracy),
-      testAccuracy: r.testAccuracy === null ? null : float8Text(r.testAccuracy),
-      layers: floatsToBase64(r.layers),
-      histograms: r.histograms ? floatsToBase64(r.histograms) : null,
-    };
-    const size = e.layers.length + (e.histograms?.length ?? 0) + 64;
-    if (chunk.length > 0 && (chunk.length === CHUNK_ROWS || bytes + size > CHUNK_BYTES)) {
-      yield chunk;
-      chunk = [];
-      bytes = 0;
-    }
-    chunk.push(e);
-    bytes += size;
-  }
-  if (chunk.length > 0) yield chunk;
 }
 
 function stepRange(r: StepRange): Prisma.Sql {

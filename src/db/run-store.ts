@@ -56,7 +56,7 @@ export function createRunStore(db: Database): RunStore {
     finishRun: (id, owner, outcome) => finishRun(control, id, owner, outcome),
     failExhausted: (maxAttempts) => failExhausted(control, maxAttempts),
     expireAllLeases: () => expireAllLeases(control),
-    insertSteps: async (runId, rows) => void (await insertSteps(prisma, runId, rows)),
+    insertSteps: async (runId, rows) => void (await insertSteps(db.pool, runId, rows)),
     readSteps: (runId, q) => readSteps(prisma, runId, q),
     stepSpan: (runId, from, to) => stepSpan(prisma, runId, from, to),
     readStepPages: (runId, q) => readStepPages(prisma, runId, q),

@@ -28,12 +28,12 @@ export interface SinkOptions {
 }
 
 /**
- * Rows per insert statement. No longer forced by PGlite (it runs in its own thread now): what a slice
- * costs this event loop is encoding its rows and the statement (Prisma, pg), ≈ 0.1–0.25 ms per 50-layer
- * row. `npm run bench:limits` (BENCHMARKS.md): 250 rows ≈ 23–48 ms of loop time per statement, 1,000 ≈
- * 70–260 ms, with no gain in rows/s from larger slices, so 250 keeps each turn under the 50 ms target.
+ * Rows per insert statement. What a slice costs this event loop is building its parameters (run-steps.ts: the
+ * statistics as one binary bytea, no base64 or JSON since 2026-12-02). `npm run bench:limits` (BENCHMARKS.md,
+ * 50-layer rows, load 3.5–6): loop busy ≈ 5 ms per 250-row statement, 6.5–9 ms per 500, 14–28 ms per 1,000,
+ * 40–92 ms per 2,500; rows/s peaks at 500–1,000. 500 keeps a turn under 10 ms on a quiet machine.
  */
-const WRITE_SLICE = 250;
+const WRITE_SLICE = 500;
 
 /** Non-transient errors: 6 tries (≈ 6 s). Transient ones: every ≤ 5 s until outageMaxMs. */
 const WRITE_RETRY = { attempts: 6, baseMs: 100, maxDelayMs: 5000 };

@@ -68,7 +68,7 @@ describeEachDatabase('run steps and weights', (ctx) => {
       row(2, { loss: 0.1 + 0.2, gradNorm: Number.MAX_VALUE, testAccuracy: -0 }),
       ...Array.from({ length: 20 }, (_, i) => row(i + 3)),
     ];
-    expect(await insertSteps(db.prisma, id, rows)).toBe(rows.length);
+    expect(await insertSteps(db.pool, id, rows)).toBe(rows.length);
     expectSameRows(await readSteps(db.prisma, id), rows);
     expect((await getRun(db.prisma, id))?.lastStep).toBe(22);
   });
@@ -77,15 +77,15 @@ describeEachDatabase('run steps and weights', (ctx) => {
     const { db } = ctx();
     const id = await queuedRun(db);
     const first = [row(0), row(1), row(2)];
-    await insertSteps(db.prisma, id, first);
+    await insertSteps(db.pool, id, first);
     // The re-run sends 1..4; 1 and 2 differ (a changed value must not overwrite the stored one).
     const rerun = [row(1, { loss: 99 }), row(2, { loss: 99 }), row(3), row(4)];
-    expect(await insertSteps(db.prisma, id, rerun)).toBe(2);
+    expect(await insertSteps(db.pool, id, rerun)).toBe(2);
     expectSameRows(await readSteps(db.prisma, id), [...first, row(3), row(4)]);
     expect((await getRun(db.prisma, id))?.lastStep).toBe(4);
-    expect(await insertSteps(db.prisma, id, [row(1)])).toBe(0);
+    expect(await insertSteps(db.pool, id, [row(1)])).toBe(0);
     expect((await getRun(db.prisma, id))?.lastStep).toBe(4);
-    expect(await insertSteps(db.prisma, id, [])).toBe(0);
+    expect(await insertSteps(db.pool, id, [])).toBe(0);
     await setLastStep(db.prisma, id, 2);
     expect((await getRun(db.prisma, id))?.lastStep).toBe(2);
   });
@@ -96,7 +96,7 @@ describeEachDatabase('run steps and weights', (ctx) => {
     const n = 40_500;
     const rows = Array.from({ length: n }, (_, i) => row(i * 2)); // every other step recorded
     const t0 = performance.now();
-    expect(await insertSteps(db.prisma, id, rows)).toBe(n);
+    expect(await insertSteps(db.pool, id, rows)).toBe(n);
     const insertMs = performance.now() - t0;
     const t1 = performance.now();
     const back = await readSteps(db.prisma, id);
@@ -117,7 +117,7 @@ describeEachDatabase('run steps and weights', (ctx) => {
     const { db } = ctx();
     const id = await queuedRun(db);
     const rows = Array.from({ length: 23 }, (_, i) => row(i * 5));
-    await insertSteps(db.prisma, id, rows);
+    await insertSteps(db.pool, id, rows);
     const pages = async (q: Parameters<typeof readStepPages>[2]) => {
       const out: StepRow[][] = [];
       for await (const page of readStepPages(db.prisma, id, q)) out.push(page);
@@ -139,7 +139,7 @@ describeEachDatabase('run steps and weights', (ctx) => {
       rows[22],
     ]);
     // Steps recorded after the range's last (a live run) stay out.
-    await insertSteps(db.prisma, id, [row(111), row(200)]);
+    await insertSteps(db.pool, id, [row(111), row(200)]);
     expect(await steps({ fromStep: 100, lastStep: 110, pageRows: 1 })).toEqual([100, 105, 110]);
     await expect(pages({ lastStep: 1, stride: 0, pageRows: 1 })).rejects.toThrow(
       'stride must be an integer ≥ 1',
@@ -150,7 +150,7 @@ describeEachDatabase('run steps and weights', (ctx) => {
     const { db } = ctx();
     const id = await queuedRun(db);
     expect(await readSteps(db.prisma, id)).toEqual([]);
-    await expect(insertSteps(db.prisma, '00000000-0000-4000-8000-000000000000', [row(0)])).rejects.toThrow();
+    await expect(insertSteps(db.pool, '00000000-0000-4000-8000-000000000000', [row(0)])).rejects.toThrow();
   });
 
   it('round-trips weights bit-exactly and replaces them on a re-run', async () => {

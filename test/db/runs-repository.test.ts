@@ -173,7 +173,7 @@ describeEachDatabase('runs repository', (ctx) => {
     await claimRuns(db.prisma, 'inst-a', 1, 60_000);
     expect(await deleteRun(db.prisma, id)).toBe('not_finished');
     const layers = new Float32Array(3 * 4);
-    await insertSteps(db.prisma, id, [
+    await insertSteps(db.pool, id, [
       { step: 0, loss: 1, gradNorm: 1, trainAccuracy: null, testAccuracy: null, layers, histograms: null },
     ]);
     await saveWeights(db.prisma, id, 'initial', new Float64Array([1, 2]));
