@@ -93,7 +93,10 @@ async function insertChunk(db: PgQueryable, runId: string, rows: StepRow[]): Pro
     offset += r.layers.byteLength;
     histogramsLen[k] = r.histograms ? r.histograms.byteLength : null;
     if (r.histograms) {
-      bytes.set(new Uint8Array(r.histograms.buffer, r.histograms.byteOffset, r.histograms.byteLength), offset);
+      bytes.set(
+        new Uint8Array(r.histograms.buffer, r.histograms.byteOffset, r.histograms.byteLength),
+        offset,
+      );
       offset += r.histograms.byteLength;
     }
   }
