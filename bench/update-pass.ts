@@ -30,7 +30,8 @@ const SHAPES: [number, number][] = [
   [512, 10],
 ];
 const L = SHAPES.length;
-const offsets = SHAPES.reduce<number[]>((o, [i, n]) => [...o, o[o.length - 1] + i * n + n], [0]);
+const offsets = [0];
+for (const [i, n] of SHAPES) offsets.push(offsets[offsets.length - 1] + i * n + n);
 const size = offsets[L];
 const OPTIMIZERS: OptimizerSpec[] = [
   { kind: 'sgd', lr: 1e-6 },
