@@ -150,4 +150,18 @@ for (const name of names) {
       `| ${who} | ${m.toPrecision(3)} | ${spread} | ${(flops / m / 1e6).toFixed(2)} | ${(m / ours).toFixed(2)}× |`,
     );
   }
+  // The statistics' cost as the median of each round's pair (every step ÷ off, timed one after the other): the
+  // load drifts between rounds far more than within one, so the pairs resolve what the two medians above do not.
+  for (const who of Object.keys(samples[name])) {
+    if (!who.endsWith(' (stats off)')) continue;
+    const prefix = who.slice(0, -' (stats off)'.length);
+    const on = samples[name][`${prefix} (stats every step)`];
+    if (!on) continue;
+    const ratios = samples[name][who].map((off, i) => on[i] / off - 1);
+    const pct = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+    console.log(
+      `statistics every step, ${prefix}: ${pct(median(ratios))} (median of ${ratios.length} rounds' pairs, ` +
+        `${pct(Math.min(...ratios))} to ${pct(Math.max(...ratios))})`,
+    );
+  }
 }

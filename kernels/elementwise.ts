@@ -611,12 +611,12 @@ export function moments(x: usize, len: i32, out: usize): void {
 
 /**
  * A layer's (batch, units) buffers' statistics, as layerSums in src/core/reduce.ts: into out[0 … 6) Σd², Σz, Σz²,
- * Σa, Σa² and the count of a outside [lo, hi]: Σd² by sumSquares, the rest in one pass over Z and A, each sum in
- * four sets (one add-latency chain per sum was what a recorded step waited on). Bounds of ±∞ count
+ * Σa, Σa² and the count of a outside [lo, hi]: Σd² by sumSquaresWide, the rest in one pass over Z and A, each sum
+ * in four sets (one add-latency chain per sum was what a recorded step waited on). Bounds of ±∞ count
  * nothing (no value, NaN included, is outside them): that case skips the count's five operations per pair.
  */
 export function layerSums(z: usize, a: usize, d: usize, len: i32, lo: f64, hi: f64, out: usize): void {
-  store<f64>(out, sumSquares(d, len));
+  store<f64>(out, sumSquaresWide(d, len));
   const none = pool(K_0_0);
   if (lo == -Infinity && hi == Infinity) sumsLoop(false, false, LINEAR, z, a, len, none, none, lo, hi, out + 8);
   else sumsLoop(false, true, LINEAR, z, a, len, none, none, lo, hi, out + 8);
@@ -643,4 +643,60 @@ export function sumSquares(x: usize, len: i32): f64 {
     s0 += t * t;
   }
   return s0 + f64x2.extract_lane(a, 1) + f64x2.extract_lane(b, 0) + f64x2.extract_lane(b, 1);
+}
+
+/**
+ * Σx² of x[0 … len) in sixteen sets — x[16k + j] into set j (lane j % 2 of vector ⌊j/2⌋), a tail of < 16 values
+ * into set 0 — added in set order at the end: sumSquaresWide in src/core/reduce.ts, bit for bit. Eight independent
+ * add chains instead of sumSquares' two, so a layer's deltas are summed at the loads' pace, not the adds' latency.
+ */
+export function sumSquaresWide(x: usize, len: i32): f64 {
+  let a0 = f64x2.splat(0);
+  let a1 = a0;
+  let a2 = a0;
+  let a3 = a0;
+  let a4 = a0;
+  let a5 = a0;
+  let a6 = a0;
+  let a7 = a0;
+  const blocks = <usize>(len >> 4) << 7;
+  for (let o: usize = 0; o < blocks; o += 128) {
+    const v0 = v128.load(x + o);
+    const v1 = v128.load(x + o, 16);
+    const v2 = v128.load(x + o, 32);
+    const v3 = v128.load(x + o, 48);
+    const v4 = v128.load(x + o, 64);
+    const v5 = v128.load(x + o, 80);
+    const v6 = v128.load(x + o, 96);
+    const v7 = v128.load(x + o, 112);
+    a0 = f64x2.add(a0, f64x2.mul(v0, v0));
+    a1 = f64x2.add(a1, f64x2.mul(v1, v1));
+    a2 = f64x2.add(a2, f64x2.mul(v2, v2));
+    a3 = f64x2.add(a3, f64x2.mul(v3, v3));
+    a4 = f64x2.add(a4, f64x2.mul(v4, v4));
+    a5 = f64x2.add(a5, f64x2.mul(v5, v5));
+    a6 = f64x2.add(a6, f64x2.mul(v6, v6));
+    a7 = f64x2.add(a7, f64x2.mul(v7, v7));
+  }
+  let s = f64x2.extract_lane(a0, 0);
+  const end = <usize>len << 3;
+  for (let o = blocks; o < end; o += 8) {
+    const t = load<f64>(x + o);
+    s += t * t;
+  }
+  s += f64x2.extract_lane(a0, 1);
+  s += f64x2.extract_lane(a1, 0);
+  s += f64x2.extract_lane(a1, 1);
+  s += f64x2.extract_lane(a2, 0);
+  s += f64x2.extract_lane(a2, 1);
+  s += f64x2.extract_lane(a3, 0);
+  s += f64x2.extract_lane(a3, 1);
+  s += f64x2.extract_lane(a4, 0);
+  s += f64x2.extract_lane(a4, 1);
+  s += f64x2.extract_lane(a5, 0);
+  s += f64x2.extract_lane(a5, 1);
+  s += f64x2.extract_lane(a6, 0);
+  s += f64x2.extract_lane(a6, 1);
+  s += f64x2.extract_lane(a7, 0);
+  return s + f64x2.extract_lane(a7, 1);
 }

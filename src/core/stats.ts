@@ -73,7 +73,7 @@ export function layerStatistics(
     const hi = bounds ? bounds[1] : Infinity;
     // sums = [Σd², Σz, Σz², Σa, Σa², saturated count]
     if (forwardSums && l < layers.length - 1) {
-      sums[0] = net.kernels.sumSquares(ws.dZ[l], len);
+      sums[0] = net.kernels.sumSquaresWide(ws.dZ[l], len);
       for (let k = 0; k < FORWARD_SUMS; k++) sums[1 + k] = forwardSums[l * FORWARD_SUMS + k];
     } else {
       net.kernels.layerSums(Z, ws.A[l], ws.dZ[l], len, lo, hi, sums);

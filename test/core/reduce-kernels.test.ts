@@ -3,7 +3,7 @@
 // with ±0, subnormals, huge and non-finite values; and the references against a plain sequential computation.
 import { describe, expect, it } from 'vitest';
 import { bceLossSum } from '../../src/core/losses.ts';
-import { layerSums, moments } from '../../src/core/reduce.ts';
+import { layerSums, moments, sumSquaresWide } from '../../src/core/reduce.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { createWasmKernels, type WasmVariant } from '../../src/core/wasm/kernels.ts';
 
@@ -66,6 +66,20 @@ describe.each(VARIANTS)('reductions, %s build', (variant) => {
     },
   );
 
+  it.each([1, 15, 16, 17, 31, 300, 16_385])(
+    'sumSquaresWide gives the reference bit for bit on %i values',
+    (n) => {
+      const rng = new Rng(n + 3);
+      const D = values(rng, n, true);
+      const wasm = createWasmKernels(n + 8, variant);
+      const wd = wasm.f64(n);
+      wd.set(D);
+      expect(exact([wasm.sumSquaresWide(wd, n)])).toEqual(exact([sumSquaresWide(D, n)]));
+      // A shorter length reads only its prefix.
+      expect(exact([wasm.sumSquaresWide(wd, n - 1)])).toEqual(exact([sumSquaresWide(D, n - 1)]));
+    },
+  );
+
   it('propagate NaN and Infinity like the references (moments skip NaN in min and max)', () => {
     const x = Float64Array.from([1, Number.NaN, -3, Infinity, 2]);
     const wasm = createWasmKernels(16, variant);
@@ -81,6 +95,18 @@ describe.each(VARIANTS)('reductions, %s build', (variant) => {
 });
 
 describe('the references', () => {
+  it('sumSquaresWide adds sixteen sets x[16k + j], the tail into set 0, then the sets in order', () => {
+    const rng = new Rng(9);
+    for (const n of [0, 5, 16, 37, 1000]) {
+      const x = values(rng, n, false);
+      const sets = new Array<number>(16).fill(0);
+      const full = n - (n % 16);
+      for (let i = 0; i < full; i++) sets[i % 16] += x[i] * x[i];
+      for (let i = full; i < n; i++) sets[0] += x[i] * x[i];
+      expect(sumSquaresWide(x)).toBe(sets.reduce((s, v) => s + v, 0));
+    }
+  });
+
   it('agree with a sequential computation within rounding (and exactly for min, max and counts)', () => {
     const rng = new Rng(5);
     const n = 1001;
@@ -98,6 +124,7 @@ describe('the references', () => {
     expect(into[2]).toBe(Math.min(...D));
     expect(into[3]).toBe(Math.max(...D));
     layerSums(Z, A, D, n, -0.5, 0.5, into);
+    expect(into[0]).toBe(sumSquaresWide(D));
     expect(into[5]).toBe(A.filter((a) => a < -0.5 || a > 0.5).length);
     expect(into[3]).toBeCloseTo(
       A.reduce((s, v) => s + v, 0),
