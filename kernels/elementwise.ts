@@ -366,16 +366,25 @@ export function forwardSoftplus(z: usize, a: usize, len: i32, slope: f64, alpha:
  */
 // @ts-ignore: decorator
 @inline function forwardSumsLoop(kind: i32, z: usize, a: usize, len: i32, s: v128, al: v128, lo: f64, hi: f64, out: usize): void {
-  if (lo == -Infinity && hi == Infinity) sumsLoop(true, false, kind, z, a, len, s, al, lo, hi, out);
-  else sumsLoop(true, true, kind, z, a, len, s, al, lo, hi, out);
+  if (lo == -Infinity && hi == Infinity) sumsLoop(true, NO_COUNT, kind, z, a, len, s, al, lo, hi, out);
+  else if (lo == -hi) sumsLoop(true, SYMMETRIC_COUNT, kind, z, a, len, s, al, lo, hi, out);
+  else sumsLoop(true, COUNT, kind, z, a, len, s, al, lo, hi, out);
 }
+
+/** How sumsLoop counts a outside [lo, hi]: not at all (bounds ±∞), as |a| > hi (lo = −hi: tanh), or both compares. */
+const NO_COUNT = 0;
+const SYMMETRIC_COUNT = 1;
+const COUNT = 2;
 
 /**
  * The sums of Z and A into out[0 … 5) (see forwardSumsLoop). `compute`: A = f(Z) is computed and stored on the
- * way (the fused forward), else A is read (layerSums). `count`: the saturated count is taken (bounds not ±∞).
+ * way (the fused forward), else A is read (layerSums). `count`: how the saturated count is taken (NO_COUNT …).
+ * With symmetric bounds a < −hi or a > hi is exactly |a| > hi (NaN neither): one compare instead of two and an
+ * or, its all-ones lanes (−1 as integers) subtracted from integer counters, so the count adds nothing to the
+ * floating-point adds the sums already saturate (the same count either way).
  */
 // @ts-ignore: decorator
-@inline function sumsLoop(compute: bool, count: bool, kind: i32, z: usize, a: usize, len: i32, s: v128, al: v128, lo: f64, hi: f64, out: usize): void {
+@inline function sumsLoop(compute: bool, count: i32, kind: i32, z: usize, a: usize, len: i32, s: v128, al: v128, lo: f64, hi: f64, out: usize): void {
   // Four sets per sum, as sumSquares: x[4k], x[4k+1] in the lanes of the first vector, x[4k+2], x[4k+3] in the
   // second's (two add-latency chains per sum instead of one), a tail of < 4 values into the first lane.
   let zs = pool(K_0_0);
@@ -387,6 +396,7 @@ export function forwardSoftplus(z: usize, a: usize, len: i32, slope: f64, alpha:
   let asB = zs;
   let a2B = zs;
   let sat = zs;
+  let satInt = i64x2.splat(0);
   const low = f64x2.splat(lo);
   const high = f64x2.splat(hi);
   const quads = <usize>(len >> 2) << 5;
@@ -407,7 +417,10 @@ export function forwardSoftplus(z: usize, a: usize, len: i32, slope: f64, alpha:
     asB = f64x2.add(asB, aw);
     a2 = f64x2.add(a2, f64x2.mul(av, av));
     a2B = f64x2.add(a2B, f64x2.mul(aw, aw));
-    if (count) {
+    if (count == SYMMETRIC_COUNT) {
+      satInt = i64x2.sub(satInt, f64x2.gt(f64x2.abs(av), high));
+      satInt = i64x2.sub(satInt, f64x2.gt(f64x2.abs(aw), high));
+    } else if (count == COUNT) {
       const one = pool(K_1_0);
       sat = f64x2.add(sat, v128.and(one, v128.or(f64x2.lt(av, low), f64x2.gt(av, high))));
       sat = f64x2.add(sat, v128.and(one, v128.or(f64x2.lt(aw, low), f64x2.gt(aw, high))));
@@ -417,7 +430,10 @@ export function forwardSoftplus(z: usize, a: usize, len: i32, slope: f64, alpha:
   let z20 = f64x2.extract_lane(z2, 0);
   let as0 = f64x2.extract_lane(as, 0);
   let a20 = f64x2.extract_lane(a2, 0);
-  let sat0 = f64x2.extract_lane(sat, 0) + f64x2.extract_lane(sat, 1);
+  let sat0 =
+    f64x2.extract_lane(sat, 0) +
+    f64x2.extract_lane(sat, 1) +
+    <f64>(i64x2.extract_lane(satInt, 0) + i64x2.extract_lane(satInt, 1));
   const end = <usize>len << 3;
   for (let o = quads; o < end; o += 8) {
     const zt = load<f64>(z + o);
@@ -618,8 +634,9 @@ export function moments(x: usize, len: i32, out: usize): void {
 export function layerSums(z: usize, a: usize, d: usize, len: i32, lo: f64, hi: f64, out: usize): void {
   store<f64>(out, sumSquaresWide(d, len));
   const none = pool(K_0_0);
-  if (lo == -Infinity && hi == Infinity) sumsLoop(false, false, LINEAR, z, a, len, none, none, lo, hi, out + 8);
-  else sumsLoop(false, true, LINEAR, z, a, len, none, none, lo, hi, out + 8);
+  if (lo == -Infinity && hi == Infinity) sumsLoop(false, NO_COUNT, LINEAR, z, a, len, none, none, lo, hi, out + 8);
+  else if (lo == -hi) sumsLoop(false, SYMMETRIC_COUNT, LINEAR, z, a, len, none, none, lo, hi, out + 8);
+  else sumsLoop(false, COUNT, LINEAR, z, a, len, none, none, lo, hi, out + 8);
 }
 
 /**
