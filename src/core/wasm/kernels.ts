@@ -190,7 +190,7 @@ const BASE64: Record<WasmVariant, string> = {
   relaxed: KERNELS_RELAXED_WASM_BASE64,
 };
 
-// Compiled once per thread on first use: ~6 KB each, so synchronous compilation is cheap (the core runs in
+// Compiled once per thread on first use: ~54 KB each, small enough to compile synchronously (the core runs in
 // Node workers; a browser main thread would refuse synchronous compiles above 4 KB).
 const compiled: Partial<Record<WasmVariant, WebAssembly.Module>> = {};
 
