@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { DEFAULT_SPLIT_MIN } from '../src/config.ts';
 import { runTraining, type TrainRunSpec } from '../src/core/index.ts';
 import { startBenchHelper } from './lib/two-threads.ts';
-import { type PeerName, runPeer } from './peers/spawn.ts';
+import { type PeerName, type PeerWorkload, runPeer } from './peers/spawn.ts';
 import { flopsPerStep, WORKLOADS, type WorkloadName } from './workloads.ts';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
@@ -20,6 +20,8 @@ const names = (args.get('workloads') ?? 'W1,W2,W3').split(',') as WorkloadName[]
 const peersWanted = (args.get('peers') ?? 'torch,tfjs-wasm,tfjs-cpu')
   .split(',')
   .filter(Boolean) as PeerName[];
+/** D50 is ours alone: the peers run W1–W3. */
+const peerNames = names.filter((n): n is PeerWorkload => n !== 'D50');
 const peers = peersWanted.filter((p) => p !== 'torch' || existsSync('/usr/bin/python3'));
 const baselineDir = args.get('baseline');
 // --clock=cpu times our runs (and the baseline's) in process CPU time: training is synchronous on this thread, so
@@ -64,10 +66,10 @@ const baseline: Train | null = baselineDir
   : null;
 
 /** Steps per timed run, sized so one run takes ~0.3–1 s. */
-const STEPS: Record<WorkloadName, number> = { W1: 60, W2: 15, W3: 3000 };
-const BATCH: Record<WorkloadName, number> = { W1: 256, W2: 128, W3: 300 };
-const PEER_REPS: Record<WorkloadName, number> = { W1: 30, W2: 10, W3: 2000 };
-const PEER_WARMUP: Record<WorkloadName, number> = { W1: 5, W2: 3, W3: 300 };
+const STEPS: Record<WorkloadName, number> = { W1: 60, W2: 15, W3: 3000, D50: 600 };
+const BATCH: Record<WorkloadName, number> = { W1: 256, W2: 128, W3: 300, D50: 64 };
+const PEER_REPS: Record<PeerWorkload, number> = { W1: 30, W2: 10, W3: 2000 };
+const PEER_WARMUP: Record<PeerWorkload, number> = { W1: 5, W2: 3, W3: 300 };
 
 /** ms per step: time N steps minus time of 1 step (setup, data, init and final evaluation cancel out). */
 function timeOurs(name: WorkloadName, statsEvery: number | null, train: Train = runTraining): number {
@@ -75,8 +77,10 @@ function timeOurs(name: WorkloadName, statsEvery: number | null, train: Train = 
   const every = statsEvery ?? 1_000_000_000;
   const run = (n: number) => {
     const spec = WORKLOADS[name].spec(n, every);
-    // Accuracy evaluation as in a 20,000-step run with defaults (every 100 steps), not every step of this short one.
-    spec.telemetry = { ...spec.telemetry, evalEvery: statsEvery === null ? every : 100 };
+    // Accuracy evaluation as in a 20,000-step run with defaults (every 100 steps), not every step of this short one;
+    // D50 keeps its service run's rate (every 1000 steps).
+    const evalEvery = statsEvery === null ? every : (spec.telemetry?.evalEvery ?? 100);
+    spec.telemetry = { ...spec.telemetry, evalEvery };
     const t0 = now();
     train(spec);
     return now() - t0;
@@ -87,7 +91,7 @@ function timeOurs(name: WorkloadName, statsEvery: number | null, train: Train = 
 }
 
 type Row = Record<string, number[]>;
-const samples: Record<WorkloadName, Row> = { W1: {}, W2: {}, W3: {} };
+const samples: Record<WorkloadName, Row> = { W1: {}, W2: {}, W3: {}, D50: {} };
 const add = (w: WorkloadName, who: string, ms: number) => {
   samples[w][who] ??= [];
   samples[w][who].push(ms);
@@ -114,9 +118,15 @@ for (let r = 0; r < rounds; r++) {
       add(name, 'baseline (stats every step)', timeOurs(name, 1, baseline));
     }
   }
-  for (const peer of peers) {
+  for (const peer of peerNames.length ? peers : []) {
     const peerClock: 'wall' | 'cpu' = clock === 'wall' ? 'wall' : 'cpu';
-    const request = { workloads: names, warmup: PEER_WARMUP, reps: PEER_REPS, rounds: 1, clock: peerClock };
+    const request = {
+      workloads: peerNames,
+      warmup: PEER_WARMUP,
+      reps: PEER_REPS,
+      rounds: 1,
+      clock: peerClock,
+    };
     const out = await runPeer(peer, request);
     const label = peer === 'torch' ? `pytorch fp64 1 thread (${peerClock} clock)` : `${peer} (wall clock)`;
     for (const res of out.results) add(res.workload, label, res.median);
@@ -148,6 +158,20 @@ for (const name of names) {
     const spread = `${Math.min(...xs).toPrecision(3)}–${Math.max(...xs).toPrecision(3)}`;
     console.log(
       `| ${who} | ${m.toPrecision(3)} | ${spread} | ${(flops / m / 1e6).toFixed(2)} | ${(m / ours).toFixed(2)}× |`,
+    );
+  }
+  // The statistics' cost as the median of each round's pair (every step ÷ off, timed one after the other): the
+  // load drifts between rounds far more than within one, so the pairs resolve what the two medians above do not.
+  for (const who of Object.keys(samples[name])) {
+    if (!who.endsWith(' (stats off)')) continue;
+    const prefix = who.slice(0, -' (stats off)'.length);
+    const on = samples[name][`${prefix} (stats every step)`];
+    if (!on) continue;
+    const ratios = samples[name][who].map((off, i) => on[i] / off - 1);
+    const pct = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+    console.log(
+      `statistics every step, ${prefix}: ${pct(median(ratios))} (median of ${ratios.length} rounds' pairs, ` +
+        `${pct(Math.min(...ratios))} to ${pct(Math.max(...ratios))})`,
     );
   }
 }

@@ -1,7 +1,9 @@
-// The benchmark workloads W1–W3 as core training specs (same shapes as the peers in bench/peers).
+// The benchmark workloads W1–W3 as core training specs (same shapes as the peers in bench/peers), and D50, the
+// service's 50-layer telemetry network (bench:service), for the core alone (no peer runs it).
 import type { TrainRunSpec } from '../src/core/index.ts';
+import { deepRun } from './lib/specs.ts';
 
-export type WorkloadName = 'W1' | 'W2' | 'W3';
+export type WorkloadName = 'W1' | 'W2' | 'W3' | 'D50';
 
 export const WORKLOADS: Record<
   WorkloadName,
@@ -62,6 +64,13 @@ export const WORKLOADS: Record<
       training: { optimizer: { kind: 'sgd', lr: 0.01 }, steps },
       telemetry: { every },
     }),
+  },
+  D50: {
+    title: "bench:service's telemetry net 2-(49×16 tanh)-1, sigmoid+BCE, mini-batches of 64",
+    spec: (steps, every) => {
+      const { name: _, ...spec } = deepRun('D50', steps, every);
+      return spec as TrainRunSpec;
+    },
   },
 };
 

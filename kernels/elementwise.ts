@@ -366,16 +366,25 @@ export function forwardSoftplus(z: usize, a: usize, len: i32, slope: f64, alpha:
  */
 // @ts-ignore: decorator
 @inline function forwardSumsLoop(kind: i32, z: usize, a: usize, len: i32, s: v128, al: v128, lo: f64, hi: f64, out: usize): void {
-  if (lo == -Infinity && hi == Infinity) sumsLoop(true, false, kind, z, a, len, s, al, lo, hi, out);
-  else sumsLoop(true, true, kind, z, a, len, s, al, lo, hi, out);
+  if (lo == -Infinity && hi == Infinity) sumsLoop(true, NO_COUNT, kind, z, a, len, s, al, lo, hi, out);
+  else if (lo == -hi) sumsLoop(true, SYMMETRIC_COUNT, kind, z, a, len, s, al, lo, hi, out);
+  else sumsLoop(true, COUNT, kind, z, a, len, s, al, lo, hi, out);
 }
+
+/** How sumsLoop counts a outside [lo, hi]: not at all (bounds ±∞), as |a| > hi (lo = −hi: tanh), or both compares. */
+const NO_COUNT = 0;
+const SYMMETRIC_COUNT = 1;
+const COUNT = 2;
 
 /**
  * The sums of Z and A into out[0 … 5) (see forwardSumsLoop). `compute`: A = f(Z) is computed and stored on the
- * way (the fused forward), else A is read (layerSums). `count`: the saturated count is taken (bounds not ±∞).
+ * way (the fused forward), else A is read (layerSums). `count`: how the saturated count is taken (NO_COUNT …).
+ * With symmetric bounds a < −hi or a > hi is exactly |a| > hi (NaN neither): one compare instead of two and an
+ * or, its all-ones lanes (−1 as integers) subtracted from integer counters, so the count adds nothing to the
+ * floating-point adds the sums already saturate (the same count either way).
  */
 // @ts-ignore: decorator
-@inline function sumsLoop(compute: bool, count: bool, kind: i32, z: usize, a: usize, len: i32, s: v128, al: v128, lo: f64, hi: f64, out: usize): void {
+@inline function sumsLoop(compute: bool, count: i32, kind: i32, z: usize, a: usize, len: i32, s: v128, al: v128, lo: f64, hi: f64, out: usize): void {
   // Four sets per sum, as sumSquares: x[4k], x[4k+1] in the lanes of the first vector, x[4k+2], x[4k+3] in the
   // second's (two add-latency chains per sum instead of one), a tail of < 4 values into the first lane.
   let zs = pool(K_0_0);
@@ -387,6 +396,7 @@ export function forwardSoftplus(z: usize, a: usize, len: i32, slope: f64, alpha:
   let asB = zs;
   let a2B = zs;
   let sat = zs;
+  let satInt = i64x2.splat(0);
   const low = f64x2.splat(lo);
   const high = f64x2.splat(hi);
   const quads = <usize>(len >> 2) << 5;
@@ -407,7 +417,10 @@ export function forwardSoftplus(z: usize, a: usize, len: i32, slope: f64, alpha:
     asB = f64x2.add(asB, aw);
     a2 = f64x2.add(a2, f64x2.mul(av, av));
     a2B = f64x2.add(a2B, f64x2.mul(aw, aw));
-    if (count) {
+    if (count == SYMMETRIC_COUNT) {
+      satInt = i64x2.sub(satInt, f64x2.gt(f64x2.abs(av), high));
+      satInt = i64x2.sub(satInt, f64x2.gt(f64x2.abs(aw), high));
+    } else if (count == COUNT) {
       const one = pool(K_1_0);
       sat = f64x2.add(sat, v128.and(one, v128.or(f64x2.lt(av, low), f64x2.gt(av, high))));
       sat = f64x2.add(sat, v128.and(one, v128.or(f64x2.lt(aw, low), f64x2.gt(aw, high))));
@@ -417,7 +430,10 @@ export function forwardSoftplus(z: usize, a: usize, len: i32, slope: f64, alpha:
   let z20 = f64x2.extract_lane(z2, 0);
   let as0 = f64x2.extract_lane(as, 0);
   let a20 = f64x2.extract_lane(a2, 0);
-  let sat0 = f64x2.extract_lane(sat, 0) + f64x2.extract_lane(sat, 1);
+  let sat0 =
+    f64x2.extract_lane(sat, 0) +
+    f64x2.extract_lane(sat, 1) +
+    <f64>(i64x2.extract_lane(satInt, 0) + i64x2.extract_lane(satInt, 1));
   const end = <usize>len << 3;
   for (let o = quads; o < end; o += 8) {
     const zt = load<f64>(z + o);
@@ -611,15 +627,16 @@ export function moments(x: usize, len: i32, out: usize): void {
 
 /**
  * A layer's (batch, units) buffers' statistics, as layerSums in src/core/reduce.ts: into out[0 … 6) Σd², Σz, Σz²,
- * Σa, Σa² and the count of a outside [lo, hi]: Σd² by sumSquares, the rest in one pass over Z and A, each sum in
- * four sets (one add-latency chain per sum was what a recorded step waited on). Bounds of ±∞ count
+ * Σa, Σa² and the count of a outside [lo, hi]: Σd² by sumSquaresWide, the rest in one pass over Z and A, each sum
+ * in four sets (one add-latency chain per sum was what a recorded step waited on). Bounds of ±∞ count
  * nothing (no value, NaN included, is outside them): that case skips the count's five operations per pair.
  */
 export function layerSums(z: usize, a: usize, d: usize, len: i32, lo: f64, hi: f64, out: usize): void {
-  store<f64>(out, sumSquares(d, len));
+  store<f64>(out, sumSquaresWide(d, len));
   const none = pool(K_0_0);
-  if (lo == -Infinity && hi == Infinity) sumsLoop(false, false, LINEAR, z, a, len, none, none, lo, hi, out + 8);
-  else sumsLoop(false, true, LINEAR, z, a, len, none, none, lo, hi, out + 8);
+  if (lo == -Infinity && hi == Infinity) sumsLoop(false, NO_COUNT, LINEAR, z, a, len, none, none, lo, hi, out + 8);
+  else if (lo == -hi) sumsLoop(false, SYMMETRIC_COUNT, LINEAR, z, a, len, none, none, lo, hi, out + 8);
+  else sumsLoop(false, COUNT, LINEAR, z, a, len, none, none, lo, hi, out + 8);
 }
 
 /**
@@ -643,4 +660,60 @@ export function sumSquares(x: usize, len: i32): f64 {
     s0 += t * t;
   }
   return s0 + f64x2.extract_lane(a, 1) + f64x2.extract_lane(b, 0) + f64x2.extract_lane(b, 1);
+}
+
+/**
+ * Σx² of x[0 … len) in sixteen sets — x[16k + j] into set j (lane j % 2 of vector ⌊j/2⌋), a tail of < 16 values
+ * into set 0 — added in set order at the end: sumSquaresWide in src/core/reduce.ts, bit for bit. Eight independent
+ * add chains instead of sumSquares' two, so a layer's deltas are summed at the loads' pace, not the adds' latency.
+ */
+export function sumSquaresWide(x: usize, len: i32): f64 {
+  let a0 = f64x2.splat(0);
+  let a1 = a0;
+  let a2 = a0;
+  let a3 = a0;
+  let a4 = a0;
+  let a5 = a0;
+  let a6 = a0;
+  let a7 = a0;
+  const blocks = <usize>(len >> 4) << 7;
+  for (let o: usize = 0; o < blocks; o += 128) {
+    const v0 = v128.load(x + o);
+    const v1 = v128.load(x + o, 16);
+    const v2 = v128.load(x + o, 32);
+    const v3 = v128.load(x + o, 48);
+    const v4 = v128.load(x + o, 64);
+    const v5 = v128.load(x + o, 80);
+    const v6 = v128.load(x + o, 96);
+    const v7 = v128.load(x + o, 112);
+    a0 = f64x2.add(a0, f64x2.mul(v0, v0));
+    a1 = f64x2.add(a1, f64x2.mul(v1, v1));
+    a2 = f64x2.add(a2, f64x2.mul(v2, v2));
+    a3 = f64x2.add(a3, f64x2.mul(v3, v3));
+    a4 = f64x2.add(a4, f64x2.mul(v4, v4));
+    a5 = f64x2.add(a5, f64x2.mul(v5, v5));
+    a6 = f64x2.add(a6, f64x2.mul(v6, v6));
+    a7 = f64x2.add(a7, f64x2.mul(v7, v7));
+  }
+  let s = f64x2.extract_lane(a0, 0);
+  const end = <usize>len << 3;
+  for (let o = blocks; o < end; o += 8) {
+    const t = load<f64>(x + o);
+    s += t * t;
+  }
+  s += f64x2.extract_lane(a0, 1);
+  s += f64x2.extract_lane(a1, 0);
+  s += f64x2.extract_lane(a1, 1);
+  s += f64x2.extract_lane(a2, 0);
+  s += f64x2.extract_lane(a2, 1);
+  s += f64x2.extract_lane(a3, 0);
+  s += f64x2.extract_lane(a3, 1);
+  s += f64x2.extract_lane(a4, 0);
+  s += f64x2.extract_lane(a4, 1);
+  s += f64x2.extract_lane(a5, 0);
+  s += f64x2.extract_lane(a5, 1);
+  s += f64x2.extract_lane(a6, 0);
+  s += f64x2.extract_lane(a6, 1);
+  s += f64x2.extract_lane(a7, 0);
+  return s + f64x2.extract_lane(a7, 1);
 }

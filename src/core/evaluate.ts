@@ -30,7 +30,8 @@ export function evaluateDataset(
     const X = data.x.subarray(start * inputSize, (start + rows) * inputSize);
     const Y = targets.subarray(start * outputSize, (start + rows) * outputSize);
     forward(net, params, X, rows, ws);
-    lossSum += lossValue(net.loss, ws.Z[last], ws.A[last], Y, rows, outputSize) * rows;
+    lossSum +=
+      lossValue(net.loss, ws.Z[last], ws.A[last], Y, rows, outputSize, net.kernels.bceLossSum) * rows;
     predictions.set(ws.A[last].subarray(0, rows * outputSize), start * outputSize);
   }
   return {

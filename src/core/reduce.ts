@@ -19,6 +19,51 @@ export function sumSquares(x: Float64Array, len = x.length): number {
   return s0 + s1 + s2 + s3;
 }
 
+/**
+ * Σx² of x[0 … len) in sixteen sets — x[16k + j] into set j, a tail of < 16 values into set 0 — added in set order at
+ * the end: for a layer's deltas (thousands of values on a recorded step), where sumSquares' four sets still leave
+ * the kernel waiting on add latency (eight vector chains in kernels/elementwise.ts, two in sumSquares).
+ */
+export function sumSquaresWide(x: Float64Array, len = x.length): number {
+  const n16 = len - (len % 16);
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let s4 = 0;
+  let s5 = 0;
+  let s6 = 0;
+  let s7 = 0;
+  let s8 = 0;
+  let s9 = 0;
+  let s10 = 0;
+  let s11 = 0;
+  let s12 = 0;
+  let s13 = 0;
+  let s14 = 0;
+  let s15 = 0;
+  for (let i = 0; i < n16; i += 16) {
+    s0 += x[i] * x[i];
+    s1 += x[i + 1] * x[i + 1];
+    s2 += x[i + 2] * x[i + 2];
+    s3 += x[i + 3] * x[i + 3];
+    s4 += x[i + 4] * x[i + 4];
+    s5 += x[i + 5] * x[i + 5];
+    s6 += x[i + 6] * x[i + 6];
+    s7 += x[i + 7] * x[i + 7];
+    s8 += x[i + 8] * x[i + 8];
+    s9 += x[i + 9] * x[i + 9];
+    s10 += x[i + 10] * x[i + 10];
+    s11 += x[i + 11] * x[i + 11];
+    s12 += x[i + 12] * x[i + 12];
+    s13 += x[i + 13] * x[i + 13];
+    s14 += x[i + 14] * x[i + 14];
+    s15 += x[i + 15] * x[i + 15];
+  }
+  for (let i = n16; i < len; i++) s0 += x[i] * x[i];
+  return s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 + s8 + s9 + s10 + s11 + s12 + s13 + s14 + s15;
+}
+
 export interface Moments {
   sum: number;
   sumSquares: number;
@@ -87,8 +132,8 @@ export function sumValues(x: Float64Array, len = x.length): number {
 
 /**
  * A layer's (batch, units) buffers Z, A, dZ summed for its statistics, into `into` [Σd², Σz, Σz², Σa, Σa², count of
- * a outside [lo, hi]]: Σd² by sumSquares, the rest by forwardSums, every sum in four sets (four add-latency chains
- * instead of one). The reference of kernels/elementwise.ts's layerSums.
+ * a outside [lo, hi]]: Σd² by sumSquaresWide (sixteen sets), the rest by forwardSums (four sets each: four
+ * add-latency chains instead of one). The reference of kernels/elementwise.ts's layerSums.
  */
 export function layerSums(
   Z: Float64Array,
@@ -99,7 +144,7 @@ export function layerSums(
   hi: number,
   into: Float64Array,
 ): void {
-  into[0] = sumSquares(dZ, len);
+  into[0] = sumSquaresWide(dZ, len);
   forwardSums(Z, A, len, lo, hi, into, 1);
 }
 

@@ -4,6 +4,7 @@ import { canDie, saturationBounds } from './activations.ts';
 import type { LayerView } from './model.ts';
 import type { Network, Workspace } from './network.ts';
 import { FORWARD_SUMS, sumSquares } from './reduce.ts';
+import { UPDATE_SUMS } from './update-rules.ts';
 
 /** Field order of the per-layer record. NaN means "not applicable" (e.g. deadFrac of a tanh layer). */
 export const LAYER_FIELDS = [
@@ -71,21 +72,26 @@ export function layerStatistics(
     const bounds = saturationBounds(activation);
     const lo = bounds ? bounds[0] : -Infinity;
     const hi = bounds ? bounds[1] : Infinity;
-    // sums = [Σd², Σz, Σz², Σa, Σa², saturated count]
+    // Σd², then s[at …] = [Σz, Σz², Σa, Σa², saturated count]: forward's, or layerSums' into sums[1 …].
+    let d2: number;
+    let s = sums;
+    let at = 1;
     if (forwardSums && l < layers.length - 1) {
-      sums[0] = net.kernels.sumSquares(ws.dZ[l], len);
-      for (let k = 0; k < FORWARD_SUMS; k++) sums[1 + k] = forwardSums[l * FORWARD_SUMS + k];
+      d2 = net.kernels.sumSquaresWide(ws.dZ[l], len);
+      s = forwardSums;
+      at = l * FORWARD_SUMS;
     } else {
       net.kernels.layerSums(Z, ws.A[l], ws.dZ[l], len, lo, hi, sums);
+      d2 = sums[0];
     }
-    const zMean = sums[1] / len;
-    const aMean = sums[3] / len;
-    out[o + FIELD.deltaRms] = Math.sqrt(sums[0] / len);
+    const zMean = s[at] / len;
+    const aMean = s[at + 2] / len;
+    out[o + FIELD.deltaRms] = Math.sqrt(d2 / len);
     out[o + FIELD.preactMean] = zMean;
-    out[o + FIELD.preactStd] = Math.sqrt(Math.max(sums[2] / len - zMean * zMean, 0));
+    out[o + FIELD.preactStd] = Math.sqrt(Math.max(s[at + 1] / len - zMean * zMean, 0));
     out[o + FIELD.actMean] = aMean;
-    out[o + FIELD.actStd] = Math.sqrt(Math.max(sums[4] / len - aMean * aMean, 0));
-    out[o + FIELD.saturatedFrac] = bounds ? sums[5] / len : Number.NaN;
+    out[o + FIELD.actStd] = Math.sqrt(Math.max(s[at + 3] / len - aMean * aMean, 0));
+    out[o + FIELD.saturatedFrac] = bounds ? s[at + 4] / len : Number.NaN;
     out[o + FIELD.deadFrac] = canDie(activation) ? deadUnits(Z, batch, fanOut) / fanOut : Number.NaN;
   }
 }
@@ -140,6 +146,26 @@ export function gradientFields(
 export function recordUpdate(out: Float64Array, l: number, w2: number, u2: number): void {
   out[l * FIELD_COUNT + FIELD.weightNorm] = Math.sqrt(w2);
   out[l * FIELD_COUNT + FIELD.updateRatio] = w2 === 0 ? (u2 === 0 ? 0 : Infinity) : Math.sqrt(u2 / w2);
+}
+
+/**
+ * Every layer's update fields from the sums of a recorded step's update pass over 2 × layers ranges (range 2l is
+ * layer l's W, 2l + 1 its b: [Σθ², ΣΔθ², Σg, Σg², min g, max g] each, update-rules.ts), in one call per step; with
+ * `grads` (the pass read the raw, unclipped gradient) the gradient fields and biasGradNorm too.
+ */
+export function updateFields(
+  out: Float64Array,
+  layers: number,
+  sums: Float64Array,
+  grads: LayerView[] | null,
+): void {
+  for (let l = 0; l < layers; l++) {
+    const w = 2 * l * UPDATE_SUMS;
+    recordUpdate(out, l, sums[w], sums[w + 1]);
+    if (!grads) continue;
+    gradientFields(out, l, sums[w + 2], sums[w + 3], sums[w + 4], sums[w + 5], grads[l].W);
+    out[l * FIELD_COUNT + FIELD.biasGradNorm] = Math.sqrt(sums[w + UPDATE_SUMS + 3]);
+  }
 }
 
 /** One layer's record as a plain object (for JSON answers). */

@@ -14,15 +14,7 @@ import { RNG_STREAM, Rng } from './rng.ts';
 import type { TrainRunSpec } from './run-spec.ts';
 import { type Prepared, prepare } from './setup.ts';
 import { DEFAULTS } from './spec.ts';
-import {
-  FIELD,
-  FIELD_COUNT,
-  gradientFields,
-  histogram,
-  histogramStride,
-  layerStatistics,
-  recordUpdate,
-} from './stats.ts';
+import { FIELD_COUNT, histogram, histogramStride, layerStatistics, updateFields } from './stats.ts';
 import { UPDATE_SUMS } from './update-rules.ts';
 import type { GemmThreads } from './wasm/gemm-split.ts';
 import { arenaSize, createWasmKernels, jsKernels, wasmSimdAvailable } from './wasm/kernels.ts';
@@ -313,24 +305,7 @@ function applyUpdate(run: TrainingRun, record: StepRecord | null): void {
   const { layerRanges, layerSums } = run.buffers;
   const L = run.layout.layers.length;
   optimizer.apply(layerRanges, 2 * L, layerSums);
-  const out = record.layers;
-  for (let l = 0; l < L; l++) {
-    // Range 2l is layer l's W, range 2l + 1 its b: [Σθ², ΣΔθ², Σg, Σg², min g, max g] each.
-    const w = 2 * l * UPDATE_SUMS;
-    const b = w + UPDATE_SUMS;
-    recordUpdate(out, l, layerSums[w], layerSums[w + 1]);
-    if (clip) continue;
-    gradientFields(
-      out,
-      l,
-      layerSums[w + 2],
-      layerSums[w + 3],
-      layerSums[w + 4],
-      layerSums[w + 5],
-      run.grads[l].W,
-    );
-    out[l * FIELD_COUNT + FIELD.biasGradNorm] = Math.sqrt(layerSums[b + 3]);
-  }
+  updateFields(record.layers, L, layerSums, clip ? null : run.grads);
 }
 
 /** Finish: evaluation over the whole sets, divergence in the last update, the diagnosis, the outcome. */

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { activationForward, activationForwardSums, saturationBounds } from '../../src/core/activations.ts';
 import { viewsOf } from '../../src/core/model.ts';
 import { backward, createWorkspace, forward } from '../../src/core/network.ts';
-import { FORWARD_SUMS, layerSums, sumSquares } from '../../src/core/reduce.ts';
+import { FORWARD_SUMS, layerSums, sumSquaresWide } from '../../src/core/reduce.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { prepare } from '../../src/core/setup.ts';
 import type { ActivationName } from '../../src/core/spec.ts';
@@ -48,10 +48,11 @@ describe.each(VARIANTS)('activationForwardSums, %s build', (variant) => {
       const all = new Float64Array(6);
       layerSums(Z, A2, D, n, lo, hi, all);
       expect(exact(want.subarray(2))).toEqual(exact(all.subarray(1)));
-      expect(exact([sumSquares(D, n)])).toEqual(exact([all[0]]));
+      // layerStatistics takes a fused step's Σd² by sumSquaresWide, the same as layerSums' first sum.
+      expect(exact([sumSquaresWide(D, n)])).toEqual(exact([all[0]]));
       const wd = wasm.f64(n);
       wd.set(D);
-      expect(exact([wasm.sumSquares(wd, n)])).toEqual(exact([all[0]]));
+      expect(exact([wasm.sumSquaresWide(wd, n)])).toEqual(exact([all[0]]));
     },
   );
 });

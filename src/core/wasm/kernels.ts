@@ -7,7 +7,7 @@ import { addColumnSums, broadcastRows } from '../bias.ts';
 import { exp, expm1Negative, log1p, sigmoid, softplus, tanh } from '../elementary.ts';
 import { bceLossSum } from '../losses.ts';
 import { gemmAB, gemmABt, gemmAtB } from '../matmul.ts';
-import { layerSums, moments, sumSquares } from '../reduce.ts';
+import { layerSums, moments, sumSquares, sumSquaresWide } from '../reduce.ts';
 import type { ActivationName } from '../spec.ts';
 import { clampValues, scaleValues, UPDATE_SUMS, updateParams } from '../update-rules.ts';
 import {
@@ -73,6 +73,8 @@ export interface Kernels {
   updateParams: typeof updateParams;
   /** Σx² of x[0 … len) (all of x by default; four sets of sums, as reduce.ts). */
   sumSquares: typeof sumSquares;
+  /** Σx² of x[0 … len) in sixteen sets (reduce.ts): a layer's deltas on a recorded step. */
+  sumSquaresWide: typeof sumSquaresWide;
   /** Clamps x to [−c, c]; whether any value changed. */
   clampValues: typeof clampValues;
   /** x[i] *= s. */
@@ -104,6 +106,7 @@ export const jsKernels: Kernels = {
   layerSums,
   updateParams,
   sumSquares,
+  sumSquaresWide,
   clampValues,
   scaleValues,
   unary(op, x, y, len) {
@@ -142,6 +145,7 @@ interface KernelsExports {
     out: number,
   ): void;
   sumSquares(x: number, len: number): number;
+  sumSquaresWide(x: number, len: number): number;
   clampValues(x: number, len: number, c: number): number;
   scaleValues(x: number, len: number, s: number): void;
   /** forwardTanh, forwardRelu, …: A[i] = f(Z[i]). */
@@ -186,7 +190,7 @@ const BASE64: Record<WasmVariant, string> = {
   relaxed: KERNELS_RELAXED_WASM_BASE64,
 };
 
-// Compiled once per thread on first use: ~6 KB each, so synchronous compilation is cheap (the core runs in
+// Compiled once per thread on first use: ~54 KB each, small enough to compile synchronously (the core runs in
 // Node workers; a browser main thread would refuse synchronous compiles above 4 KB).
 const compiled: Partial<Record<WasmVariant, WebAssembly.Module>> = {};
 
@@ -426,6 +430,9 @@ export function createWasmKernels(
     },
     sumSquares(x, len = x.length) {
       return exports.sumSquares(offsetOf('sumSquares', 'x', x, len), len);
+    },
+    sumSquaresWide(x, len = x.length) {
+      return exports.sumSquaresWide(offsetOf('sumSquaresWide', 'x', x, len), len);
     },
     clampValues(x, c) {
       return exports.clampValues(offsetOf('clampValues', 'x', x, x.length), x.length, c) !== 0;
