@@ -14,7 +14,6 @@ import {
   SpecError,
   serveSplits,
 } from '../core/index.ts';
-import { type ParsedBody, parseJsonBody } from '../http/json-body.ts';
 import { histogramSettings } from '../model/run.ts';
 import {
   gradcheckResultJson,
@@ -23,7 +22,6 @@ import {
   trainSummaryJson,
 } from '../schemas/results.ts';
 import { theoryResponseJson } from '../schemas/theory.ts';
-import { BODY_SCHEMAS } from './body-schemas.ts';
 import { evaluateBody as evaluateRawBody } from './evaluate-body.ts';
 import {
   type AdmitRunTask,
@@ -36,7 +34,6 @@ import {
   type GemmHelperTask,
   type JobResult,
   type JobTask,
-  type ParseBodyTask,
   type TheoryOutcome,
   type TheoryTask,
 } from './messages.ts';
@@ -151,11 +148,6 @@ function transferring<T extends object>(value: T, bytes: Uint8Array): T {
       return value;
     },
   }) as unknown as T;
-}
-
-/** A large JSON request body, read and validated here rather than on the event loop. */
-export function parseBody(task: ParseBodyTask): ParsedBody<unknown> {
-  return parseJsonBody(task.body, BODY_SCHEMAS[task.schema]);
 }
 
 /** A run request's body admitted here (parsed, hashed, budgeted, checked, its stored text made): run-admission.ts. */
