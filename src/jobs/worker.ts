@@ -1,6 +1,5 @@
 // The piscina worker: runs one job on the numeric core, posts its records and returns its finished outcome.
 
-import { move, transferableSymbol, valueSymbol } from 'piscina';
 import {
   computeTheory,
   DEFAULTS,
@@ -39,6 +38,7 @@ import {
 } from './messages.ts';
 import { RecordBuffer } from './record-buffer.ts';
 import { admitRunBody, type RunAdmission } from './run-admission.ts';
+import { transferring } from './transfer.ts';
 
 export default function runJob(task: JobTask): JobResult {
   try {
@@ -136,18 +136,6 @@ export function evaluate(task: EvaluateTask): EvaluateOutcome {
 export function evaluateBody(task: EvaluateBodyTask): EvaluateBodyOutcome {
   const outcome = evaluateRawBody(task, evaluate);
   return outcome.kind === 'answer' ? transferring(outcome, outcome.json) : outcome;
-}
-
-/** `value` as the task's result, with `bytes`' buffer moved to the loop instead of copied (piscina's move). */
-function transferring<T extends object>(value: T, bytes: Uint8Array): T {
-  return move({
-    get [transferableSymbol]() {
-      return [bytes.buffer];
-    },
-    get [valueSymbol]() {
-      return value;
-    },
-  }) as unknown as T;
 }
 
 /** A run request's body admitted here (parsed, hashed, budgeted, checked, its stored text made): run-admission.ts. */

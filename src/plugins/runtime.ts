@@ -130,7 +130,7 @@ export const runtimePlugin = fp<RuntimeOptions>(
         outageMaxMs: config.DB_OUTAGE_MAX_MS,
       },
     );
-    const runs = new RunsService(store, hub, dispatcher, {
+    const runs = new RunsService(store, hub, dispatcher, pool, {
       queueMaxDepth: config.QUEUE_MAX_DEPTH,
       budget: DEFAULT_BUDGET,
       retryAfterSeconds: 5,

@@ -2,6 +2,7 @@
 // parsed every 250 ms otherwise); the whole run is read once, for the answer.
 import { describe, expect, it } from 'vitest';
 import type { Dispatcher } from '../../src/jobs/dispatcher.ts';
+import type { JobPool } from '../../src/jobs/pool.ts';
 import { DEFAULT_BUDGET } from '../../src/model/budget.ts';
 import type { RunHeader, RunRecord } from '../../src/model/run.ts';
 import type { RunStore } from '../../src/model/store.ts';
@@ -27,7 +28,7 @@ function countingStore(finalAt: number) {
 }
 
 const service = (store: RunStore) =>
-  new RunsService(store, new StreamHub(), {} as Dispatcher, {
+  new RunsService(store, new StreamHub(), {} as Dispatcher, {} as JobPool, {
     queueMaxDepth: 10,
     budget: DEFAULT_BUDGET,
     retryAfterSeconds: 1,
