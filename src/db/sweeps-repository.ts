@@ -56,7 +56,7 @@ export async function createSweep(
         data: {
           kind: sweep.kind,
           name: sweep.name,
-          request: exactJsonText(sweep.request),
+          request: sweep.requestText,
           points: exactJsonText(sweep.points),
           pointCount: sweep.runs.length,
           maxConcurrent: sweep.maxConcurrent,

@@ -19,7 +19,6 @@ import type {
   TrainSummarySchema,
 } from '../schemas/results.ts';
 import type { TheoryResponse } from '../schemas/theory.ts';
-import type { BodySchemaName } from './body-schemas.ts';
 
 /** Slots of a job's shared control array (Int32Array(CONTROL_SLOTS) over a SharedArrayBuffer). */
 export const CONTROL_CANCEL = 0;
@@ -104,13 +103,6 @@ export type EvaluateOutcome =
   | { ok: false; path: (string | number)[]; message: string };
 
 export type EvaluateResult = BatchEvaluation;
-
-/** A JSON request body, read by the evaluate thread (off the event loop) against the schema of that name. */
-export interface ParseBodyTask {
-  schema: BodySchemaName;
-  /** The raw bytes (transferred). */
-  body: Uint8Array;
-}
 
 /** POST /v1/runs' body admitted on the evaluate thread (run-admission.ts). */
 export interface AdmitRunTask {

@@ -4,9 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { RunSpec } from '../core/index.ts';
-import type { ParsedBody } from '../http/json-body.ts';
 import type { BudgetLimits } from '../model/budget.ts';
-import type { BodyOf, BodySchemaName } from './body-schemas.ts';
 import { HelperLender } from './lender.ts';
 import {
   type AdmitRunTask,
@@ -17,7 +15,6 @@ import {
   type GemmHelperTask,
   type JobResult,
   type JobTask,
-  type ParseBodyTask,
   type PortMessage,
   type RecordBatch,
   type TheoryOutcome,
@@ -69,10 +66,13 @@ export interface JobPool {
   start(runId: string, spec: RunSpec, onBatch: (batch: RecordBatch) => void): RunningJob;
   /** POST /v1/evaluate from its raw JSON body (transferred: the caller must not use it again). */
   evaluate(body: Uint8Array): Promise<EvaluateBodyOutcome>;
-  /** Reads a large JSON request body against a schema on the evaluate thread (the body is transferred). */
-  parseBody<K extends BodySchemaName>(schema: K, body: Uint8Array): Promise<ParsedBody<BodyOf<K>>>;
   /** Admits a run from its JSON body on the evaluate thread (run-admission.ts; the body is transferred). */
   admitRun(body: Uint8Array, budget: BudgetLimits): Promise<RunAdmission>;
+  /**
+   * Runs the function `name` exported by the module `file` on the evaluate thread: how a layer above this one
+   * moves its own work off the event loop (sweeps/admission.ts) without this layer importing it.
+   */
+  offLoop<T>(file: string, name: string, task: unknown, transferList: ArrayBuffer[]): Promise<T>;
   /** POST /v1/theory's computation, on a thread of its own (started on first use, stopped when idle). */
   theory(task: TheoryTask): Promise<TheoryOutcome>;
   close(): Promise<void>;
@@ -182,19 +182,15 @@ export function createJobPool(options: JobPoolOptions): JobPool {
         { name: 'evaluateBody', transferList: [body.buffer as ArrayBuffer] },
       ) as Promise<EvaluateBodyOutcome>;
     },
-    parseBody(schema, body) {
-      const task: ParseBodyTask = { schema, body };
-      return evaluator.run(task, {
-        name: 'parseBody',
-        transferList: [body.buffer as ArrayBuffer],
-      }) as Promise<ParsedBody<BodyOf<typeof schema>>>;
-    },
     admitRun(body, budget) {
       const task: AdmitRunTask = { body, budget };
       return evaluator.run(task, {
         name: 'admitRun',
         transferList: [body.buffer as ArrayBuffer],
       }) as Promise<RunAdmission>;
+    },
+    offLoop<T>(file: string, name: string, task: unknown, transferList: ArrayBuffer[]) {
+      return evaluator.run(task, { filename: file, name, transferList }) as Promise<T>;
     },
     theory(task) {
       return theorist.run(task, { name: 'theory' }) as Promise<TheoryOutcome>;

@@ -1,6 +1,5 @@
 // The piscina worker: runs one job on the numeric core, posts its records and returns its finished outcome.
 
-import { move, transferableSymbol, valueSymbol } from 'piscina';
 import {
   computeTheory,
   DEFAULTS,
@@ -14,7 +13,6 @@ import {
   SpecError,
   serveSplits,
 } from '../core/index.ts';
-import { type ParsedBody, parseJsonBody } from '../http/json-body.ts';
 import { histogramSettings } from '../model/run.ts';
 import {
   gradcheckResultJson,
@@ -23,7 +21,6 @@ import {
   trainSummaryJson,
 } from '../schemas/results.ts';
 import { theoryResponseJson } from '../schemas/theory.ts';
-import { BODY_SCHEMAS } from './body-schemas.ts';
 import { evaluateBody as evaluateRawBody } from './evaluate-body.ts';
 import {
   type AdmitRunTask,
@@ -36,12 +33,12 @@ import {
   type GemmHelperTask,
   type JobResult,
   type JobTask,
-  type ParseBodyTask,
   type TheoryOutcome,
   type TheoryTask,
 } from './messages.ts';
 import { RecordBuffer } from './record-buffer.ts';
 import { admitRunBody, type RunAdmission } from './run-admission.ts';
+import { transferring } from './transfer.ts';
 
 export default function runJob(task: JobTask): JobResult {
   try {
@@ -139,23 +136,6 @@ export function evaluate(task: EvaluateTask): EvaluateOutcome {
 export function evaluateBody(task: EvaluateBodyTask): EvaluateBodyOutcome {
   const outcome = evaluateRawBody(task, evaluate);
   return outcome.kind === 'answer' ? transferring(outcome, outcome.json) : outcome;
-}
-
-/** `value` as the task's result, with `bytes`' buffer moved to the loop instead of copied (piscina's move). */
-function transferring<T extends object>(value: T, bytes: Uint8Array): T {
-  return move({
-    get [transferableSymbol]() {
-      return [bytes.buffer];
-    },
-    get [valueSymbol]() {
-      return value;
-    },
-  }) as unknown as T;
-}
-
-/** A large JSON request body, read and validated here rather than on the event loop. */
-export function parseBody(task: ParseBodyTask): ParsedBody<unknown> {
-  return parseJsonBody(task.body, BODY_SCHEMAS[task.schema]);
 }
 
 /** A run request's body admitted here (parsed, hashed, budgeted, checked, its stored text made): run-admission.ts. */

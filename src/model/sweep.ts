@@ -23,7 +23,8 @@ export interface SweepRecord {
 export interface NewSweep {
   kind: SweepKind;
   name: string | null;
-  request: unknown;
+  /** The request as sent, as exact JSON text (schemas/common.ts exactJsonText). */
+  requestText: string;
   points: { values: Record<string, unknown> }[];
   maxConcurrent: number;
   targetLoss: number | null;

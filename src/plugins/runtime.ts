@@ -63,7 +63,7 @@ function startedOnDemand(size: number, create: () => JobPool): JobPool & { start
     },
     start: (runId, spec, onBatch) => started().start(runId, spec, onBatch),
     evaluate: (body) => started().evaluate(body),
-    parseBody: (schema, body) => started().parseBody(schema, body),
+    offLoop: (file, name, task, transferList) => started().offLoop(file, name, task, transferList),
     admitRun: (body, budget) => started().admitRun(body, budget),
     theory: (task) => started().theory(task),
     close: async () => pool?.close(),
@@ -130,7 +130,7 @@ export const runtimePlugin = fp<RuntimeOptions>(
         outageMaxMs: config.DB_OUTAGE_MAX_MS,
       },
     );
-    const runs = new RunsService(store, hub, dispatcher, {
+    const runs = new RunsService(store, hub, dispatcher, pool, {
       queueMaxDepth: config.QUEUE_MAX_DEPTH,
       budget: DEFAULT_BUDGET,
       retryAfterSeconds: 5,

@@ -1,17 +1,17 @@
 // Reads a JSON body its route kept raw (http/json-body.ts): a small one here, a large one on the evaluate thread,
-// with the same function and so the same answers either way. A run request is admitted whole the same way.
-import {
-  bodyFailureError,
-  ownedBytes,
-  type ParsedBody,
-  parseJsonBody,
-  validateBody,
-} from '../http/json-body.ts';
-import { BODY_SCHEMAS, type BodyOf, type BodySchemaName } from '../jobs/body-schemas.ts';
+// with the same function and so the same answers either way. Run and sweep requests are admitted whole the same way.
+import { ownedBytes, parseJsonBody, validateBody } from '../http/json-body.ts';
 import type { JobPool } from '../jobs/pool.ts';
 import { admitParsedRun, type RunAdmission } from '../jobs/run-admission.ts';
 import { type BudgetLimits, dataRowsOf } from '../model/budget.ts';
 import { RunSpecSchema } from '../schemas/specs.ts';
+import { SweepRequestSchema } from '../schemas/sweeps.ts';
+import {
+  admitParsedSweep,
+  type SweepAdmission,
+  type SweepAdmissionLimits,
+  type SweepAdmissionTask,
+} from '../sweeps/admission.ts';
 
 /**
  * Bodies from this size on are read off the event loop. Below it, parsing and validating costs the loop about
@@ -44,19 +44,26 @@ export async function admitRunRequest(
   return admitParsedRun(parsed, budget);
 }
 
-/** `body` is the request's: JSON bytes (a Buffer), or what another parser made of it, or nothing. */
-export async function readJsonBody<K extends BodySchemaName>(
+/** The module the evaluate thread admits a sweep with (its admitSweepTask). */
+const SWEEP_ADMISSION = new URL('../sweeps/admission.ts', import.meta.url).href;
+
+/**
+ * POST /v1/sweeps' body admitted (sweeps/admission.ts) the same way: on the loop when it is small and its points'
+ * data few rows in all, else on the evaluate thread, which hands back the points' stored texts, never the request.
+ */
+export async function admitSweepRequest(
   pool: JobPool,
-  schema: K,
   body: unknown,
-): Promise<BodyOf<K>> {
-  const parsed = (
-    !Buffer.isBuffer(body)
-      ? validateBody(body, BODY_SCHEMAS[schema])
-      : body.length >= OFF_LOOP_BODY_BYTES
-        ? await pool.parseBody(schema, ownedBytes(body))
-        : parseJsonBody(body, BODY_SCHEMAS[schema])
-  ) as ParsedBody<BodyOf<K>>;
-  if (!parsed.ok) throw bodyFailureError(parsed.failure);
-  return parsed.value;
+  limits: SweepAdmissionLimits,
+): Promise<SweepAdmission> {
+  if (!Buffer.isBuffer(body)) return admitParsedSweep(validateBody(body, SweepRequestSchema), limits);
+  const offLoop = (bytes: Uint8Array) => {
+    const task: SweepAdmissionTask = { body: bytes, limits };
+    return pool.offLoop<SweepAdmission>(SWEEP_ADMISSION, 'admitSweepTask', task, [
+      bytes.buffer as ArrayBuffer,
+    ]);
+  };
+  if (body.length >= OFF_LOOP_BODY_BYTES) return offLoop(ownedBytes(body));
+  const onLoop = admitParsedSweep(parseJsonBody(body, SweepRequestSchema), limits, ON_LOOP_MAX_DATA_ROWS);
+  return onLoop.kind === 'too_many_rows' ? offLoop(new Uint8Array(body)) : onLoop;
 }

@@ -20,7 +20,7 @@ import {
 import type { SubscriberLimit } from '../stream/subscriber-limit.ts';
 import { SweepSession } from '../stream/sweep-session.ts';
 import { pointsCsv, sweepLinks } from '../sweeps/results.ts';
-import { readJsonBody } from './read-body.ts';
+import { admitSweepRequest } from './read-body.ts';
 import { keepAlive, upgradeRequired } from './websocket.ts';
 
 export const sweepRoutes: FastifyPluginAsyncZod<{ pingMs: number; subscribers: SubscriberLimit }> = async (
@@ -55,7 +55,7 @@ export const sweepRoutes: FastifyPluginAsyncZod<{ pingMs: number; subscribers: S
         serializerCompiler: exactSerializerCompiler,
       },
       async (req, reply) => {
-        const sweep = await app.sweeps.create(await readJsonBody(app.pool, 'sweep', req.body));
+        const sweep = await app.sweeps.create(await admitSweepRequest(app.pool, req.body, app.sweeps.limits));
         reply.header('location', sweepLinks(sweep.id).self);
         return reply.status(202).send({
           id: sweep.id,

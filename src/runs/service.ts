@@ -3,6 +3,7 @@
 import { layoutOf, SpecError, weightsToJson } from '../core/index.ts';
 import { AppError, specProblem } from '../http/problems.ts';
 import type { Dispatcher } from '../jobs/dispatcher.ts';
+import type { JobPool } from '../jobs/pool.ts';
 import type { RunAdmission } from '../jobs/run-admission.ts';
 import type { BudgetLimits } from '../model/budget.ts';
 import type { ListQuery, RunHeader, RunRecord } from '../model/run.ts';
@@ -12,7 +13,10 @@ import { nullIfNotFinite } from '../schemas/common.ts';
 import { toListItem } from '../schemas/run-view.ts';
 import type { ExportFormat, MetricsQuery, RunListItem } from '../schemas/runs.ts';
 import type { StreamHub } from '../stream/hub.ts';
-import { metricsColumns, metricsExport } from './metrics.ts';
+import { columnBuffers, metricsColumns, metricsExport, type StepCounts } from './metrics.ts';
+
+/** The module the evaluate thread writes the metrics JSON with (its metricsJson). */
+const METRICS_JSON = new URL('./metrics-json.ts', import.meta.url).href;
 
 export interface RunsServiceOptions {
   queueMaxDepth: number;
@@ -26,6 +30,8 @@ export class RunsService {
     private readonly store: RunStore,
     private readonly hub: StreamHub,
     private readonly dispatcher: Dispatcher,
+    /** The evaluate thread, where the metrics JSON is written. */
+    private readonly pool: Pick<JobPool, 'offLoop'>,
     private readonly options: RunsServiceOptions,
   ) {}
 
@@ -91,7 +97,14 @@ export class RunsService {
   /** Resolves with the run once it is final, or as it is after `ms`. */
   async waitForFinal(id: string, ms: number): Promise<RunRecord> {
     const deadline = Date.now() + ms;
-    let run = await this.get(id);
+    // The status is polled without the spec (a run's inline data would be read and parsed every 250 ms); the whole
+    // run is read once, for the answer.
+    const header = async () => {
+      const h = await this.store.getRunHeader(id);
+      if (!h) throw new AppError('run_not_found', `run ${id} does not exist`);
+      return h;
+    };
+    let run = await header();
     while (!isFinal(run.status) && Date.now() < deadline) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, Math.min(250, Math.max(0, deadline - Date.now())));
@@ -102,9 +115,9 @@ export class RunsService {
           resolve();
         }
       });
-      run = await this.get(id);
+      run = await header();
     }
-    return run;
+    return this.get(id);
   }
 
   async cancel(id: string): Promise<RunRecord> {
@@ -129,8 +142,16 @@ export class RunsService {
   }
 
   /** Recorded statistics as JSON columns (at most METRICS_JSON_MAX_POINTS steps). */
-  async metrics(id: string, q: MetricsQuery) {
-    return metricsColumns(this.store, await this.get(id), q);
+  /** The JSON metrics answer: its columns read here, its bytes written on the evaluate thread (metrics-json.ts). */
+  async metrics(id: string, q: MetricsQuery): Promise<{ counts: StepCounts; json: Uint8Array }> {
+    const columns = await metricsColumns(this.store, await this.get(id), q);
+    const { json } = await this.pool.offLoop<{ json: Uint8Array }>(
+      METRICS_JSON,
+      'metricsJson',
+      columns,
+      columnBuffers(columns),
+    );
+    return { counts: columns.counts, json };
   }
 
   /** Recorded statistics as a streamed CSV or NDJSON export. */

@@ -1,29 +1,19 @@
-// The sweeps use cases behind the routes: create (expand, validate every point, budget the whole, queue its runs),
+// The sweeps use cases behind the routes: create (store an admitted sweep, admission.ts, and queue its runs),
 // read with the results table, list, cancel, delete; and the point results published as the points finish.
-import { type RunSpec, SpecError, validateRunSpec } from '../core/index.ts';
+import { bodyFailureError } from '../http/json-body.ts';
 import { AppError } from '../http/problems.ts';
 import type { Dispatcher } from '../jobs/dispatcher.ts';
-import {
-  type BudgetLimits,
-  checkBudget,
-  checkSweepBudget,
-  type SweepBudgetLimits,
-  workUnitsOf,
-} from '../model/budget.ts';
+import type { BudgetLimits, SweepBudgetLimits } from '../model/budget.ts';
 import { isFinal } from '../model/status.ts';
 import type { RunStore } from '../model/store.ts';
 import type { SweepRecord, SweepStore } from '../model/sweep.ts';
-import { exactJsonText } from '../schemas/common.ts';
-import { jsonPointer, type ProblemError, zodIssuesToProblemErrors } from '../schemas/problem.ts';
 import { toListItem } from '../schemas/run-view.ts';
 import type { RunListItem } from '../schemas/runs.ts';
-import { RunSpecSchema } from '../schemas/specs.ts';
 import type { Sweep, SweepListItem, SweepRequest } from '../schemas/sweeps.ts';
 import type { StreamHub } from '../stream/hub.ts';
 import { KeyedSerial } from '../stream/keyed-serial.ts';
-import { countPoints, expandSweep, type GridSweepInput, SweepExpansionError } from './expand.ts';
+import type { SweepAdmission, SweepAdmissionLimits } from './admission.ts';
 import { pointRow, toSweepListItem } from './results.ts';
-import { trainabilitySweep } from './trainability.ts';
 
 export interface SweepsServiceOptions {
   /** Most points of one sweep (SWEEP_MAX_POINTS). */
@@ -54,6 +44,12 @@ export class SweepsService {
     private readonly onError: (err: unknown, context: string) => void,
   ) {}
 
+  /** What a sweep is admitted under (admission.ts, on the loop or the evaluate thread). */
+  get limits(): SweepAdmissionLimits {
+    const { maxPoints, budget, sweepBudget } = this.options;
+    return { maxPoints, budget, sweepBudget };
+  }
+
   /** Publishes a point's row when one of its runs finishes (here or, relayed, on another instance). */
   start(): void {
     this.unsubscribe = this.hub.observeLifecycle((event, run) => {
@@ -69,108 +65,14 @@ export class SweepsService {
     this.unsubscribe();
   }
 
-  async create(req: SweepRequest): Promise<SweepRecord> {
-    const { input, map } =
-      req.kind === 'trainability' ? trainabilitySweep(req) : { input: gridInput(req), map: null };
-    const count = countPoints(input);
-    if (count > this.options.maxPoints) {
-      const path = [req.kind === 'grid' && req.points ? 'points' : 'axes'];
-      throw new AppError(
-        'budget_exceeded',
-        `the sweep has ${count} points, more than ${this.options.maxPoints}`,
-        {
-          limitName: 'SWEEP_MAX_POINTS',
-          limit: this.options.maxPoints,
-          actual: count,
-          errors: [
-            { path, pointer: jsonPointer('body', path), message: `at most ${this.options.maxPoints} points` },
-          ],
-        },
-      );
-    }
-    let points: ReturnType<typeof expandSweep>;
-    try {
-      points = expandSweep(input);
-    } catch (e) {
-      if (e instanceof SweepExpansionError) throw expansionProblem(req, e);
-      throw e;
-    }
-    // The prefix of a point's spec in the request: the base spec a grid point was written into.
-    const at = req.kind === 'grid' ? ['base'] : req.base ? ['base'] : [];
-    let workUnits = 0;
-    let specBytes = 0;
-    const runs = points.map((point) => {
-      const { name: _ignored, ...candidate } = point.spec;
-      const label = `point ${point.index} (${describeValues(point.values)})`;
-      const parsed = RunSpecSchema.safeParse(candidate);
-      if (!parsed.success) {
-        const raw = zodIssuesToProblemErrors(parsed.error.issues, 'body');
-        const errors = raw.map((err) => pointError(err, [...at, ...err.path], point.index, label));
-        throw new AppError('invalid_spec', `${label}: ${errors[0].pointer}: ${raw[0].message}`, {
-          errors,
-        });
-      }
-      const { name: _none, ...spec } = parsed.data;
-      const violation = checkBudget(spec as RunSpec, this.options.budget);
-      if (violation) {
-        const path = [...at, ...violation.path];
-        throw new AppError('budget_exceeded', `${label}: ${violation.message}`, {
-          limitName: violation.limit,
-          limit: violation.max,
-          actual: violation.actual,
-          errors: [
-            {
-              path,
-              pointer: jsonPointer('body', path),
-              message: `${label}: ${violation.message}`,
-              point: point.index,
-            },
-          ],
-        });
-      }
-      let facts: ReturnType<typeof validateRunSpec>;
-      try {
-        facts = validateRunSpec(spec as RunSpec);
-      } catch (e) {
-        if (!(e instanceof SpecError)) throw e;
-        const path = [...at, ...e.path];
-        const pointer = jsonPointer('body', path);
-        throw new AppError('invalid_spec', `${label}: ${pointer}: ${e.message}`, {
-          errors: [{ path, pointer, message: `${label}: ${e.message}`, point: point.index }],
-        });
-      }
-      workUnits += workUnitsOf(spec as RunSpec);
-      const specText = exactJsonText(spec);
-      specBytes += Buffer.byteLength(specText);
-      return {
-        kind: spec.kind,
-        name: `${req.name ?? 'sweep'}: ${describeValues(point.values)}`.slice(0, 200),
-        specText,
-        totalSteps: spec.kind === 'train' ? facts.totalSteps : 1,
-        layerCount: facts.layerCount,
-      };
-    });
-    const over = checkSweepBudget({ workUnits, specBytes }, this.options.sweepBudget);
-    if (over) {
-      const path = [req.kind === 'grid' && req.points ? 'points' : 'axes'];
-      throw new AppError('budget_exceeded', over.message, {
-        limitName: over.limit,
-        limit: over.max,
-        actual: over.actual,
-        errors: [{ path, pointer: jsonPointer('body', path), message: over.message }],
-      });
-    }
+  /** Stores an admitted sweep and queues its runs; a refused one is thrown as the problem it answers. */
+  async create(admission: SweepAdmission): Promise<SweepRecord> {
+    if (admission.kind === 'refused') throw bodyFailureError(admission.failure);
+    if (admission.kind === 'problem') throw new AppError(admission.code, admission.detail, admission.extra);
+    if (admission.kind === 'too_many_rows') throw new Error('SweepsService.create: a sweep admitted in part');
+    const { sweep } = admission;
     const created = await this.store.createSweep(
-      {
-        kind: req.kind,
-        name: req.name ?? null,
-        request: req,
-        points: points.map((p) => ({ values: p.values })),
-        maxConcurrent: req.maxConcurrent ?? this.options.defaultMaxConcurrent,
-        targetLoss: req.targetLoss ?? null,
-        map,
-        runs,
-      },
+      { ...sweep, maxConcurrent: sweep.maxConcurrent ?? this.options.defaultMaxConcurrent },
       this.options.maxQueuedPoints,
     );
     if (created === 'queue_full') {
@@ -287,73 +189,4 @@ export class SweepsService {
       this.hub.publishSweepEvent('finished', item);
     }
   }
-}
-
-function gridInput(req: Extract<SweepRequest, { kind: 'grid' }>): GridSweepInput {
-  if ((req.axes === undefined) === (req.points === undefined)) {
-    const path = [req.axes ? 'points' : 'axes'];
-    throw new AppError('validation_failed', `${jsonPointer('body', path)}: give either axes or points`, {
-      errors: [
-        {
-          path,
-          pointer: jsonPointer('body', path),
-          message: 'give either axes or points, not both or neither',
-        },
-      ],
-    });
-  }
-  return {
-    base: req.base as unknown as Record<string, unknown>,
-    axes: req.axes,
-    points: req.points,
-    layerTemplate: req.layerTemplate,
-    seeds: req.seeds,
-    seedField: req.seedField,
-  };
-}
-
-/** "gain=1.5, scheme=he_normal": pointers by their last token. */
-function describeValues(values: Record<string, unknown>): string {
-  return Object.entries(values)
-    .map(([field, v]) => `${field.split('/').at(-1)}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-    .join(', ');
-}
-
-function pointError(
-  err: ProblemError,
-  path: (string | number)[],
-  point: number,
-  label: string,
-): ProblemError {
-  return { ...err, path, pointer: jsonPointer('body', path), message: `${label}: ${err.message}`, point };
-}
-
-/** Where in the request an expansion error is: the axis (or explicit point) that names the field. */
-function expansionProblem(req: SweepRequest, e: SweepExpansionError): AppError {
-  let path: (string | number)[] = e.path;
-  if (req.kind === 'grid' && e.field) {
-    if (req.points) path = ['points', e.point ?? 0, e.field];
-    else if (req.seedField === e.field || (e.field === '/init/seed' && req.seeds)) path = ['seedField'];
-    else {
-      (req.axes ?? []).forEach((entry, a) => {
-        if ('zip' in entry) {
-          const z = entry.zip.findIndex((axis) => axis.field === e.field);
-          if (z >= 0) path = ['axes', a, 'zip', z, 'field'];
-        } else if (entry.field === e.field) path = ['axes', a, 'field'];
-      });
-    }
-  }
-  if (e.path[0] === 'layerTemplate' || e.path[0] === 'axes') path = e.path;
-  const pointer = jsonPointer('body', path);
-  const where = e.point === undefined ? '' : `point ${e.point}: `;
-  return new AppError('invalid_spec', `${where}${pointer}: ${e.message}`, {
-    errors: [
-      {
-        path,
-        pointer,
-        message: `${where}${e.message}`,
-        ...(e.point === undefined ? {} : { point: e.point }),
-      },
-    ],
-  });
 }

@@ -21,7 +21,7 @@ function newSweep(points: number, maxConcurrent: number): NewSweep {
   return {
     kind: 'grid',
     name: 'test sweep',
-    request: { kind: 'grid', note: -0 },
+    requestText: '{"kind":"grid","note":-0}',
     points: Array.from({ length: points }, (_, i) => ({ values: { '/init/seed': i } })),
     maxConcurrent,
     targetLoss: null,

@@ -192,6 +192,19 @@ const admissionCases: { what: string; spec: (rows: number) => unknown }[] = [
   },
 ];
 
+/** A grid over a base with `n` inline rows: point 1 of each case is refused (after point 0 was checked). */
+const sweepOf = (n: number, field: string, values: unknown[]) => ({
+  kind: 'grid',
+  name: 'off-loop sweep',
+  base: inlineRun(n),
+  axes: [{ field, values }],
+});
+const sweepAdmissionCases: { what: string; sweep: (rows: number) => unknown }[] = [
+  { what: 'a point over the budget', sweep: (n) => sweepOf(n, '/network/layers/0/units', [4, 1_500_000]) },
+  { what: 'a point whose inline rows are narrower', sweep: (n) => sweepOf(n, '/network/inputSize', [2, 3]) },
+  { what: 'a point that is not a run spec', sweep: (n) => sweepOf(n, '/training/optimizer/lr', [0.01, 'x']) },
+];
+
 describeServiceOnEachDatabase('bodies read off the event loop', (svc) => {
   let reference: FastifyInstance;
   beforeAll(async () => {
@@ -251,6 +264,50 @@ describeServiceOnEachDatabase('bodies read off the event loop', (svc) => {
       expect(offLoop).toEqual(await answer(c.spec(10)));
     },
   );
+
+  it.each(sweepAdmissionCases.map((c) => [c.what, c] as const))(
+    'a sweep with %s: admitted off the loop, the same problem as a small one on the loop',
+    async (_what, c) => {
+      const answer = async (sweep: unknown) => {
+        const res = await fetch(`${svc().url}/v1/sweeps`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: json(sweep),
+        });
+        return { status: res.status, type: res.headers.get('content-type'), body: await res.json() };
+      };
+      expect(Buffer.byteLength(json(c.sweep(6000)))).toBeGreaterThanOrEqual(OFF_LOOP_BODY_BYTES);
+      const offLoop = await answer(c.sweep(6000));
+      expect(offLoop.status).toBeGreaterThanOrEqual(400);
+      expect(offLoop.body.errors[0].point).toBe(1);
+      expect(offLoop).toEqual(await answer(c.sweep(10)));
+    },
+  );
+
+  it('a large sweep admitted off the loop stores its request and every point exactly as sent', async () => {
+    const sweep = { ...sweepOf(6000, '/training/optimizer/lr', [0.01, 0.1]), maxConcurrent: 1 };
+    const res = await fetch(`${svc().url}/v1/sweeps`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: json(sweep),
+    });
+    expect(res.status).toBe(202);
+    const { id, pointCount } = await res.json();
+    expect(pointCount).toBe(2);
+    const read = await (await fetch(`${svc().url}/v1/sweeps/${id}`)).json();
+    expect(read.request).toEqual(sweep);
+    expect(read.maxConcurrent).toBe(1);
+    expect(read.fields).toEqual(['/training/optimizer/lr']);
+    for (const [i, point] of read.points.entries()) {
+      const run = await (await fetch(`${svc().url}/v1/runs/${point.runId}`)).json();
+      const { name: _name, ...base } = sweep.base;
+      expect(run.spec).toEqual({
+        ...base,
+        training: { ...base.training, optimizer: { kind: 'sgd', lr: [0.01, 0.1][i] } },
+      });
+      expect(run.name).toBe(`off-loop sweep: lr=${[0.01, 0.1][i]}`);
+    }
+  });
 
   it('an Idempotency-Key resent with another large body is a 409, with the same body a replay', async () => {
     const post = (spec: unknown) =>

@@ -135,6 +135,22 @@ describeServiceOnEachDatabase('GET /v1/runs/:id bytes', { env: { WORKERS: '1' } 
       await http(`${svc.url}/v1/runs/${id}/cancel`, { method: 'POST' });
   });
 
+  it('Prefer: wait answers the bytes of a plain read once the run is final (its status polled without the spec)', {
+    timeout: 120_000,
+  }, async () => {
+    const svc = service();
+    const spec = quickTrain(30, { name: 'waited', telemetry: { every: 1 } });
+    const created = await http(`${svc.url}/v1/runs`, { body: exactJson(spec) });
+    expect(created.status).toBe(202);
+    const id = created.body.id as string;
+    const res = await fetch(`${svc.url}/v1/runs/${id}`, { headers: { prefer: 'wait=60' } });
+    expect(res.headers.get('preference-applied')).toBe('wait=60');
+    const waited = await res.text();
+    expect(JSON.parse(waited).status).toBe('succeeded');
+    expect(waited).toBe(await reference(svc, id));
+    expect(waited).toBe(await (await fetch(`${svc.url}/v1/runs/${id}`)).text());
+  });
+
   it('answers 404 with the same problem for a run that does not exist', async () => {
     const svc = service();
     const id = '00000000-0000-4000-8000-000000000000';
