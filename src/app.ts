@@ -124,9 +124,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
-  // The streams' share of the event loop: the history replay, the live fan-out and the upgrades' routing (the gate
-  // hands them to @fastify/websocket's router a few per piece) all run in its turns, ~20 ms at a time.
-  const slicer = new TimeSlicer(20, 100);
+  // The streams' share of the event loop: the upgrades' routing (the gate hands them to @fastify/websocket's router a
+  // few per piece), their handshakes, the history pages' encoding, the replay and the live fan-out all run in its
+  // turns: 20 ms at a time, up to 40 ms when the rest of the loop took longer (so that the replay still ends on a
+  // busy machine; 100 ms before, which let a turn of the loop take 200 ms).
+  const slicer = new TimeSlicer(20, 40);
   app.decorate(
     'upgradeGate',
     new UpgradeGate(app.server, { perPiece: 8, pace: (piece) => slicer.run(piece) }),
@@ -147,7 +149,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     migrate: opts.migrate,
   });
   await app.register(metricsPlugin);
-  await app.register(runtimePlugin, { config, workerFile: opts.workerFile });
+  await app.register(runtimePlugin, { config, workerFile: opts.workerFile, slicer });
 
   await app.register(healthRoutes);
   await app.register(runRoutes, { waitMaxSeconds: config.WAIT_MAX_SECONDS });
