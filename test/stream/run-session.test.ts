@@ -20,8 +20,13 @@ function fakeSocket() {
     bufferedAmount: 0,
     closed: null as { code: number; reason: string } | null,
     on() {},
-    send(text: string) {
-      sent.push(JSON.parse(text));
+    /** A message may come in fragments (`fin: false` until its last one), as a WebSocket client reassembles them. */
+    pending: [] as Buffer[],
+    send(data: string | Buffer, options: { fin?: boolean } = {}) {
+      socket.pending.push(Buffer.from(data));
+      if (options.fin === false) return;
+      sent.push(JSON.parse(Buffer.concat(socket.pending).toString()));
+      socket.pending = [];
     },
     close(code: number, reason: string) {
       socket.closed = { code, reason };
@@ -203,10 +208,11 @@ describe('run session: the history/live seam', () => {
       },
     );
     const originalSend = t.socket.send;
-    t.socket.send = (text: string) => {
+    t.socket.send = (data: string | Buffer, options?: { fin?: boolean }) => {
       expect(corked).toBe(1);
-      writes[writes.length - 1]++;
-      originalSend(text);
+      // Counted per message: a step's first fragment is not one.
+      if (options?.fin !== false) writes[writes.length - 1]++;
+      originalSend(data, options);
     };
     await t.s.start();
     await new Promise((r) => process.nextTick(r));
@@ -263,8 +269,8 @@ describe('run session: the history/live seam', () => {
       { pace: async (piece) => void piece() },
     );
     const originalSend = t.socket.send;
-    t.socket.send = (text: string) => {
-      originalSend(text);
+    t.socket.send = (data: string | Buffer, options?: { fin?: boolean }) => {
+      originalSend(data, options);
       // The reader falls behind after the fourth step, and catches up a little later.
       if (t.steps().length === 4) {
         t.socket.bufferedAmount = 1_000;
