@@ -31,19 +31,21 @@ export function frame(type: MessageType, seq: number, body: string): string {
 const stepTails = new WeakMap<StepPayload, Buffer>();
 
 /**
- * The step message `frame('step', seq, step.body)` as UTF-8 bytes in two parts: the head (type and seq, ASCII),
- * written per connection, and the rest, encoded once per step and the same Buffer for every subscriber. Sent as the
- * two fragments of one text message (run-session.ts), the shared part goes to the socket as it is: no copy and no new
- * buffer of the body's size per subscriber (which the garbage collector would then free: ~600 MB in a flood of 2,000
- * joiners). Sent as a string, each subscriber's message would be a new string the socket measures and encodes again.
+ * The step message `frame('step', seq, step.body)` as UTF-8 bytes. Only the head (type and seq, ASCII) is written per
+ * connection; the body's bytes are copied from the ones encoded once. Sent as a string, each subscriber's message
+ * would be a new string the socket measures and encodes again (and the garbage collector then frees).
  */
-export function stepParts(seq: number, step: StepPayload): [head: Buffer, tail: Buffer] {
+export function stepFrame(seq: number, step: StepPayload): Buffer {
   let tail = stepTails.get(step);
   if (tail === undefined) {
     tail = Buffer.from(step.body === '{}' ? '}' : `,${step.body.slice(1)}`);
     stepTails.set(step, tail);
   }
-  return [Buffer.from(`{"type":"step","seq":${seq}`, 'latin1'), tail];
+  const head = `{"type":"step","seq":${seq}`;
+  const bytes = Buffer.allocUnsafe(head.length + tail.length);
+  bytes.write(head, 0, 'latin1');
+  tail.copy(bytes, head.length);
+  return bytes;
 }
 
 /**

@@ -24,7 +24,7 @@ import {
   type MessageType,
   noticeBody,
   statusBody,
-  stepParts,
+  stepFrame,
 } from './messages.ts';
 import type { StepPayload } from './step-encoding.ts';
 
@@ -291,16 +291,9 @@ export class RunSession {
     if (this.writable()) this.socket.send(frame(type, this.seq++, body));
   }
 
-  /**
-   * A step: one text message in two frames (RFC 6455 fragmentation, reassembled by every client), this connection's
-   * head, then the bytes its payload shares with every subscriber, written as they are (messages.ts stepParts).
-   * Nothing is sent between the two: they go in this one call.
-   */
+  /** A step, as bytes built from the ones its payload shares with every subscriber (a text message all the same). */
   private sendStep(s: StepPayload): void {
-    if (!this.writable()) return;
-    const [head, tail] = stepParts(this.seq++, s);
-    this.socket.send(head, { binary: false, fin: false });
-    this.socket.send(tail, { binary: false, fin: true });
+    if (this.writable()) this.socket.send(stepFrame(this.seq++, s), { binary: false });
   }
 
   /** Whether the socket takes messages; corks the connection for the rest of the tick when it does. */

@@ -175,7 +175,7 @@ export class StepHistory {
       this.bytes -= old.bytes;
     }
     // Two bytes a character (V8 may store them in one; this bounds it either way), one more for the message bytes
-    // sent from it (messages.ts stepParts, once it is sent), plus the objects.
+    // sent from it (messages.ts stepFrame, once it is sent), plus the objects.
     const bytes = steps.reduce((n, s) => n + 3 * s.body.length + 64, 0);
     if (bytes > this.maxBytes || steps.length === 0) return;
     this.pages.set(key, { steps, bytes, partial });

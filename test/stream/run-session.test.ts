@@ -20,13 +20,8 @@ function fakeSocket() {
     bufferedAmount: 0,
     closed: null as { code: number; reason: string } | null,
     on() {},
-    /** A message may come in fragments (`fin: false` until its last one), as a WebSocket client reassembles them. */
-    pending: [] as Buffer[],
-    send(data: string | Buffer, options: { fin?: boolean } = {}) {
-      socket.pending.push(Buffer.from(data));
-      if (options.fin === false) return;
-      sent.push(JSON.parse(Buffer.concat(socket.pending).toString()));
-      socket.pending = [];
+    send(text: string) {
+      sent.push(JSON.parse(text));
     },
     close(code: number, reason: string) {
       socket.closed = { code, reason };
@@ -208,11 +203,10 @@ describe('run session: the history/live seam', () => {
       },
     );
     const originalSend = t.socket.send;
-    t.socket.send = (data: string | Buffer, options?: { fin?: boolean }) => {
+    t.socket.send = (text: string) => {
       expect(corked).toBe(1);
-      // Counted per message: a step's first fragment is not one.
-      if (options?.fin !== false) writes[writes.length - 1]++;
-      originalSend(data, options);
+      writes[writes.length - 1]++;
+      originalSend(text);
     };
     await t.s.start();
     await new Promise((r) => process.nextTick(r));
@@ -269,8 +263,8 @@ describe('run session: the history/live seam', () => {
       { pace: async (piece) => void piece() },
     );
     const originalSend = t.socket.send;
-    t.socket.send = (data: string | Buffer, options?: { fin?: boolean }) => {
-      originalSend(data, options);
+    t.socket.send = (text: string) => {
+      originalSend(text);
       // The reader falls behind after the fourth step, and catches up a little later.
       if (t.steps().length === 4) {
         t.socket.bufferedAmount = 1_000;
