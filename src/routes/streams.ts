@@ -125,8 +125,6 @@ export const streamRoutes: FastifyPluginAsyncZod<{
       keepAlive(socket, pingMs);
       const { encode, item, hello } = joinOf(run);
       const final = isFinal(run.status);
-      // The session subscribes to live steps before its first read, so a mark taken at that read follows it.
-      let since: number | undefined;
       const session = new RunSession(socket, app.hub, {
         runId: run.id,
         from,
@@ -135,10 +133,9 @@ export const streamRoutes: FastifyPluginAsyncZod<{
         hello,
         isFinal: (r) => isFinal(r.status),
         recheck: () => recheckRun(run.id),
-        readPage: (fromStep, limit) => {
-          since ??= history.mark();
-          return history.page(run.id, fromStep, limit, encode, { since, final });
-        },
+        // The session subscribes to live steps before its first read, and each read is marked when it is asked
+        // for (after the session's last look at what was published): it shares only reads sent after that.
+        readPage: history.reader(run.id, encode, final),
         pace: (piece) => slicer.run(piece),
         connection: req.socket,
       });

@@ -86,6 +86,19 @@ export class StepHistory {
   }
 
   /**
+   * The page reader of one subscriber (RunSession's readPage), to be made after it subscribed: each call may share
+   * only a read sent after that call. A session reads again when steps were published during its last read; a tail
+   * read sent before that publication would not hold them, and they would never reach it.
+   */
+  reader(
+    runId: string,
+    encode: (row: StepRow) => StepPayload,
+    final: boolean,
+  ): (fromStep: number, limit: number) => Promise<StepPayload[]> {
+    return (fromStep, limit) => this.page(runId, fromStep, limit, encode, { since: this.mark(), final });
+  }
+
+  /**
    * Up to `limit` recorded steps of the run from `fromStep` on, ascending, encoded. A page that comes back full
    * is complete (steps are recorded in ascending order, so none can appear inside it later): it is kept, and any
    * reader may take it. A shorter page (the tail of a run still recording) goes only to readers who may share
