@@ -33,6 +33,15 @@ import { sweepRoutes } from './routes/sweeps.ts';
 import { theoryRoutes } from './routes/theory.ts';
 import { openApiTransform } from './schemas/openapi-transform.ts';
 import { SubscriberLimit } from './stream/subscriber-limit.ts';
+import { TimeSlicer } from './stream/time-slicer.ts';
+import { UpgradeGate } from './stream/upgrade-gate.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** WebSocket upgrades queued before routing (stream/upgrade-gate.ts). */
+    upgradeGate: UpgradeGate;
+  }
+}
 
 export interface AppOptions {
   config: Config;
@@ -115,6 +124,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  // The streams' share of the event loop: the upgrades' routing (the gate hands them to @fastify/websocket's router a
+  // few per piece), their handshakes, the history pages' encoding, the replay and the live fan-out all run in its
+  // turns: 20 ms at a time, up to 40 ms when the rest of the loop took longer (so that the replay still ends on a
+  // busy machine; 100 ms before, which let a turn of the loop take 200 ms).
+  const slicer = new TimeSlicer(20, 40);
+  app.decorate(
+    'upgradeGate',
+    new UpgradeGate(app.server, { perPiece: 8, pace: (piece) => slicer.run(piece) }),
+  );
   if (config.RATE_LIMIT_PER_MINUTE > 0) {
     await app.register(fastifyRateLimit, {
       max: config.RATE_LIMIT_PER_MINUTE,
@@ -131,7 +149,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     migrate: opts.migrate,
   });
   await app.register(metricsPlugin);
-  await app.register(runtimePlugin, { config, workerFile: opts.workerFile });
+  await app.register(runtimePlugin, { config, workerFile: opts.workerFile, slicer });
 
   await app.register(healthRoutes);
   await app.register(runRoutes, { waitMaxSeconds: config.WAIT_MAX_SECONDS });
@@ -141,7 +159,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // One limit for every WebSocket stream of the instance: sweep streams, run streams and the firehose.
   const subscribers = new SubscriberLimit(config.MAX_STREAM_SUBSCRIBERS);
   await app.register(sweepRoutes, { pingMs: opts.pingMs ?? 30_000, subscribers });
-  await app.register(streamRoutes, { pingMs: opts.pingMs ?? 30_000, subscribers });
+  await app.register(streamRoutes, { pingMs: opts.pingMs ?? 30_000, subscribers, slicer });
   await app.register(dashboardRoutes);
   return app;
 }

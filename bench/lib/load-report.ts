@@ -382,7 +382,10 @@ function floodReport(floods: { kind: DbKind; f: FloodResult }[], o: Opts, lines:
     for (const [g, x] of Object.entries(f.completeness))
       console.log(
         `${kind} ${g}: ${x.complete}/${x.clients} complete; ${x.missingSteps} steps missing over ${x.clientsMissing} ` +
-          `clients; ${x.disorder} out of order or twice; ${x.unknown} never recorded; closes ` +
+          `clients; ${x.disorder} out of order or twice; ${x.unknown} never recorded; ` +
+          // Steps skipped for a slow reader (live, over the soft buffer bound) come with a notice: a miss without one
+          // is a gap.
+          `${f.groups[g]?.clientsCoalesced ?? 0} clients coalesced (${f.groups[g]?.skippedSteps ?? 0} steps skipped); closes ` +
           Object.entries(f.groups[g]?.closes ?? {})
             .map(([code, n]) => `${code}: ${n}`)
             .join(', '),

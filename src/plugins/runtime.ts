@@ -12,6 +12,7 @@ import { StreamHub } from '../stream/hub.ts';
 import { KeyedSerial } from '../stream/keyed-serial.ts';
 import { StepHistory } from '../stream/step-history.ts';
 import { TelemetrySink } from '../stream/telemetry-sink.ts';
+import type { TimeSlicer } from '../stream/time-slicer.ts';
 import { SweepsService } from '../sweeps/service.ts';
 
 declare module 'fastify' {
@@ -31,6 +32,8 @@ export interface RuntimeOptions {
   config: Config;
   /** Worker module override (tests). */
   workerFile?: string;
+  /** The streams' turns (app.ts), in which the step history encodes the pages it reads. */
+  slicer?: TimeSlicer;
 }
 
 /**
@@ -72,7 +75,7 @@ function startedOnDemand(size: number, create: () => JobPool): JobPool & { start
 }
 
 export const runtimePlugin = fp<RuntimeOptions>(
-  async (app, { config, workerFile }) => {
+  async (app, { config, workerFile, slicer }) => {
     const store = app.store;
     const hub = new StreamHub();
     const sink = new TelemetrySink(store, hub, {
@@ -142,7 +145,10 @@ export const runtimePlugin = fp<RuntimeOptions>(
     app.decorate('runs', runs);
     app.decorate(
       'stepHistory',
-      new StepHistory((runId, fromStep, limit) => store.readSteps(runId, { fromStep, limit })),
+      // A page's rows are encoded in the streams' turns (slicer), not in one stretch when its read answers.
+      new StepHistory((runId, fromStep, limit) => store.readSteps(runId, { fromStep, limit }), {
+        pace: slicer && ((piece) => slicer.run(piece)),
+      }),
     );
     const sweeps = new SweepsService(
       { ...app.sweepStore, getRun: (id) => store.getRun(id) },

@@ -1,11 +1,13 @@
 // WebSocket streams: /v1/runs/:id/stream (history then live steps of one run) and /v1/stream (lifecycle firehose).
 // A flood of subscribers is bounded: at most the SubscriberLimit's places at once (beyond, closed 1013), the run record read
-// once for the joiners arriving together, the history read through one StepHistory (one read per page), the
-// upgrades paced (a Pacer: so many per turn of the event loop) and the history replay time-sliced (a TimeSlicer:
-// so many milliseconds of it per turn, over all joiners), so that a health check or a lease renewal waits behind
-// one bounded turn, not behind the flood.
+// once for the joiners arriving together, the history read through one StepHistory (one read per page), and every
+// part of a join on the event loop in the streams' time slicer (app.ts), so many milliseconds per turn over all
+// joiners: the upgrade's routing (the UpgradeGate), its handshake, hello and first read (admitted in a piece, below),
+// the history replay and the live fan-out. A health check or a lease renewal waits behind one bounded turn, not
+// behind the flood.
 
 import type {} from '@fastify/websocket';
+import type { FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { LAYER_FIELDS, layoutOf } from '../core/index.ts';
 import { AppError } from '../http/problems.ts';
@@ -17,12 +19,11 @@ import { RunIdParamsSchema, type RunListItem } from '../schemas/runs.ts';
 import { RunStreamQuerySchema } from '../schemas/stream.ts';
 import { FirehoseSession } from '../stream/firehose-session.ts';
 import type { HelloBody } from '../stream/messages.ts';
-import { Pacer } from '../stream/pacer.ts';
 import { RunSession } from '../stream/run-session.ts';
 import { freshFlight, singleFlight } from '../stream/shared-reads.ts';
 import { encodeStep } from '../stream/step-encoding.ts';
 import type { SubscriberLimit } from '../stream/subscriber-limit.ts';
-import { TimeSlicer } from '../stream/time-slicer.ts';
+import type { TimeSlicer } from '../stream/time-slicer.ts';
 import { keepAlive, upgradeRequired } from './websocket.ts';
 
 declare module 'fastify' {
@@ -31,19 +32,24 @@ declare module 'fastify' {
   }
 }
 
-export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number; subscribers: SubscriberLimit }> = async (
-  app,
-  { pingMs, subscribers },
-) => {
+export const streamRoutes: FastifyPluginAsyncZod<{
+  pingMs: number;
+  subscribers: SubscriberLimit;
+  /** The streams' turns (app.ts): history replay and live fan-out of all subscribers, in pieces, round-robin. */
+  slicer: TimeSlicer;
+}> = async (app, { pingMs, subscribers, slicer }) => {
   const history = app.stepHistory;
-  // History replay of all joiners together: pieces of 32 messages, round-robin, ~20 ms of them per turn of the
-  // event loop (measured on the pieces, which write what they send; more, up to 100 ms, when the rest of the loop
-  // takes longer, so that the replay still ends on a busy machine).
-  const slicer = new TimeSlicer(20, 100);
-  // Upgrades go on at most 32 per turn (each a handshake, a hello and a first read, ~0.5 ms here): a burst of
-  // thousands would otherwise run in one stretch of the loop, with every lease renewal and health check behind it.
-  const admission = new Pacer(32);
-  const admitted = () => admission.take();
+  // The rest of an upgrade (fastify's handler, the handshake, the wsHandler: a hello and a first read, ~0.5 ms here)
+  // runs inside a piece of the slicer, so a read that many joiners share does not let all their handshakes run in one
+  // stretch of the loop when it answers. (A callback hook: `done` continues the request synchronously, in the piece.)
+  const admitInTurn = (req: FastifyRequest, done: HookHandlerDoneFunction) => {
+    slicer
+      .run(() => {
+        done();
+        return false;
+      })
+      .catch((err) => req.log.error({ err }, 'stream admission failed'));
+  };
   const readRun = singleFlight((id) => app.runs.get(id));
   // The re-check after subscribing (the join race: see run-session.ts), one read for the joiners of a turn.
   const recheckRun = freshFlight(async (id): Promise<RunListItem | null> => {
@@ -98,12 +104,16 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number; subscribers: 
       params: RunIdParamsSchema,
       querystring: RunStreamQuerySchema,
     },
-    preHandler: async (req) => {
+    preHandler: (req, _reply, done) => {
       // At the limit the upgrade is closed 1013 anyway: spare the database the read.
-      if (!subscribers.full) req.streamRun = await readRun((req.params as { id: string }).id);
-      // Admitted last: the upgrade work then runs in the admission's turn, not all at once when a read that many
-      // joiners share answers.
-      await admitted();
+      if (subscribers.full) return admitInTurn(req, done);
+      readRun((req.params as { id: string }).id).then(
+        (run) => {
+          req.streamRun = run;
+          admitInTurn(req, done);
+        },
+        (err) => done(err),
+      );
     },
     handler: upgradeRequired,
     wsHandler: (socket, req) => {
@@ -115,8 +125,6 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number; subscribers: 
       keepAlive(socket, pingMs);
       const { encode, item, hello } = joinOf(run);
       const final = isFinal(run.status);
-      // The session subscribes to live steps before its first read, so a mark taken at that read follows it.
-      let since: number | undefined;
       const session = new RunSession(socket, app.hub, {
         runId: run.id,
         from,
@@ -125,10 +133,9 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number; subscribers: 
         hello,
         isFinal: (r) => isFinal(r.status),
         recheck: () => recheckRun(run.id),
-        readPage: (fromStep, limit) => {
-          since ??= history.mark();
-          return history.page(run.id, fromStep, limit, encode, { since, final });
-        },
+        // The session subscribes to live steps before its first read, and each read is marked when it is asked
+        // for (after the session's last look at what was published): it shares only reads sent after that.
+        readPage: history.reader(run.id, encode, final),
         pace: (piece) => slicer.run(piece),
         connection: req.socket,
       });
@@ -149,9 +156,7 @@ export const streamRoutes: FastifyPluginAsyncZod<{ pingMs: number; subscribers: 
         'Messages (see FirehoseMessage): run events created, started, progress, finished, deleted. At its subscriber ' +
         'limit (MAX_STREAM_SUBSCRIBERS) the server closes a new stream at once with 1013 (try again later).',
     },
-    preHandler: async () => {
-      await admitted();
-    },
+    preHandler: (req, _reply, done) => admitInTurn(req, done),
     handler: upgradeRequired,
     wsHandler: (socket) => {
       if (!subscribers.admit(socket)) return;

@@ -16,6 +16,14 @@ export interface StepHistoryOptions {
   maxBytes?: number;
   /** Database reads in flight at once (default 2). */
   concurrency?: number;
+  /**
+   * Runs the encoding of a page read in pieces of `encodeChunk` rows (a TimeSlicer's run: called again while it
+   * returns true), so that a page of 500 rows is not one stretch of the loop when its read answers. Without it, a
+   * page is encoded at once.
+   */
+  pace?(piece: () => boolean): Promise<void>;
+  /** Rows encoded per piece (default 32). */
+  encodeChunk?: number;
 }
 
 interface CachedPage {
@@ -55,6 +63,8 @@ export class StepHistory {
   private readonly waiting: (() => void)[] = [];
   private readonly maxBytes: number;
   private readonly concurrency: number;
+  private readonly pace: StepHistoryOptions['pace'];
+  private readonly encodeChunk: number;
 
   constructor(
     private readonly read: (runId: string, fromStep: number, limit: number) => Promise<StepRow[]>,
@@ -62,6 +72,8 @@ export class StepHistory {
   ) {
     this.maxBytes = options.maxBytes ?? 32 * 2 ** 20;
     this.concurrency = options.concurrency ?? 2;
+    this.pace = options.pace;
+    this.encodeChunk = options.encodeChunk ?? 32;
   }
 
   get cachedBytes(): number {
@@ -71,6 +83,19 @@ export class StepHistory {
   /** A point in the order of reads: take it after subscribing, pass it as PageReader.since. */
   mark(): number {
     return ++this.clock;
+  }
+
+  /**
+   * The page reader of one subscriber (RunSession's readPage), to be made after it subscribed: each call may share
+   * only a read sent after that call. A session reads again when steps were published during its last read; a tail
+   * read sent before that publication would not hold them, and they would never reach it.
+   */
+  reader(
+    runId: string,
+    encode: (row: StepRow) => StepPayload,
+    final: boolean,
+  ): (fromStep: number, limit: number) => Promise<StepPayload[]> {
+    return (fromStep, limit) => this.page(runId, fromStep, limit, encode, { since: this.mark(), final });
   }
 
   /**
@@ -100,7 +125,7 @@ export class StepHistory {
         const start = this.pages.get(key)?.steps ?? [];
         const after = start.length > 0 ? start[start.length - 1].step + 1 : fromStep;
         const rows = await this.read(runId, after, limit - start.length);
-        return rows.length === 0 ? start : start.concat(rows.map(encode));
+        return rows.length === 0 ? start : start.concat(await this.encodeAll(rows, encode));
       };
       return this.readPage(key, fetch, limit, reader.final);
     }
@@ -139,6 +164,19 @@ export class StepHistory {
       })
       .catch(() => {});
     return reading.steps;
+  }
+
+  /** The rows encoded, in pieces through `pace` when there is more than one piece of them. */
+  private async encodeAll(rows: StepRow[], encode: (row: StepRow) => StepPayload): Promise<StepPayload[]> {
+    const pace = this.pace;
+    if (!pace || rows.length <= this.encodeChunk) return rows.map(encode);
+    const out = new Array<StepPayload>(rows.length);
+    let i = 0;
+    await pace(() => {
+      for (const end = Math.min(rows.length, i + this.encodeChunk); i < end; i++) out[i] = encode(rows[i]);
+      return i < rows.length;
+    });
+    return out;
   }
 
   private keep(key: string, steps: StepPayload[], partial: boolean): void {

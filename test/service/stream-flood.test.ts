@@ -43,6 +43,29 @@ describeServiceOnEachDatabase(
       expect(svc().app.stepHistory.reads - readsBefore).toBe(3);
     });
 
+    it(`a burst of ${3 * MAX} upgrades is routed in arrival order and none is lost: the first ${MAX} hold places, the rest get 1013`, async () => {
+      const gate = svc().app.upgradeGate;
+      const joiners: ReturnType<typeof open>[] = [];
+      // One after another as the server receives them (the test shares the service's event loop): the gate queues
+      // each as it arrives and hands them on in that order.
+      for (let i = 0; i < 3 * MAX; i++) {
+        const arrived = gate.arrived;
+        joiners.push(open(`${svc().wsUrl}/v1/stream`));
+        while (gate.arrived === arrived) await new Promise((r) => setTimeout(r, 1));
+      }
+      const opened = await Promise.all(joiners);
+      try {
+        const refused = await Promise.all(opened.slice(MAX).map((j) => j.closed));
+        expect(refused.map((c) => c.code)).toEqual(Array(2 * MAX).fill(CLOSE_TRY_AGAIN_LATER));
+        expect(opened.slice(0, MAX).map((j) => j.ws.readyState)).toEqual(Array(MAX).fill(WebSocket.OPEN));
+        expect(gate.waiting).toBe(0);
+        expect(gate.dropped).toBe(0);
+      } finally {
+        for (const j of opened) j.ws.close(1000);
+        await Promise.all(opened.map((j) => j.closed));
+      }
+    });
+
     it(`beyond ${MAX} subscribers a new stream is closed 1013 with the reason; a freed place is taken again`, async () => {
       const held = await Promise.all(Array.from({ length: MAX }, () => open(`${svc().wsUrl}/v1/stream`)));
       try {

@@ -47,6 +47,34 @@ function blockedStore(n: number) {
 }
 
 describe('step history', () => {
+  it('encodes a page read in pieces through `pace` (a page of 500 rows is not one stretch of the loop), once for all', async () => {
+    const store = blockedStore(100);
+    const pieces: number[] = [];
+    let encoded = 0;
+    const counting = (r: StepRow) => {
+      encoded++;
+      return encode(r);
+    };
+    const history = new StepHistory(store.read, {
+      encodeChunk: 32,
+      pace: async (piece) => {
+        for (let more = true; more; ) {
+          const before = encoded;
+          more = piece();
+          pieces.push(encoded - before);
+          // Another turn of the loop between pieces.
+          await new Promise((r) => setImmediate(r));
+        }
+      },
+    });
+    const joiners = Array.from({ length: 20 }, () => history.page('r1', 0, 100, counting, finished(history)));
+    store.release();
+    const pages = await Promise.all(joiners);
+    expect(pieces).toEqual([32, 32, 32, 4]);
+    expect(encoded).toBe(100);
+    for (const p of pages) expect(p.map((s) => s.step)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+
   it('N subscribers joining one run at once cost one read, and all get the same page', async () => {
     const store = blockedStore(10);
     const history = new StepHistory(store.read);
