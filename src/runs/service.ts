@@ -142,6 +142,11 @@ export class RunsService {
   }
 
   /** Recorded statistics as JSON columns (at most METRICS_JSON_MAX_POINTS steps). */
+  /** What the JSON metrics answer would count (HEAD): its columns read, no bytes written. */
+  async metricsCounts(id: string, q: MetricsQuery): Promise<StepCounts> {
+    return (await metricsColumns(this.store, await this.get(id), q)).counts;
+  }
+
   /** The JSON metrics answer: its columns read here, its bytes written on the evaluate thread (metrics-json.ts). */
   async metrics(id: string, q: MetricsQuery): Promise<{ counts: StepCounts; json: Uint8Array }> {
     const columns = await metricsColumns(this.store, await this.get(id), q);
