@@ -122,6 +122,8 @@ export interface StepRange {
   toStep?: number;
   /** At most this many rows (default: all). */
   limit?: number;
+  /** false: leave the histograms out (null), for readers that chart the layers' fields only. Default true. */
+  histograms?: boolean;
 }
 
 /** Recorded steps in the range, ascending, as stored (layers and histograms as fresh Float32Arrays). */
@@ -130,7 +132,7 @@ export async function readSteps(db: Queryable, runId: string, range: StepRange =
   const inRange = stepRange(range);
   const limit = range.limit === undefined ? Prisma.empty : Prisma.sql`LIMIT ${range.limit}`;
   const rows = await db.$queryRaw<RawStep[]>`
-    SELECT ${COLUMNS} FROM run_steps s
+    SELECT ${range.histograms === false ? WITHOUT_HISTOGRAMS : COLUMNS} FROM run_steps s
     WHERE s.run_id = ${runId}::uuid ${inRange}
     ORDER BY s.step ${limit}`;
   return rows.map((r) => toStepRow(runId, r));
@@ -204,6 +206,9 @@ export async function setLastStep(db: Queryable, id: string, step: number | null
 // decoder skips the newlines.)
 const COLUMNS = Prisma.sql`s.step, s.loss, s.grad_norm, s.train_accuracy, s.test_accuracy,
   encode(s.layers, 'base64') AS layers, encode(s.histograms, 'base64') AS histograms`;
+
+const WITHOUT_HISTOGRAMS = Prisma.sql`s.step, s.loss, s.grad_norm, s.train_accuracy, s.test_accuracy,
+  encode(s.layers, 'base64') AS layers, NULL AS histograms`;
 
 function toStepRow(runId: string, r: RawStep): StepRow {
   return {

@@ -43,8 +43,11 @@ export interface RunStore extends QueueStore, StepStore {
   /** queued ⇒ cancelled now; running ⇒ cancel requested; returns the run after, or null. */
   requestCancel(id: string): Promise<RunRecord | null>;
   deleteRun(id: string): Promise<'deleted' | 'not_found' | 'not_finished'>;
-  /** Steps in [from, to] (at most `limit`), ascending. */
-  readSteps(runId: string, q: { fromStep?: number; toStep?: number; limit?: number }): Promise<StepRow[]>;
+  /** Steps in [from, to] (at most `limit`), ascending; `histograms: false` leaves the histograms out (null). */
+  readSteps(
+    runId: string,
+    q: { fromStep?: number; toStep?: number; limit?: number; histograms?: boolean },
+  ): Promise<StepRow[]>;
   /** How many steps are recorded in [from, to], and the last of them. */
   stepSpan(
     runId: string,

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { FIELD_COUNT } from '../core/index.ts';
 import type { RunRecord } from '../model/run.ts';
 import { isFinal } from '../model/status.ts';
 import {
@@ -19,6 +20,7 @@ import {
   decodeHistory,
   encodeHistory,
   HISTORY_BINARY_TYPE,
+  type HistoryArrays,
   historyFromArrays,
 } from '../schemas/history-binary.ts';
 import { ProblemSchema } from '../schemas/problem.ts';
@@ -26,8 +28,15 @@ import { RunIdParamsSchema } from '../schemas/runs.ts';
 import { HistoryBuilder, LruCache, shortFloat32 } from './history-buckets.ts';
 
 const gzipAsync = promisify(gzip);
-/** Rows read per query: bounds the memory of a long run's read (a 50-layer row is ~3.6 KB). */
+/**
+ * Rows read per query: at most 1,000, and no more than about 1 MiB of layer statistics (a 50-layer row is 3.6 KB:
+ * 291 rows). Each chunk is decoded and bucketed in one turn of the event loop, so this bounds the turn as well as
+ * the memory: at 1,000 rows a 50-layer run's chunk held the loop ~30 ms.
+ */
 const CHUNK_ROWS = 1000;
+const CHUNK_BYTES = 1024 * 1024;
+const chunkRows = (layerCount: number) =>
+  Math.max(1, Math.min(CHUNK_ROWS, Math.floor(CHUNK_BYTES / (4 * FIELD_COUNT * Math.max(1, layerCount)))));
 /** Answers of finished runs kept in memory (a 50-layer, 2,000-point answer is ~0.8 MB binary, ~3 MB of JSON). */
 const CACHED_ANSWERS = 16;
 /** Whole-range answers stored per finished run (clients choose fields and points: storage stays bounded). */
@@ -56,15 +65,21 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
   let closing = false;
 
   /** Reads exactly the `total` steps counted (a running run records more meanwhile: the stream brings those). */
-  async function readHistory(run: RunRecord, q: Query): Promise<History> {
+  async function readHistory(run: RunRecord, q: Query): Promise<HistoryArrays> {
     const { count: total } = await app.store.stepSpan(run.id, q.from, q.to);
+    const chunk = chunkRows(run.layerCount);
     const builder = new HistoryBuilder(total, q.points, run.layerCount, q.fields);
     let next = q.from;
     let lastStep: number | null = null;
     for (let read = 0; read < total; ) {
       if (closing) throw new Error('history: the service is closing');
-      const limit = Math.min(CHUNK_ROWS, total - read);
-      const rows = await app.store.readSteps(run.id, { fromStep: next, toStep: q.to, limit });
+      const limit = Math.min(chunk, total - read);
+      const rows = await app.store.readSteps(run.id, {
+        fromStep: next,
+        toStep: q.to,
+        limit,
+        histograms: false,
+      });
       if (rows.length === 0) break;
       for (const row of rows) builder.add(row);
       read += rows.length;

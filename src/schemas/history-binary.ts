@@ -53,11 +53,18 @@ export interface HistoryArrays {
 
 const F64_BLOCKS = ['steps', 'loss', 'gradNorm', 'trainAccuracy', 'testAccuracy'] as const;
 
-/** The binary body of a history answer. */
-export function encodeHistory(h: History): Uint8Array {
-  const P = h.steps.length;
+/** The binary body of a history answer, from its typed columns (what decodeHistory gives back). */
+export function encodeHistory(h: HistoryArrays): Uint8Array {
+  const P = h.points;
   const F = h.fields.length;
   const L = h.layerCount;
+  for (const name of F64_BLOCKS) {
+    if (h[name].length !== P)
+      throw new RangeError(`encodeHistory: ${name} has ${h[name].length} points, not ${P}`);
+  }
+  if (h.values.length !== L * F * P) {
+    throw new RangeError(`encodeHistory: values has ${h.values.length} entries, not ${L} × ${F} × ${P}`);
+  }
   const blocks: HistoryBlock[] = [];
   let at = 0;
   for (const name of F64_BLOCKS) {
@@ -95,19 +102,41 @@ export function encodeHistory(h: History): Uint8Array {
   out.fill(0x20, 8, start);
   out.set(header, 8);
   const f64 = new Float64Array(out.buffer, start, 5 * P);
-  const columns = [h.steps, h.loss, h.gradNorm, h.trainAccuracy, h.testAccuracy];
-  columns.forEach((column, c) => {
-    for (let p = 0; p < P; p++) f64[c * P + p] = column[p] ?? Number.NaN;
+  F64_BLOCKS.forEach((name, c) => {
+    f64.set(h[name], c * P);
   });
-  const f32 = new Float32Array(out.buffer, start + 40 * P, L * F * P);
-  for (let l = 0; l < L; l++) {
+  new Float32Array(out.buffer, start + 40 * P, L * F * P).set(h.values);
+  return out;
+}
+
+/** A History's columns as typed arrays (null → NaN): what encodeHistory takes. */
+export function historyToArrays(h: History): HistoryArrays {
+  const P = h.steps.length;
+  const F = h.fields.length;
+  const column = (xs: readonly (number | null)[]) => Float64Array.from(xs, (x) => x ?? Number.NaN);
+  const values = new Float32Array(h.layerCount * F * P);
+  for (let l = 0; l < h.layerCount; l++) {
     for (let f = 0; f < F; f++) {
       const series = h.values[l][f];
-      const base = (l * F + f) * P;
-      for (let p = 0; p < P; p++) f32[base + p] = series[p] ?? Number.NaN;
+      for (let p = 0; p < P; p++) values[(l * F + f) * P + p] = series[p] ?? Number.NaN;
     }
   }
-  return out;
+  return {
+    runId: h.runId,
+    fields: h.fields,
+    layerCount: h.layerCount,
+    totalSteps: h.totalSteps,
+    bucketed: h.bucketed,
+    points: P,
+    nonFiniteSteps: h.nonFiniteSteps,
+    lastStep: h.lastStep,
+    steps: Float64Array.from(h.steps),
+    loss: column(h.loss),
+    gradNorm: column(h.gradNorm),
+    trainAccuracy: column(h.trainAccuracy),
+    testAccuracy: column(h.testAccuracy),
+    values,
+  };
 }
 
 /** Reads a binary history body; throws on a body that is not one (wrong magic, truncated, bad header). */

@@ -110,6 +110,11 @@ describeEachDatabase('run steps and weights', (ctx) => {
     expect(await stepSpan(db.prisma, id, 100_000)).toEqual({ count: 0, lastStep: null });
     expectSameRows(await readSteps(db.prisma, id, { fromStep: 99, toStep: 110 }), rows.slice(50, 56));
     expectSameRows(await readSteps(db.prisma, id, { fromStep: 1000, limit: 3 }), rows.slice(500, 503));
+    // Without the histograms: the same rows, histograms null.
+    expectSameRows(
+      await readSteps(db.prisma, id, { fromStep: 99, toStep: 110, histograms: false }),
+      rows.slice(50, 56).map((r) => ({ ...r, histograms: null })),
+    );
     expect((await getRun(db.prisma, id))?.lastStep).toBe((n - 1) * 2);
   });
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FIELD, FIELD_COUNT } from '../../src/core/stats.ts';
 import type { StepRow } from '../../src/model/run.ts';
 import { HistoryBuilder, LruCache, shortFloat32 } from '../../src/routes/history-buckets.ts';
+import { historyFromArrays } from '../../src/schemas/history-binary.ts';
 
 /** A one-layer row whose gradNorm is `g` and loss `loss`. */
 function row(step: number, loss: number, g: number, nonFinite = 0): StepRow {
@@ -12,10 +13,20 @@ function row(step: number, loss: number, g: number, nonFinite = 0): StepRow {
   return { step, loss, gradNorm: g, trainAccuracy: null, testAccuracy: null, layers, histograms: null };
 }
 
-function build(rows: StepRow[], points: number) {
-  const b = new HistoryBuilder(rows.length, points, 1, ['gradNorm']);
+/** The builder's columns in the JSON answer's form (NaN → null). */
+function build(rows: StepRow[], points: number, announced = rows.length) {
+  const b = new HistoryBuilder(announced, points, 1, ['gradNorm']);
   for (const r of rows) b.add(r);
-  return b.finish();
+  const columns = b.finish();
+  expect(columns.values.length).toBe(columns.points);
+  return historyFromArrays({
+    runId: 'r',
+    fields: ['gradNorm'],
+    layerCount: 1,
+    totalSteps: announced,
+    lastStep: null,
+    ...columns,
+  });
 }
 
 describe('HistoryBuilder', () => {
@@ -64,6 +75,66 @@ describe('HistoryBuilder', () => {
     expect(h.nonFiniteSteps).toEqual([2]);
     expect(h.loss).toEqual([1, 2, null]);
     expect(h.values[0][0]).toEqual([1, 3, null]);
+  });
+
+  it('puts each layer’s fields in their own series, bucketed, against a plain re-count of every bucket', () => {
+    const L = 3;
+    const fields = ['gradNorm', 'deadFrac'] as const;
+    const total = 1_001;
+    const value = (s: number, l: number, f: number) =>
+      (s * 7 + l * 13 + f * 31) % 17 === 0 ? Number.NaN : Math.fround(Math.sin(s * (l + 1) + f) * 10 ** l);
+    const rows: StepRow[] = Array.from({ length: total }, (_, s) => {
+      const layers = new Float32Array(L * FIELD_COUNT);
+      for (let l = 0; l < L; l++) {
+        for (const [k, f] of fields.entries()) layers[l * FIELD_COUNT + FIELD[f]] = value(s, l, k);
+      }
+      return {
+        step: 3 * s,
+        loss: s % 5,
+        gradNorm: 1,
+        trainAccuracy: null,
+        testAccuracy: null,
+        layers,
+        histograms: null,
+      };
+    });
+    const b = new HistoryBuilder(total, 60, L, fields);
+    for (const r of rows) b.add(r);
+    const h = b.finish();
+    const size = Math.ceil(total / 30);
+    expect(h.points).toBe(2 * Math.ceil(total / size) - (total % size === 1 ? 1 : 0));
+    let p = 0;
+    for (let start = 0; start < total; start += size) {
+      const bucket = rows.slice(start, start + size);
+      expect(h.steps[p]).toBe(bucket[0].step);
+      for (let l = 0; l < L; l++) {
+        for (let k = 0; k < fields.length; k++) {
+          const xs = bucket.map((_, i) => value(start + i, l, k));
+          const finite = xs.filter(Number.isFinite);
+          const lo = Math.min(...finite);
+          const hi = Math.max(...finite);
+          const first = xs.indexOf(lo) <= xs.indexOf(hi) ? [lo, hi] : [hi, lo];
+          const series = h.values.subarray(
+            (l * fields.length + k) * h.points,
+            (l * fields.length + k + 1) * h.points,
+          );
+          expect(Array.from(series.subarray(p, p + Math.min(2, bucket.length)))).toEqual(
+            first.slice(0, bucket.length),
+          );
+        }
+      }
+      p += bucket.length > 1 ? 2 : 1;
+    }
+    expect(p).toBe(h.points);
+  });
+
+  it('closes the gaps when fewer rows come than announced, and refuses more', () => {
+    const h = build([row(0, 3, 1), row(1, 2, 0.5)], 10, 5);
+    expect(h.steps).toEqual([0, 1]);
+    expect(h.values[0][0]).toEqual([1, 0.5]);
+    const b = new HistoryBuilder(1, 10, 1, ['gradNorm']);
+    b.add(row(0, 1, 1));
+    expect(() => b.add(row(1, 1, 1))).toThrow(/more than the 1 rows/);
   });
 });
 
