@@ -16,16 +16,10 @@ import {
   HistoryQuerySchema,
   HistorySchema,
 } from '../schemas/history.ts';
-import {
-  decodeHistory,
-  encodeHistory,
-  HISTORY_BINARY_TYPE,
-  type HistoryArrays,
-  historyFromArrays,
-} from '../schemas/history-binary.ts';
+import { encodeHistory, HISTORY_BINARY_TYPE, type HistoryArrays } from '../schemas/history-binary.ts';
 import { ProblemSchema } from '../schemas/problem.ts';
 import { RunIdParamsSchema } from '../schemas/runs.ts';
-import { HistoryBuilder, LruCache, shortFloat32 } from './history-buckets.ts';
+import { HistoryBuilder, LruCache } from './history-buckets.ts';
 
 const gzipAsync = promisify(gzip);
 /**
@@ -49,10 +43,13 @@ type Query = { from?: number; to?: number; points: number; fields: History['fiel
 /** One answer, in the forms asked for so far (binary always; JSON and gzip made on first use). */
 interface Answer {
   binary: Uint8Array;
-  json?: string;
+  /** UTF-8, written on the evaluate thread (history-json.ts); a second request meanwhile waits for the same. */
+  json?: Promise<Uint8Array>;
   gzipBinary?: Buffer;
   gzipJson?: Buffer;
 }
+
+const HISTORY_JSON = new URL('./history-json.ts', import.meta.url).href;
 
 /** The key of a stored whole-range answer: the fields and the points. */
 const summaryKey = (fields: readonly string[], points: number) => `${fields.join(',')}|${points}`;
@@ -119,6 +116,15 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
       building.set(key, pending);
     }
     return pending;
+  }
+
+  /** The JSON answer's bytes, written on the evaluate thread from a copy (the cached binary stays on the loop). */
+  async function jsonOnThread(binary: Uint8Array): Promise<Uint8Array> {
+    const copy = new Uint8Array(binary); // a copy: Buffer#slice would be a view, and the move would detach it
+    const r = await app.pool.offLoop<{ json: Uint8Array }>(HISTORY_JSON, 'historyJson', copy, [
+      copy.buffer as ArrayBuffer,
+    ]);
+    return r.json;
   }
 
   const cacheKey = (id: string, q: Query) => `${id}|${q.from}|${q.to}|${summaryKey(q.fields, q.points)}`;
@@ -193,7 +199,7 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
       const binary = new RegExp(`\\b${HISTORY_BINARY_TYPE}\\b`).test(String(req.headers.accept ?? ''));
       const gzipped = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
       reply.header('vary', 'accept, accept-encoding');
-      let body: Uint8Array | string;
+      let body: Uint8Array;
       let zipped = false;
       if (binary) {
         reply.type(HISTORY_BINARY_TYPE);
@@ -204,26 +210,20 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
         }
       } else {
         reply.type('application/json; charset=utf-8');
-        body = answer.json ??= jsonOf(answer.binary);
-        if (gzipped && body.length > GZIP_ABOVE_BYTES) {
+        const kept = answer;
+        // A failure is not kept: the next request tries again.
+        body = await (kept.json ??= jsonOnThread(kept.binary).catch((err: unknown) => {
+          kept.json = undefined;
+          throw err;
+        }));
+        if (gzipped && body.byteLength > GZIP_ABOVE_BYTES) {
           body = answer.gzipJson ??= await gzipAsync(body);
           zipped = true;
         }
       }
       if (zipped) reply.header('content-encoding', 'gzip');
-      // Serialized already (typed by History): a string or Buffer bypasses the response serializer.
-      const raw =
-        typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-      return reply.send(raw as never);
+      // Serialized already (typed by History): a Buffer bypasses the response serializer.
+      return reply.send(Buffer.from(body.buffer, body.byteOffset, body.byteLength) as never);
     },
   );
 };
-
-/** The JSON answer of a binary one: layer values as the shortest decimal of their float32. */
-function jsonOf(binary: Uint8Array): string {
-  const h = historyFromArrays(decodeHistory(binary));
-  for (const layer of h.values) {
-    for (const series of layer) for (let p = 0; p < series.length; p++) series[p] = shortFloat32(series[p]);
-  }
-  return JSON.stringify(h);
-}
