@@ -204,11 +204,10 @@ export async function setLastStep(db: Queryable, id: string, step: number | null
 
 // bytea comes back as base64 text: see bytes.ts. (Postgres wraps it at 76 characters; Node's base64
 // decoder skips the newlines.)
-const COLUMNS = Prisma.sql`s.step, s.loss, s.grad_norm, s.train_accuracy, s.test_accuracy,
-  encode(s.layers, 'base64') AS layers, encode(s.histograms, 'base64') AS histograms`;
-
-const WITHOUT_HISTOGRAMS = Prisma.sql`s.step, s.loss, s.grad_norm, s.train_accuracy, s.test_accuracy,
-  encode(s.layers, 'base64') AS layers, NULL AS histograms`;
+const STEP_COLUMNS = Prisma.sql`s.step, s.loss, s.grad_norm, s.train_accuracy, s.test_accuracy,
+  encode(s.layers, 'base64') AS layers`;
+const COLUMNS = Prisma.sql`${STEP_COLUMNS}, encode(s.histograms, 'base64') AS histograms`;
+const WITHOUT_HISTOGRAMS = Prisma.sql`${STEP_COLUMNS}, NULL AS histograms`;
 
 function toStepRow(runId: string, r: RawStep): StepRow {
   return {

@@ -107,8 +107,9 @@ export class HistoryBuilder {
     let values = this.values;
     if (P < C) {
       // Fewer rows came than announced: close the gaps between the series.
-      values = new Float32Array((this.values.length / (C || 1)) * P);
-      for (let s = 0; s * P < values.length; s++) values.set(this.values.subarray(s * C, s * C + P), s * P);
+      const layerSeries = this.min.length - RUN_SERIES;
+      values = new Float32Array(layerSeries * P);
+      for (let s = 0; s < layerSeries; s++) values.set(this.values.subarray(s * C, s * C + P), s * P);
     }
     return {
       bucketed: this.bucketSize > 1,
