@@ -133,6 +133,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     'upgradeGate',
     new UpgradeGate(app.server, { perPiece: 8, pace: (piece) => slicer.run(piece) }),
   );
+  // Closing: no upgrade is routed once @fastify/websocket (registered before) has closed its clients.
+  app.addHook('preClose', async () => app.upgradeGate.close());
   if (config.RATE_LIMIT_PER_MINUTE > 0) {
     await app.register(fastifyRateLimit, {
       max: config.RATE_LIMIT_PER_MINUTE,
@@ -161,5 +163,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(sweepRoutes, { pingMs: opts.pingMs ?? 30_000, subscribers });
   await app.register(streamRoutes, { pingMs: opts.pingMs ?? 30_000, subscribers, slicer });
   await app.register(dashboardRoutes);
+  // Last of the close's first phase (after the jobs' drain): a stream whose handshake was under way when the
+  // clients were closed opened after it; the HTTP server's close would wait for it.
+  app.addHook('preClose', async () => {
+    for (const client of app.websocketServer.clients) client.close(1001, 'server shutting down');
+  });
   return app;
 }

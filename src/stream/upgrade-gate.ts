@@ -4,8 +4,11 @@
 // order. A burst of thousands of upgrades then costs the loop one slicer budget per turn, shared with the history
 // replay, instead of running all its routing in the turn it arrives in, ahead of every health check and lease renewal.
 //
-// Nothing is refused here: the subscriber limit (1013 beyond it) and the routes' own checks answer each upgrade
-// when it is routed. The queue holds at most one entry per open connection; one whose client left is dropped.
+// Nothing is refused here while the service runs: the subscriber limit (1013 beyond it) and the routes' own checks
+// answer each upgrade when it is routed. The queue holds at most one entry per open connection; one whose client
+// left is dropped. Once the service closes, the gate routes nothing more: @fastify/websocket's preClose removes its
+// own listener from the server, not the copy held here, so an upgrade routed then (a client reconnecting during the
+// shutdown's grace) would open a stream that nothing closes, and the HTTP server's close would wait for it forever.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 
@@ -29,6 +32,15 @@ function onWaitingSocketError(this: Duplex): void {
   this.destroy();
 }
 
+const SHUTTING_DOWN =
+  'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n';
+
+/** Answers an upgrade the service will not route: 503, then the connection ends. */
+function refuse(socket: Duplex): void {
+  if (socket.destroyed || !socket.writable) socket.destroy();
+  else socket.end(SHUTTING_DOWN);
+}
+
 export class UpgradeGate {
   /** Upgrades received, and those whose client left before their turn (for tests and metrics). */
   arrived = 0;
@@ -36,6 +48,7 @@ export class UpgradeGate {
   private readonly queue: Waiting[] = [];
   private head = 0;
   private draining: Promise<void> | null = null;
+  private closed = false;
   private readonly route: UpgradeListener[];
   private readonly perPiece: number;
   private readonly pace: UpgradeGateOptions['pace'];
@@ -64,8 +77,26 @@ export class UpgradeGate {
     while (this.draining) await this.draining;
   }
 
+  /**
+   * Stops routing (call it as the service starts to close): the upgrades waiting, and every one arriving after,
+   * are answered 503 and their connections ended.
+   */
+  close(): void {
+    this.closed = true;
+    for (; this.head < this.queue.length; this.head++) {
+      refuse(this.queue[this.head].socket);
+    }
+    this.queue.length = 0;
+    this.head = 0;
+  }
+
   private arrive(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.arrived++;
+    if (this.closed) {
+      socket.on('error', onWaitingSocketError);
+      refuse(socket);
+      return;
+    }
     socket.on('error', onWaitingSocketError);
     this.queue.push({ req, socket, head });
     this.drain();

@@ -86,6 +86,35 @@ describe('UpgradeGate', () => {
     expect(gate.dropped).toBe(2);
   });
 
+  it('once closed routes nothing more: the upgrades waiting and those arriving after are answered 503', async () => {
+    const { server, routed } = fakeServer();
+    const slicer = new TimeSlicer(20, 20);
+    const gate = new UpgradeGate(server, { perPiece: 8, pace: (piece) => slicer.run(piece) });
+    const answered = (socket: PassThrough) => {
+      let text = '';
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString('latin1');
+      });
+      return () => text;
+    };
+    const waiting = upgrade(server, '/waiting');
+    const waitingText = answered(waiting);
+    gate.close();
+    const late = upgrade(server, '/late');
+    const lateText = answered(late);
+    await gate.idle();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(routed).toEqual([]);
+    for (const [socket, text] of [
+      [waiting, waitingText],
+      [late, lateText],
+    ] as const) {
+      expect(text()).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
+      expect(socket.writableEnded).toBe(true);
+    }
+    expect(gate.waiting).toBe(0);
+  });
+
   it('refuses a piece size that is not a positive integer', () => {
     const { server } = fakeServer();
     expect(() => new UpgradeGate(server, { perPiece: 0, pace: async () => {} })).toThrow(
