@@ -92,12 +92,11 @@ export class UpgradeGate {
 
   private arrive(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.arrived++;
+    socket.on('error', onWaitingSocketError);
     if (this.closed) {
-      socket.on('error', onWaitingSocketError);
       refuse(socket);
       return;
     }
-    socket.on('error', onWaitingSocketError);
     this.queue.push({ req, socket, head });
     this.drain();
   }
