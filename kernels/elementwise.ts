@@ -529,6 +529,86 @@ export function backwardSoftplus(z: usize, a: usize, dA: usize, dZ: usize, len: 
   backwardLoop(A_SOFTPLUS, z, a, dA, dZ, len, f64x2.splat(slope), f64x2.splat(alpha));
 }
 
+/**
+ * backwardLoop, returning Σ dZ[i]² of what it writes as sumSquaresWide would sum it afterwards (same sets, same
+ * order, same bits): a recorded step's Σd² of a hidden layer, taken while dZ is still in registers.
+ */
+// @ts-ignore: decorator
+@inline function backwardSumsLoop(
+  kind: i32, z: usize, a: usize, dA: usize, dZ: usize, len: i32, s: v128, al: v128,
+): f64 {
+  let a0 = f64x2.splat(0);
+  let a1 = a0;
+  let a2 = a0;
+  let a3 = a0;
+  let a4 = a0;
+  let a5 = a0;
+  let a6 = a0;
+  let a7 = a0;
+  const blocks = <usize>(len >> 4) << 7;
+  for (let o: usize = 0; o < blocks; o += 128) {
+    const d0 = backwardV(kind, v128.load(z + o), v128.load(a + o), v128.load(dA + o), s, al);
+    const d1 = backwardV(kind, v128.load(z + o, 16), v128.load(a + o, 16), v128.load(dA + o, 16), s, al);
+    const d2 = backwardV(kind, v128.load(z + o, 32), v128.load(a + o, 32), v128.load(dA + o, 32), s, al);
+    const d3 = backwardV(kind, v128.load(z + o, 48), v128.load(a + o, 48), v128.load(dA + o, 48), s, al);
+    const d4 = backwardV(kind, v128.load(z + o, 64), v128.load(a + o, 64), v128.load(dA + o, 64), s, al);
+    const d5 = backwardV(kind, v128.load(z + o, 80), v128.load(a + o, 80), v128.load(dA + o, 80), s, al);
+    const d6 = backwardV(kind, v128.load(z + o, 96), v128.load(a + o, 96), v128.load(dA + o, 96), s, al);
+    const d7 = backwardV(kind, v128.load(z + o, 112), v128.load(a + o, 112), v128.load(dA + o, 112), s, al);
+    v128.store(dZ + o, d0);
+    v128.store(dZ + o, d1, 16);
+    v128.store(dZ + o, d2, 32);
+    v128.store(dZ + o, d3, 48);
+    v128.store(dZ + o, d4, 64);
+    v128.store(dZ + o, d5, 80);
+    v128.store(dZ + o, d6, 96);
+    v128.store(dZ + o, d7, 112);
+    a0 = f64x2.add(a0, f64x2.mul(d0, d0));
+    a1 = f64x2.add(a1, f64x2.mul(d1, d1));
+    a2 = f64x2.add(a2, f64x2.mul(d2, d2));
+    a3 = f64x2.add(a3, f64x2.mul(d3, d3));
+    a4 = f64x2.add(a4, f64x2.mul(d4, d4));
+    a5 = f64x2.add(a5, f64x2.mul(d5, d5));
+    a6 = f64x2.add(a6, f64x2.mul(d6, d6));
+    a7 = f64x2.add(a7, f64x2.mul(d7, d7));
+  }
+  // The tail of < 16 values as backwardLoop does it (pairs, then the last odd one), summed by foldWide.
+  const pairs = <usize>(len >> 1) << 4;
+  for (let o = blocks; o < pairs; o += 16) {
+    v128.store(dZ + o, backwardV(kind, v128.load(z + o), v128.load(a + o), v128.load(dA + o), s, al));
+  }
+  if (len & 1) {
+    const o = pairs;
+    const r = backwardV(kind, v128.load64_zero(z + o), v128.load64_zero(a + o), v128.load64_zero(dA + o), s, al);
+    v128.store64_lane(dZ + o, r, 0);
+  }
+  return foldWide(a0, a1, a2, a3, a4, a5, a6, a7, dZ, blocks, <usize>len << 3);
+}
+
+/** backward*, returning Σ dZ[i]² (sumSquaresWide's bits): a recorded step's hidden layers. */
+export function backwardSumsLinear(z: usize, a: usize, dA: usize, dZ: usize, len: i32, slope: f64, alpha: f64): f64 {
+  memory.copy(dZ, dA, <usize>len << 3);
+  return sumSquaresWide(dZ, len);
+}
+export function backwardSumsSigmoid(z: usize, a: usize, dA: usize, dZ: usize, len: i32, slope: f64, alpha: f64): f64 {
+  return backwardSumsLoop(A_SIGMOID, z, a, dA, dZ, len, f64x2.splat(slope), f64x2.splat(alpha));
+}
+export function backwardSumsTanh(z: usize, a: usize, dA: usize, dZ: usize, len: i32, slope: f64, alpha: f64): f64 {
+  return backwardSumsLoop(A_TANH, z, a, dA, dZ, len, f64x2.splat(slope), f64x2.splat(alpha));
+}
+export function backwardSumsRelu(z: usize, a: usize, dA: usize, dZ: usize, len: i32, slope: f64, alpha: f64): f64 {
+  return backwardSumsLoop(RELU, z, a, dA, dZ, len, f64x2.splat(slope), f64x2.splat(alpha));
+}
+export function backwardSumsLeakyRelu(z: usize, a: usize, dA: usize, dZ: usize, len: i32, slope: f64, alpha: f64): f64 {
+  return backwardSumsLoop(LEAKY_RELU, z, a, dA, dZ, len, f64x2.splat(slope), f64x2.splat(alpha));
+}
+export function backwardSumsElu(z: usize, a: usize, dA: usize, dZ: usize, len: i32, slope: f64, alpha: f64): f64 {
+  return backwardSumsLoop(ELU, z, a, dA, dZ, len, f64x2.splat(slope), f64x2.splat(alpha));
+}
+export function backwardSumsSoftplus(z: usize, a: usize, dA: usize, dZ: usize, len: i32, slope: f64, alpha: f64): f64 {
+  return backwardSumsLoop(A_SOFTPLUS, z, a, dA, dZ, len, f64x2.splat(slope), f64x2.splat(alpha));
+}
+
 /** Every row of Z (rows, cols) = b (cols): the bias a forward pass starts from. */
 export function broadcastRows(b: usize, z: usize, rows: i32, cols: i32): void {
   const bytes = <usize>cols << 3;
@@ -695,8 +775,18 @@ export function sumSquaresWide(x: usize, len: i32): f64 {
     a6 = f64x2.add(a6, f64x2.mul(v6, v6));
     a7 = f64x2.add(a7, f64x2.mul(v7, v7));
   }
+  return foldWide(a0, a1, a2, a3, a4, a5, a6, a7, x, blocks, <usize>len << 3);
+}
+
+/**
+ * The end of sumSquaresWide: set 0 (lane 0 of a0), plus the squares of x's tail [blocks, end) (bytes) in order, then
+ * the other fifteen sets in set order.
+ */
+// @ts-ignore: decorator
+@inline function foldWide(
+  a0: v128, a1: v128, a2: v128, a3: v128, a4: v128, a5: v128, a6: v128, a7: v128, x: usize, blocks: usize, end: usize,
+): f64 {
   let s = f64x2.extract_lane(a0, 0);
-  const end = <usize>len << 3;
   for (let o = blocks; o < end; o += 8) {
     const t = load<f64>(x + o);
     s += t * t;

@@ -2,7 +2,7 @@
 // plain TypeScript reference of kernels/elementwise.ts (same bits: the functions come from elementary.ts).
 // softmax is not here: it only exists fused with categorical cross-entropy (see losses.ts).
 import { elu, exp, sigmoid, softplus, tanh } from './elementary.ts';
-import { forwardSums } from './reduce.ts';
+import { forwardSums, sumSquaresWide } from './reduce.ts';
 import type { ActivationName } from './spec.ts';
 
 export interface ActivationParams {
@@ -62,6 +62,23 @@ export function activationForwardSums(
 ): void {
   activationForward(name, Z, A, len, p);
   forwardSums(Z, A, len, lo, hi, into, at);
+}
+
+/**
+ * activationBackward, returning Σ dZ[i]² of i < len (reduce.ts sumSquaresWide: a recorded step's Σd² of a hidden
+ * layer); the WASM kernel takes it in the same pass, with the same bits.
+ */
+export function activationBackwardSums(
+  name: ActivationName,
+  Z: Float64Array,
+  A: Float64Array,
+  dA: Float64Array,
+  dZ: Float64Array,
+  len: number,
+  p: ActivationParams,
+): number {
+  activationBackward(name, Z, A, dA, dZ, len, p);
+  return sumSquaresWide(dZ, len);
 }
 
 /**

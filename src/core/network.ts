@@ -160,7 +160,8 @@ export function batchLoss(
 
 /**
  * Backward pass after `forward`: ACCUMULATES ∂loss/∂W and ∂loss/∂b into `grads` (zero them first)
- * and leaves ∂loss/∂Z[l] in ws.dZ[l].
+ * and leaves ∂loss/∂Z[l] in ws.dZ[l]. With `deltaSums` (one per layer), a recorded step's Σ dZ[l]² of every hidden
+ * layer is taken in the same pass as its activation's derivative (reduce.ts sumSquaresWide, in deltaSums[l]).
  */
 export function backward(
   net: Network,
@@ -170,6 +171,7 @@ export function backward(
   Y: Float64Array,
   batch: number,
   ws: Workspace,
+  deltaSums: Float64Array | null = null,
 ): void {
   const { layers, outputSize } = net.layout;
   const L = layers.length - 1;
@@ -185,12 +187,13 @@ export function backward(
     outputSize,
     net.act,
   );
-  backpropagate(net, params, grads, X, batch, ws);
+  backpropagate(net, params, grads, X, batch, ws, deltaSums);
 }
 
 /**
  * Backward pass from ws.dZ[L] (the output's ∂f/∂Z of whatever f, e.g. a probe's objective) after `forward`:
- * ACCUMULATES ∂f/∂W and ∂f/∂b into `grads` (plus the L2 term) and leaves ∂f/∂Z[l] in ws.dZ[l].
+ * ACCUMULATES ∂f/∂W and ∂f/∂b into `grads` (plus the L2 term) and leaves ∂f/∂Z[l] in ws.dZ[l]; with `deltaSums`,
+ * Σ dZ[l]² of every hidden layer into deltaSums[l] (see backward).
  */
 export function backpropagate(
   net: Network,
@@ -199,6 +202,7 @@ export function backpropagate(
   X: Float64Array,
   batch: number,
   ws: Workspace,
+  deltaSums: Float64Array | null = null,
 ): void {
   const { layers } = net.layout;
   for (let l = layers.length - 1; l >= 0; l--) {
@@ -220,15 +224,24 @@ export function backpropagate(
       const dA = ws.dA;
       dA.fill(0, 0, batch * fanIn);
       net.kernels.gemmAB(dZ, W, dA, batch, fanIn, fanOut);
-      net.kernels.activationBackward(
-        layers[l - 1].activation,
-        ws.Z[l - 1],
-        ws.A[l - 1],
-        dA,
-        ws.dZ[l - 1],
-        batch * fanIn,
-        net.act,
-      );
+      const { activation } = layers[l - 1];
+      const prevZ = ws.Z[l - 1];
+      const prevA = ws.A[l - 1];
+      const prevDZ = ws.dZ[l - 1];
+      const len = batch * fanIn;
+      if (deltaSums) {
+        deltaSums[l - 1] = net.kernels.activationBackwardSums(
+          activation,
+          prevZ,
+          prevA,
+          dA,
+          prevDZ,
+          len,
+          net.act,
+        );
+      } else {
+        net.kernels.activationBackward(activation, prevZ, prevA, dA, prevDZ, len, net.act);
+      }
     }
   }
 }

@@ -40,7 +40,8 @@ export const FIELD: { [K in LayerField]: number } = Object.fromEntries(
  * (recordUpdate fills them in the pass that applies the step's update); so are the gradient fields when
  * `gradients` is false, for that same pass to fill them (gradientFields) from the raw gradient it reads. `sums` is
  * scratch for the kernels' sums (8 values; pass one allocated per run to allocate nothing here). `forwardSums`: what
- * forward took of the hidden layers' Z and A on this step (network.ts), or null to take them here.
+ * forward took of the hidden layers' Z and A on this step (network.ts), or null to take them here; `deltaSums`: what
+ * backward took of their Σ dZ² (with forwardSums only), or null to take it here.
  */
 export function layerStatistics(
   net: Network,
@@ -51,6 +52,7 @@ export function layerStatistics(
   gradients = true,
   sums: Float64Array = new Float64Array(8),
   forwardSums: Float64Array | null = null,
+  deltaSums: Float64Array | null = null,
 ): void {
   const { layers } = net.layout;
   for (let l = 0; l < layers.length; l++) {
@@ -77,7 +79,7 @@ export function layerStatistics(
     let s = sums;
     let at = 1;
     if (forwardSums && l < layers.length - 1) {
-      d2 = net.kernels.sumSquaresWide(ws.dZ[l], len);
+      d2 = deltaSums ? deltaSums[l] : net.kernels.sumSquaresWide(ws.dZ[l], len);
       s = forwardSums;
       at = l * FORWARD_SUMS;
     } else {

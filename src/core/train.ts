@@ -1,6 +1,7 @@
 // The training loop: mini-batches, optimizer steps, clipping, per-step statistics, divergence and cancellation.
 // Pure and synchronous: the caller receives records through hooks and decides how to move them.
 import type { Dataset } from './dataset.ts';
+import { accuracy } from './datasets.ts';
 import { diagnose, type RunDiagnosis, runDiagnosis } from './diagnosis.ts';
 import { evaluateDataset } from './evaluate.ts';
 import type { LsuvLayerReport } from './lsuv.ts';
@@ -121,6 +122,20 @@ function evaluateSet(run: TrainingRun, set: EvaluationSet) {
   return evaluateDataset(run.net, run.params, set.data, set.targets, run.buffers.ws, set.predictions);
 }
 
+/**
+ * The training set's accuracy at this step's θ, before its update. On a full batch the step's own forward pass
+ * already holds the set's predictions (every row, in order, at the same θ; the forward that takes a record's sums
+ * computes A with the same bits), so only the count is left to do; otherwise the set is forwarded again.
+ */
+function trainAccuracy(run: TrainingRun, batch: number): number | null {
+  const { buffers, train } = run;
+  if (buffers.batchX !== buffers.trainX || batch !== train.data.n) return evaluateSet(run, train).accuracy;
+  const outputs = buffers.ws.A[run.layout.layers.length - 1];
+  const { predictions } = train;
+  for (let i = 0; i < predictions.length; i++) predictions[i] = outputs[i];
+  return accuracy(predictions, train.data, run.net.loss, run.layout.outputSize);
+}
+
 /** Allocate: the network and data prepared, every kernel buffer placed in one arena (WASM SIMD when available). */
 function allocateRun(spec: TrainRunSpec, threads?: GemmThreads) {
   const p = prepare(spec);
@@ -168,6 +183,8 @@ function allocateRun(spec: TrainRunSpec, threads?: GemmThreads) {
     sums: new Float64Array(8),
     /** The hidden layers' sums of Z and A that forward takes on a recorded step (layers × FORWARD_SUMS). */
     forwardSums: new Float64Array(FORWARD_SUMS * layout.layers.length),
+    /** The hidden layers' Σ dZ² that backward takes on a recorded step (one per layer). */
+    deltaSums: new Float64Array(layout.layers.length),
     /** Where recorded steps' per-layer statistics and histograms are allocated. */
     slab: new RecordSlab(),
     train: evaluationSet({ ...p.train, x: buffers.trainX }, buffers.trainY),
@@ -200,14 +217,13 @@ export function runTraining(spec: TrainRunSpec, hooks: TrainHooks = {}): TrainOu
       status = 'cancelled';
       break;
     }
-    // A scheduled record's sums of Z and A are taken in the forward pass; a diverged step's afterwards.
+    // A scheduled record's sums of Z, A and dZ are taken in the forward and backward passes; a diverged step's
+    // afterwards.
     const scheduled = isRecordedStep(step, run.totalSteps, run.plan.every);
-    const { batch, loss, gradNorm } = computeGradient(run, scheduled ? run.forwardSums : null);
+    const { batch, loss, gradNorm } = computeGradient(run, scheduled);
     const diverged = !Number.isFinite(loss) || !Number.isFinite(gradNorm);
     const record =
-      diverged || scheduled
-        ? recordStep(run, step, batch, loss, gradNorm, diverged, scheduled ? run.forwardSums : null)
-        : null;
+      diverged || scheduled ? recordStep(run, step, batch, loss, gradNorm, diverged, scheduled) : null;
     if (diverged) {
       divergence = locateDivergence(run.net, run.buffers.ws, run.buffers.grad, batch, step, loss);
       status = 'diverged';
@@ -221,13 +237,10 @@ export function runTraining(spec: TrainRunSpec, hooks: TrainHooks = {}): TrainOu
 }
 
 /**
- * Step: the next mini-batch, forward (taking the hidden layers' sums into `forwardSums` when given), loss, and the
- * gradient (zeroed, then accumulated by backward).
+ * Step: the next mini-batch, forward, loss, and the gradient (zeroed, then accumulated by backward); on a recorded
+ * step (`sums`) forward and backward take the hidden layers' sums into run.forwardSums and run.deltaSums.
  */
-function computeGradient(
-  run: TrainingRun,
-  forwardSums: Float64Array | null,
-): { batch: number; loss: number; gradNorm: number } {
+function computeGradient(run: TrainingRun, sums: boolean): { batch: number; loss: number; gradNorm: number } {
   const { net, params, grads, layout, buffers } = run;
   const { batchX, batchY, ws, grad } = buffers;
   const n = run.train.data.n;
@@ -242,10 +255,10 @@ function computeGradient(
     gatherRows(buffers.trainY, run.order, run.cursor, batch, layout.outputSize, batchY);
     run.cursor += batch;
   }
-  forward(net, params, batchX, batch, ws, forwardSums);
+  forward(net, params, batchX, batch, ws, sums ? run.forwardSums : null);
   const loss = batchLoss(net, params, batchY, batch, ws);
   grad.fill(0);
-  backward(net, params, grads, batchX, batchY, batch, ws);
+  backward(net, params, grads, batchX, batchY, batch, ws, sums ? run.deltaSums : null);
   return { batch, loss, gradNorm: globalNorm(grad, net.kernels) };
 }
 
@@ -257,14 +270,17 @@ function recordStep(
   loss: number,
   gradNorm: number,
   diverged: boolean,
-  forwardSums: Float64Array | null,
+  /** Whether computeGradient took the passes' sums (a scheduled record). */
+  passSums: boolean,
 ): StepRecord {
   const { net, grads, plan, buffers } = run;
   const L = run.layout.layers.length;
   const layers = run.slab.take(L * FIELD_COUNT);
   // Without clipping the update pass reads the raw gradient and takes its moments (applyUpdate); otherwise here.
   const gradients = diverged || run.spec.training.clip !== undefined;
-  layerStatistics(net, grads, buffers.ws, batch, layers, gradients, run.sums, forwardSums);
+  const forwardSums = passSums ? run.forwardSums : null;
+  const deltaSums = passSums ? run.deltaSums : null;
+  layerStatistics(net, grads, buffers.ws, batch, layers, gradients, run.sums, forwardSums, deltaSums);
   let histograms: Float64Array | null = null;
   if (plan.histograms && hasHistograms(step, plan)) {
     const { bins, logScale } = plan.histograms;
@@ -281,7 +297,7 @@ function recordStep(
     step,
     loss,
     gradNorm,
-    trainAccuracy: evaluating ? evaluateSet(run, run.train).accuracy : null,
+    trainAccuracy: evaluating ? trainAccuracy(run, batch) : null,
     testAccuracy: evaluating && run.test ? evaluateSet(run, run.test).accuracy : null,
     layers,
     histograms,

@@ -1,8 +1,15 @@
 // A recorded step's sums of Z and A taken in the forward pass (activationForwardSums, network.ts forward with
-// `sums`) against taking them after it (layerSums): the WASM kernels against the TypeScript reference bit for bit
-// for every element-wise activation, and a network's layer statistics the same either way.
+// `sums`) and of dZ in the backward pass (activationBackwardSums, backward with `deltaSums`) against taking them
+// after it (layerSums, sumSquaresWide): the WASM kernels against the TypeScript reference bit for bit for every
+// element-wise activation, and a network's layer statistics the same either way.
 import { describe, expect, it } from 'vitest';
-import { activationForward, activationForwardSums, saturationBounds } from '../../src/core/activations.ts';
+import {
+  activationBackward,
+  activationBackwardSums,
+  activationForward,
+  activationForwardSums,
+  saturationBounds,
+} from '../../src/core/activations.ts';
 import { viewsOf } from '../../src/core/model.ts';
 import { backward, createWorkspace, forward } from '../../src/core/network.ts';
 import { FORWARD_SUMS, layerSums, sumSquaresWide } from '../../src/core/reduce.ts';
@@ -57,6 +64,50 @@ describe.each(VARIANTS)('activationForwardSums, %s build', (variant) => {
   );
 });
 
+describe.each(VARIANTS)('activationBackwardSums, %s build', (variant) => {
+  // Below, at and above sumSquaresWide's blocks of 16 values, odd and even.
+  const sizes = [1, 2, 7, 15, 16, 17, 31, 32, 33, 300, 1025];
+  it.each(ELEMENTWISE.flatMap((name) => sizes.map((n) => [name, n] as const)))(
+    '%s on %i values: dZ and Σ dZ² of the reference, bit for bit, equal to activationBackward then sumSquaresWide',
+    (name, n) => {
+      const rng = new Rng(100 + n);
+      const Z = Float64Array.from({ length: n }, () => rng.normal() * 3);
+      Z.set(SPECIAL.slice(0, n));
+      const A = new Float64Array(n);
+      activationForward(name, Z, A, n, P);
+      const dA = Float64Array.from({ length: n }, () => rng.normal());
+      dA.set(SPECIAL.slice().reverse().slice(0, n));
+      const wasm = createWasmKernels(4 * n + 8, variant);
+      const [wz, wa, wda, wdz] = [Z, A, dA, null].map((x) => {
+        const w = wasm.f64(n);
+        if (x) w.set(x);
+        return w;
+      });
+      const got = wasm.activationBackwardSums(name, wz, wa, wda, wdz, n, P);
+      const dZ = new Float64Array(n);
+      const want = activationBackwardSums(name, Z, A, dA, dZ, n, P);
+      expect(exact(wdz)).toEqual(exact(dZ));
+      expect(exact([got])).toEqual(exact([want]));
+      // The reference is the derivative followed by sumSquaresWide.
+      const dZ2 = new Float64Array(n);
+      activationBackward(name, Z, A, dA, dZ2, n, P);
+      expect(exact(dZ)).toEqual(exact(dZ2));
+      expect(exact([want])).toEqual(exact([sumSquaresWide(dZ2, n)]));
+    },
+  );
+
+  it('takes every value of a finite layer into the sum (a check that could tell a dropped tail apart)', () => {
+    for (const n of sizes) {
+      const wasm = createWasmKernels(4 * n + 8, variant);
+      const [z, a, da, dz] = [0, 1, 2, 3].map(() => wasm.f64(n));
+      z.fill(1);
+      a.fill(1);
+      da.fill(2);
+      expect(wasm.activationBackwardSums('relu', z, a, da, dz, n, P)).toBe(4 * n);
+    }
+  });
+});
+
 describe('a recorded step', () => {
   const spec = {
     network: {
@@ -88,17 +139,18 @@ describe('a recorded step', () => {
     const batch = p.train.n;
     const ws = createWorkspace(layout, batch, kernels.f64);
     const sums = fused ? new Float64Array(FORWARD_SUMS * layout.layers.length) : null;
+    const deltaSums = fused ? new Float64Array(layout.layers.length) : null;
     const params = viewsOf(layout, theta);
     const grads = viewsOf(layout, grad);
     forward(net, params, X, batch, ws, sums);
-    backward(net, params, grads, X, Y, batch, ws);
+    backward(net, params, grads, X, Y, batch, ws, deltaSums);
     const out = new Float64Array(layout.layers.length * FIELD_COUNT);
-    layerStatistics(net, grads, ws, batch, out, true, new Float64Array(8), sums);
+    layerStatistics(net, grads, ws, batch, out, true, new Float64Array(8), sums, deltaSums);
     return exact(out);
   }
 
   it.each(['js', ...VARIANTS])(
-    'has the same statistics taken in the forward pass or after it (%s kernels)',
+    'has the same statistics taken in the forward and backward passes or after them (%s kernels)',
     (k) => {
       const kernels = () => (k === 'js' ? jsKernels : createWasmKernels(1 << 14, k as WasmVariant));
       const fused = statistics(kernels(), true);

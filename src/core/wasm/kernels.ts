@@ -2,7 +2,12 @@
 // elementary.ts, update-rules.ts), or the WebAssembly SIMD ones of kernels/ (GEMM with relaxed-SIMD FMA where the
 // runtime has it; element-wise functions and optimizer updates bit-identical to the TypeScript ones), on
 // Float64Arrays from a bump arena in wasm memory.
-import { activationBackward, activationForward, activationForwardSums } from '../activations.ts';
+import {
+  activationBackward,
+  activationBackwardSums,
+  activationForward,
+  activationForwardSums,
+} from '../activations.ts';
 import { addColumnSums, broadcastRows } from '../bias.ts';
 import { exp, expm1Negative, log1p, sigmoid, softplus, tanh } from '../elementary.ts';
 import { bceLossSum } from '../losses.ts';
@@ -57,6 +62,8 @@ export interface Kernels {
   activationForwardSums: typeof activationForwardSums;
   /** dZ[i] = dA[i] · f′(Z[i]) for i < len (not softmax). */
   activationBackward: typeof activationBackward;
+  /** activationBackward, returning Σ dZ[i]² (sumSquaresWide's sum: a recorded step's Σd² of a hidden layer). */
+  activationBackwardSums: typeof activationBackwardSums;
   /** Every row of Z (rows, cols) = b (cols). */
   broadcastRows: typeof broadcastRows;
   /** db[j] += Σ_r dZ[r][j] for dZ (rows, cols). */
@@ -99,6 +106,7 @@ export const jsKernels: Kernels = {
   activationForward,
   activationForwardSums,
   activationBackward,
+  activationBackwardSums,
   broadcastRows,
   addColumnSums,
   bceLossSum,
@@ -161,6 +169,7 @@ interface KernelsExports {
     slope: number,
     alpha: number,
   ) => void;
+  // backwardSumsTanh, …: backward* returning Σ dZ[i]² (looked up by name, typed where picked).
   /** unaryExp, unaryTanh, …: y[i] = f(x[i]). */
   [unary: `unary${string}`]: (x: number, y: number, len: number) => void;
 }
@@ -322,6 +331,11 @@ export function createWasmKernels(
     ACTIVATION_EXPORT,
   );
   const backwardOf: Partial<Record<ActivationName, Backward>> = pick<Backward>('backward', ACTIVATION_EXPORT);
+  type BackwardSums = (...args: Parameters<Backward>) => number;
+  const backwardSumsOf: Partial<Record<ActivationName, BackwardSums>> = pick<BackwardSums>(
+    'backwardSums',
+    ACTIVATION_EXPORT,
+  );
   const unaryOf = pick<Unary>('unary', UNARY_EXPORT) as Record<UnaryName, Unary>;
   /** Copies the first n sums a reduction wrote into into[at …] (no view allocated per call). */
   const readSums = (into: Float64Array, n: number, at = 0) => {
@@ -392,6 +406,14 @@ export function createWasmKernels(
       const a = offsetOf('activationBackward', 'A', A, len);
       const da = offsetOf('activationBackward', 'dA', dA, len);
       kernel(z, a, da, offsetOf('activationBackward', 'dZ', dZ, len), len, p.leakySlope, p.eluAlpha);
+    },
+    activationBackwardSums(name, Z, A, dA, dZ, len, p) {
+      const kernel = kernelOf('activationBackwardSums', backwardSumsOf, name);
+      const z = offsetOf('activationBackwardSums', 'Z', Z, len);
+      const a = offsetOf('activationBackwardSums', 'A', A, len);
+      const da = offsetOf('activationBackwardSums', 'dA', dA, len);
+      const dz = offsetOf('activationBackwardSums', 'dZ', dZ, len);
+      return kernel(z, a, da, dz, len, p.leakySlope, p.eluAlpha);
     },
     broadcastRows(b, Z, rows, cols) {
       const bias = offsetOf('broadcastRows', 'b', b, cols);
