@@ -675,8 +675,9 @@ export function moments(x: usize, len: i32, out: usize): void {
     const v = v128.load(x + o);
     s = f64x2.add(s, v);
     q = f64x2.add(q, f64x2.mul(v, v));
-    mn = v128.bitselect(v, mn, f64x2.lt(v, mn));
-    mx = v128.bitselect(v, mx, f64x2.gt(v, mx));
+    // pmin(a, b) is b < a ? b : a and pmax(a, b) is a < b ? b : a: a NaN never replaces the extreme (one op each).
+    mn = f64x2.pmin(mn, v);
+    mx = f64x2.pmax(mx, v);
   }
   storeMoments(out, s, q, mn, mx, (len & 1) != 0, len & 1 ? load<f64>(x + pairs) : 0);
 }

@@ -65,8 +65,9 @@ const ADAM = 4; // [−lr, β₁, 1−β₁, β₂, 1−β₂, ε, c₁, c₂]
       u2 = f64x2.add(u2, f64x2.mul(u, u));
       gs = f64x2.add(gs, gv);
       g2 = f64x2.add(g2, f64x2.mul(gv, gv));
-      mn = v128.bitselect(gv, mn, f64x2.lt(gv, mn));
-      mx = v128.bitselect(gv, mx, f64x2.gt(gv, mx));
+      // pmin(a, b) is b < a ? b : a and pmax(a, b) is a < b ? b : a: a NaN never replaces the extreme (one op each).
+      mn = f64x2.pmin(mn, gv);
+      mx = f64x2.pmax(mx, gv);
     }
   }
   // The odd tail: the same rule on one value (lane 0 of the same operations).
