@@ -572,16 +572,8 @@ export function backwardSoftplus(z: usize, a: usize, dA: usize, dZ: usize, len: 
     a6 = f64x2.add(a6, f64x2.mul(d6, d6));
     a7 = f64x2.add(a7, f64x2.mul(d7, d7));
   }
-  // The tail of < 16 values as backwardLoop does it (pairs, then the last odd one), summed by foldWide.
-  const pairs = <usize>(len >> 1) << 4;
-  for (let o = blocks; o < pairs; o += 16) {
-    v128.store(dZ + o, backwardV(kind, v128.load(z + o), v128.load(a + o), v128.load(dA + o), s, al));
-  }
-  if (len & 1) {
-    const o = pairs;
-    const r = backwardV(kind, v128.load64_zero(z + o), v128.load64_zero(a + o), v128.load64_zero(dA + o), s, al);
-    v128.store64_lane(dZ + o, r, 0);
-  }
+  // The tail of < 16 values by backwardLoop itself, its squares summed by foldWide.
+  backwardLoop(kind, z + blocks, a + blocks, dA + blocks, dZ + blocks, len & 15, s, al);
   return foldWide(a0, a1, a2, a3, a4, a5, a6, a7, dZ, blocks, <usize>len << 3);
 }
 
